@@ -1,0 +1,21 @@
+/** The subcommands of `kvmesh`. `run` is absent for services not built yet (they exit 2). */
+export interface Subcommand {
+  readonly name: string;
+  readonly summary: string;
+  /** Resolves to an exit code; a service that keeps running resolves to -1 and exits on SIGTERM. */
+  readonly run?: (argv: string[]) => Promise<number>;
+}
+
+export const SUBCOMMANDS: readonly Subcommand[] = [
+  { name: "frontend", summary: "OpenAI-compatible HTTP gateway and gRPC Frontend API" },
+  { name: "preprocessor", summary: "chat templates, tokenization, detokenization, stop strings" },
+  { name: "router", summary: "KV-aware router and stream proxy" },
+  { name: "worker", summary: "inference worker (onnx engine or mocker)" },
+  { name: "up", summary: "start the whole mesh locally (frontend, preprocessor, router, workers)" },
+  { name: "chat", summary: "interactive chat in the terminal against a running frontend" },
+  {
+    name: "healthcheck",
+    summary: "probe a service's grpc.health.v1 (exit 0 only when SERVING)",
+    run: async (argv) => (await import("#common/healthcheck.js")).runHealthcheck(argv),
+  },
+];

@@ -1,0 +1,21 @@
+/** `--help` text generated from a flag spec, so help can never drift from what is parsed. */
+import { envName } from "./spec.js";
+import type { FlagSpec } from "./spec.js";
+
+/** One line per flag: `--name <type>`, help, allowed values, default and env variable. */
+export function formatHelp(spec: readonly FlagSpec[], usage?: string): string {
+  const heads = spec.map((flag) => `--${flag.name}${flag.type === "bool" ? "" : ` <${placeholder(flag)}>`}`);
+  const width = Math.max(...heads.map((h) => h.length)) + 2;
+  const rows = spec.map((flag, i) => {
+    const extras: string[] = [];
+    if (flag.default !== undefined) extras.push(`default ${String(flag.default)}`);
+    extras.push(`env ${envName(flag)}`);
+    return `  ${heads[i].padEnd(width)}${flag.help} (${extras.join("; ")})`;
+  });
+  return [...(usage ? [usage, ""] : []), "flags:", ...rows, `  ${"--help".padEnd(width)}print this help and exit`].join("\n");
+}
+
+function placeholder(flag: FlagSpec): string {
+  if (flag.type === "enum") return (flag.choices ?? []).join("|");
+  return flag.type === "int" || flag.type === "number" ? "n" : flag.type;
+}
