@@ -1,0 +1,72 @@
+import type { BlockHashes, LocalBlockHash } from "#common/kv-hash.js";
+import { RadixTree } from "./radix-tree.js";
+import type { OverlapIndex, OverlapScores, WorkerId } from "./types.js";
+
+/** How long a block routed to a worker is assumed cached after its last touch. */
+export const APPROX_TTL_MS = 120_000;
+
+/**
+ * Index for `--kv-events none`: no worker reports its cache, so every routing decision is
+ * recorded as if the chosen worker stored the request's full blocks, and each such block is
+ * forgotten 120 s after it was last routed there.
+ */
+export class ApproxIndexer implements OverlapIndex {
+  private readonly tree = new RadixTree();
+  /** Per worker, sequence hash → expiry; Map order is touch order, so expiry order too. */
+  private readonly expiries = new Map<WorkerId, Map<bigint, number>>();
+
+  /** `now` is milliseconds from an injected clock (monotonic). */
+  constructor(
+    private readonly now: () => number,
+    private readonly ttlMs = APPROX_TTL_MS,
+  ) {}
+
+  /** Record that the request with these block hashes was routed to `workerId`. */
+  record(workerId: WorkerId, hashes: BlockHashes): void {
+    this.sweep();
+    const blocks = hashes.local.map((localHash, i) => ({ localHash, sequenceHash: hashes.sequence[i] }));
+    this.tree.store(workerId, undefined, blocks);
+    let expiries = this.expiries.get(workerId);
+    if (expiries === undefined) {
+      expiries = new Map();
+      this.expiries.set(workerId, expiries);
+    }
+    const expiresAt = this.now() + this.ttlMs;
+    for (const hash of hashes.sequence) {
+      // Re-insert so the touched block moves to the end of the expiry order.
+      expiries.delete(hash);
+      expiries.set(hash, expiresAt);
+    }
+  }
+
+  /** Contiguous leading blocks of the request assumed cached, per worker. */
+  findMatches(localHashes: readonly LocalBlockHash[]): OverlapScores {
+    this.sweep();
+    return this.tree.findMatches(localHashes);
+  }
+
+  /** Blocks assumed cached on a worker. */
+  blockCount(workerId: WorkerId): number {
+    this.sweep();
+    return this.tree.blockCount(workerId);
+  }
+
+  /** Forget a worker. */
+  removeWorker(workerId: WorkerId): void {
+    this.tree.clearWorker(workerId);
+    this.expiries.delete(workerId);
+  }
+
+  /** Drop every block whose time is up. */
+  sweep(): void {
+    const now = this.now();
+    for (const [workerId, expiries] of this.expiries) {
+      for (const [hash, expiresAt] of expiries) {
+        if (expiresAt > now) break;
+        expiries.delete(hash);
+        this.tree.remove(workerId, hash);
+      }
+      if (expiries.size === 0) this.expiries.delete(workerId);
+    }
+  }
+}

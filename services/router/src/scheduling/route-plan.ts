@@ -1,0 +1,77 @@
+import { hashBlocks, requestBlockCount } from "#common/kv-hash.js";
+import type { BlockHashes } from "#common/kv-hash.js";
+import type { OverlapIndex, WorkerId } from "../indexer/types.js";
+import type { ActiveSequences } from "../sequences/active-sequences.js";
+import { isBusy } from "./cost.js";
+import type { WorkerCandidate } from "./cost.js";
+import type { RouteDecision } from "./selector.js";
+
+/** A request reduced to what routing needs. */
+export interface RouteRequestBlocks {
+  /** Input sequence length in tokens. */
+  readonly isl: number;
+  readonly blockSize: number;
+  /** Hashes of the full blocks. */
+  readonly hashes: BlockHashes;
+  /** ceil(isl / bs): the partial last block counts. */
+  readonly requestBlocks: number;
+}
+
+/** A routable worker and its last reported load, if any. */
+export interface RoutableWorker {
+  readonly workerId: WorkerId;
+  readonly load?: { readonly blocksActive: number; readonly blocksTotal: number };
+}
+
+/** Hash a prompt for routing (the same hashing as the worker's, from common). */
+export function routeRequestBlocks(tokenIds: ArrayLike<number>, blockSize: number): RouteRequestBlocks {
+  return {
+    isl: tokenIds.length,
+    blockSize,
+    hashes: hashBlocks(tokenIds, blockSize),
+    requestBlocks: requestBlockCount(tokenIds.length, blockSize),
+  };
+}
+
+/** Each routable worker's overlap (one index walk) and load, ready for a selector. */
+export function buildCandidates(
+  workers: readonly RoutableWorker[],
+  request: RouteRequestBlocks,
+  index: OverlapIndex,
+  sequences: ActiveSequences,
+  busyThreshold: number | undefined,
+): WorkerCandidate[] {
+  const overlaps = index.findMatches(request.hashes.local);
+  const shared = sequences.sharedBlocks(request.hashes.sequence);
+  return workers.map((w) => ({
+    workerId: w.workerId,
+    overlapBlocks: overlaps.get(w.workerId) ?? 0,
+    activePrefillTokens: sequences.activePrefillTokens(w.workerId),
+    activeBlocks: sequences.activeBlocks(w.workerId),
+    newBlocks: request.requestBlocks - (shared.get(w.workerId) ?? 0),
+    indexedBlocks: index.blockCount(w.workerId),
+    busy: isBusy(w.load, busyThreshold),
+  }));
+}
+
+/**
+ * Account a decision that is being sent: the chosen worker's load grows by the request's
+ * blocks and uncached prefill tokens. Returns those prefill tokens.
+ */
+export function admitDecision(
+  sequences: ActiveSequences,
+  requestId: string,
+  request: RouteRequestBlocks,
+  decision: RouteDecision,
+): number {
+  const overlap = decision.workers.find((w) => w.workerId === decision.workerId)?.overlapBlocks ?? 0;
+  const prefillTokens = Math.max(0, request.isl - overlap * request.blockSize);
+  sequences.add({
+    requestId,
+    workerId: decision.workerId,
+    sequenceHashes: request.hashes.sequence,
+    totalBlocks: request.requestBlocks,
+    prefillTokens,
+  });
+  return prefillTokens;
+}

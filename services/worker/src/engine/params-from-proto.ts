@@ -1,0 +1,31 @@
+/** GenerateRequest (proto shape) → EngineRequestParams, with engine defaults for unset fields. */
+import type { GenerateRequest } from "#contracts/gen/kvmesh/v1/common.js";
+import { DEFAULT_SAMPLING } from "../sampling/sampling-params.js";
+import type { EngineRequestParams } from "./engine-types.js";
+
+/** Maps the wire request onto engine parameters; ranges are checked by EngineCore.addRequest. */
+export function engineParamsFromProto(req: GenerateRequest): EngineRequestParams {
+  const s = req.sampling;
+  const d = DEFAULT_SAMPLING;
+  return {
+    requestId: req.requestId,
+    tokenIds: req.tokenIds,
+    sampling: {
+      temperature: s?.temperature ?? d.temperature,
+      topP: s?.topP ?? d.topP,
+      topK: s?.topK ?? d.topK,
+      seed: s?.seed ?? d.seed,
+      presencePenalty: s?.presencePenalty ?? d.presencePenalty,
+      frequencyPenalty: s?.frequencyPenalty ?? d.frequencyPenalty,
+      repetitionPenalty: s?.repetitionPenalty ?? d.repetitionPenalty,
+      topLogprobs: s?.topLogprobs ?? d.topLogprobs,
+    },
+    stop: {
+      maxTokens: req.stop?.maxTokens,
+      minTokens: req.stop?.minTokens ?? 0,
+      stopTokenIds: req.stop?.stopTokenIds ?? [],
+      ignoreEos: req.stop?.ignoreEos ?? false,
+    },
+    resumeFromIndex: req.resumeFromIndex,
+  };
+}

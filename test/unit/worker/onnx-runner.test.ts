@@ -1,0 +1,199 @@
+import { expect } from "chai";
+import * as ort from "onnxruntime-node";
+import { loadModelDir } from "../../../services/worker/src/model/model-dir.js";
+import { createOnnxRunner } from "../../../services/worker/src/runners/onnx-runner.js";
+import type { OnnxRunner } from "../../../services/worker/src/runners/onnx-runner.js";
+import type { RunnerRow } from "../../../services/worker/src/runners/model-runner.js";
+import { loadStoriesTokenizer, requireStoriesModel, storiesModelDir } from "../../support/stories-model.js";
+import type { Tokenizer } from "@huggingface/tokenizers";
+
+const NEW_TOKENS = 64;
+const BLOCK_SIZE = 16;
+const LILY = ", there was a little girl named Lily. She loved to play outside in the park.";
+const PROMPTS = [
+  "Once upon a time",
+  "Tom had a big red ball.",
+  "The cat",
+  "One day, a little boy named Tim went to the park with his mom. He saw a big tree and wanted to climb it.",
+  "Lily and Ben were friends. They liked to play with blocks.",
+  "Sue",
+  "There was a dog who liked to run fast in the garden, every morning and every evening.",
+  "Mom said, \"Let's bake a cake!\"",
+];
+
+function argmax(values: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/** Mulberry32: seeded so block placement is scrambled the same way every run. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A shuffled free list, so a sequence's blocks are scattered over the cache. */
+class BlockPool {
+  private readonly free: number[];
+  constructor(numBlocks: number, seed: number) {
+    const random = seededRandom(seed);
+    this.free = Array.from({ length: numBlocks }, (_, i) => i);
+    for (let i = this.free.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [this.free[i], this.free[j]] = [this.free[j], this.free[i]];
+    }
+  }
+  /** Grows `blocks` until it covers `tokens` tokens. */
+  cover(blocks: number[], tokens: number): void {
+    while (blocks.length * BLOCK_SIZE < tokens) {
+      const block = this.free.pop();
+      if (block === undefined) throw new Error("test block pool exhausted");
+      blocks.push(block);
+    }
+  }
+}
+
+/** One sequence being generated through the runner. */
+interface Seq {
+  readonly ids: number[];
+  readonly promptLength: number;
+  readonly blocks: number[];
+  computed: number;
+}
+
+function nextRow(seq: Seq, pool: BlockPool): RunnerRow {
+  pool.cover(seq.blocks, seq.ids.length);
+  return { newTokenIds: seq.ids.slice(seq.computed), numComputedTokens: seq.computed, blockIds: [...seq.blocks], needsLogits: true };
+}
+
+/** Runs every unfinished sequence in one batch per step until each has NEW_TOKENS outputs. */
+async function generateTogether(runner: OnnxRunner, pool: BlockPool, seqs: Seq[], startStep: number[] = [], reverseOddSteps = false): Promise<void> {
+  for (let step = 0; ; step++) {
+    const active = seqs.filter((s, i) => (startStep[i] ?? 0) <= step && s.ids.length - s.promptLength < NEW_TOKENS);
+    if (reverseOddSteps && step % 2 === 1) active.reverse();
+    if (active.length === 0 && seqs.every((s) => s.ids.length - s.promptLength >= NEW_TOKENS)) return;
+    if (active.length === 0) continue;
+    const results = await runner.execute(active.map((s) => nextRow(s, pool)), 0);
+    active.forEach((s, i) => {
+      const result = results[i];
+      if (result === null || !("logits" in result)) throw new Error("expected logits");
+      s.computed = s.ids.length;
+      s.ids.push(argmax(result.logits));
+    });
+  }
+}
+
+function newSeq(prompt: readonly number[], blocks: number[] = [], computed = 0): Seq {
+  return { ids: [...prompt], promptLength: prompt.length, blocks, computed };
+}
+
+/** The reference: no cache, the whole sequence fed every step, batch of one. */
+async function plainGreedy(session: ort.InferenceSession, prompt: readonly number[], layers: number, heads: number, headDim: number): Promise<number[]> {
+  const ids = [...prompt];
+  for (let step = 0; step < NEW_TOKENS; step++) {
+    const n = ids.length;
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor("int64", BigInt64Array.from(ids, BigInt), [1, n]),
+      attention_mask: new ort.Tensor("int64", new BigInt64Array(n).fill(1n), [1, n]),
+      position_ids: new ort.Tensor("int64", BigInt64Array.from(ids.keys(), BigInt), [1, n]),
+    };
+    for (let layer = 0; layer < layers; layer++) {
+      for (const kind of ["key", "value"]) {
+        feeds[`past_key_values.${layer}.${kind}`] = new ort.Tensor("float32", new Float32Array(0), [1, heads, 0, headDim]);
+      }
+    }
+    const logits = (await session.run(feeds)).logits;
+    const vocab = logits.dims[2];
+    ids.push(argmax((logits.data as Float32Array).subarray((n - 1) * vocab, n * vocab)));
+  }
+  return ids.slice(prompt.length);
+}
+
+describe("onnx runner on stories260K", function () {
+  const model = () => loadModelDir(storiesModelDir);
+  let tokenizer: Tokenizer;
+  let runner: OnnxRunner;
+  let session: ort.InferenceSession;
+  const reference = new Map<string, number[]>();
+  const encode = (text: string): number[] => tokenizer.encode(text).ids;
+
+  before(async function () {
+    requireStoriesModel(this);
+    tokenizer = loadStoriesTokenizer();
+    runner = await createOnnxRunner({ model: model(), numBlocks: 256, blockSize: BLOCK_SIZE, intraOpThreads: 1, device: "cpu" });
+    session = await ort.InferenceSession.create(model().onnxPath, { intraOpNumThreads: 1, executionMode: "sequential" });
+    const m = model();
+    for (const text of PROMPTS) reference.set(text, await plainGreedy(session, encode(text), m.numLayers, m.numKvHeads, m.headDim));
+  });
+
+  after(async () => {
+    await runner?.close();
+    await session?.release();
+  });
+
+  it("(a) the plain no-cache loop continues \"Once upon a time\" with the published story", () => {
+    expect(encode("Once upon a time")[0]).to.equal(1);
+    expect(tokenizer.decode(reference.get("Once upon a time")!)).to.match(new RegExp(`^${LILY.replace(/[.]/g, "\\.")}`));
+  });
+
+  it("(b) prefill then decode through blocks of 16 gives the same 64 ids", async () => {
+    const seq = newSeq(encode("Once upon a time"));
+    await generateTogether(runner, new BlockPool(runner.numBlocks, 1), [seq]);
+    expect(seq.ids.slice(seq.promptLength)).to.deep.equal(reference.get("Once upon a time"));
+  });
+
+  it("(c) 8 prompts of different lengths batched together, joining at different steps, match the reference", async () => {
+    const seqs = PROMPTS.map((text) => newSeq(encode(text)));
+    expect(new Set(seqs.map((s) => s.promptLength)).size).to.be.greaterThan(5);
+    await generateTogether(runner, new BlockPool(runner.numBlocks, 2), seqs, [0, 0, 0, 1, 3, 3, 7, 20]);
+    seqs.forEach((s, i) => expect(s.ids.slice(s.promptLength), PROMPTS[i]).to.deep.equal(reference.get(PROMPTS[i])));
+  });
+
+  it("(d) a sequence reusing another sequence's full prompt blocks gives the same ids", async () => {
+    const pool = new BlockPool(runner.numBlocks, 3);
+    const longText = PROMPTS[3];
+    const owner = newSeq(encode(longText));
+    expect(owner.promptLength).to.be.greaterThan(2 * BLOCK_SIZE);
+    await generateTogether(runner, pool, [owner]);
+    for (const cachedBlocks of [1, 2]) {
+      const reuser = newSeq(encode(longText), owner.blocks.slice(0, cachedBlocks), cachedBlocks * BLOCK_SIZE);
+      await generateTogether(runner, pool, [reuser]);
+      expect(reuser.ids.slice(reuser.promptLength), `${cachedBlocks} cached blocks`).to.deep.equal(reference.get(longText));
+    }
+  });
+
+  it("(e) a prompt prefilled in chunks without logits gives the same ids", async () => {
+    const pool = new BlockPool(runner.numBlocks, 4);
+    const text = PROMPTS[6];
+    const seq = newSeq(encode(text));
+    for (const chunkEnd of [7, 20, 21]) {
+      pool.cover(seq.blocks, chunkEnd);
+      const row = { newTokenIds: seq.ids.slice(seq.computed, chunkEnd), numComputedTokens: seq.computed, blockIds: [...seq.blocks], needsLogits: false };
+      expect(await runner.execute([row], 0)).to.deep.equal([null]);
+      seq.computed = chunkEnd;
+    }
+    await generateTogether(runner, pool, [seq]);
+    expect(seq.ids.slice(seq.promptLength)).to.deep.equal(reference.get(text));
+  });
+
+  it("(f) decode rows whose order flips every step (no stale carried past) match the reference", async () => {
+    const texts = [PROMPTS[0], PROMPTS[2], PROMPTS[5]];
+    const seqs = texts.map((text) => newSeq(encode(text)));
+    await generateTogether(runner, new BlockPool(runner.numBlocks, 5), seqs, [], true);
+    seqs.forEach((s, i) => expect(s.ids.slice(s.promptLength), texts[i]).to.deep.equal(reference.get(texts[i])));
+  });
+
+  it("rejects a row whose blocks do not cover its tokens, before running", async () => {
+    const row = { newTokenIds: [1, 2, 3], numComputedTokens: 15, blockIds: [0], needsLogits: true };
+    let error: unknown;
+    await runner.execute([row], 0).catch((err: unknown) => (error = err));
+    expect(String(error)).to.match(/needs 2 blocks of 16, got 1/);
+  });
+});
