@@ -10,6 +10,9 @@ import { promisify } from "node:util";
 import type { ServiceError, StatusObject } from "@grpc/grpc-js";
 import { createClient } from "#common/grpc-client.js";
 import { runHealthcheck } from "#common/healthcheck.js";
+import { FileDiscovery } from "#common/discovery/index.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { WorkerClient } from "#contracts/gen/kvmesh/v1/worker.js";
 import type { KvStreamMessage } from "#contracts/gen/kvmesh/v1/worker.js";
 import { startProcess, stopAllProcesses } from "../support/process.js";
@@ -52,12 +55,26 @@ describe("sample service on the common bootstrap", function () {
   this.timeout(60_000);
   let proc: TestProcess;
   let address: string;
+  let registryDir: string;
+  let discovery: FileDiscovery;
 
   before(async () => {
-    proc = startProcess("node", [SAMPLE, "--shutdown-grace", "3s", "--metrics-port", "0"], { cwd: ROOT });
+    registryDir = mkdtempSync(join(tmpdir(), "kvmesh-sample-"));
+    discovery = new FileDiscovery({ namespace: "kvmesh", dir: registryDir, ttlMs: 1000 });
+    const flags = ["--shutdown-grace", "3s", "--metrics-port", "0", "--discovery-dir", registryDir, "--discovery-ttl", "1s"];
+    proc = startProcess("node", [SAMPLE, ...flags], { cwd: ROOT });
     address = `127.0.0.1:${await proc.waitForListening()}`;
   });
-  after(() => stopAllProcesses());
+  after(async () => {
+    await stopAllProcesses();
+    await discovery.close();
+    rmSync(registryDir, { recursive: true, force: true });
+  });
+
+  it("registers itself in discovery with the bound port", async () => {
+    const listed = await discovery.list("sample");
+    expect(listed.map((i) => `${i.address}:${i.port}`)).to.deep.equal([address]);
+  });
 
   it("reports SERVING for the server and its Worker service, NOT_FOUND for others", async () => {
     expect(await healthcheck([address])).to.deep.equal({ code: 0, text: "SERVING" });
@@ -83,18 +100,26 @@ describe("sample service on the common bootstrap", function () {
     expect(res.body).to.match(/^kvmesh_sample_process_cpu_seconds_total /m);
   });
 
-  it("on SIGTERM goes NOT_SERVING, refuses new calls, ends the open stream and exits 0", async () => {
+  it("on SIGTERM deregisters first, goes NOT_SERVING, refuses new calls, ends the open stream and exits 0", async () => {
     const client = createClient(WorkerClient, address);
     const stream = client.streamKvEvents({});
     const received: KvStreamMessage[] = [];
     stream.on("data", (m: KvStreamMessage) => received.push(m));
+    let streamEnded = false;
     const ended = new Promise<number>((resolve) => {
-      stream.on("status", (s: StatusObject) => resolve(s.code));
+      stream.on("status", (s: StatusObject) => {
+        streamEnded = true;
+        resolve(s.code);
+      });
       stream.on("error", () => undefined); // the status event carries the code
     });
     await new Promise<void>((resolve) => stream.once("data", () => resolve()));
 
     proc.signal("SIGTERM");
+    // Deregistration comes first: the instance leaves discovery while the stream is still open.
+    for (let i = 0; i < 100 && (await discovery.list("sample")).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await discovery.list("sample")).to.deep.equal([]);
+    expect(streamEnded, "stream still open after deregistration").to.equal(false);
     let seen: { code: number; text: string } | undefined;
     for (let i = 0; i < 100 && seen?.text !== "NOT_SERVING"; i++) seen = await healthcheck([address, "--timeout", "1s"]);
     expect(seen).to.deep.equal({ code: 1, text: "NOT_SERVING" });
