@@ -9,7 +9,11 @@ export interface Subcommand {
 export const SUBCOMMANDS: readonly Subcommand[] = [
   { name: "frontend", summary: "OpenAI-compatible HTTP gateway and gRPC Frontend API" },
   { name: "preprocessor", summary: "chat templates, tokenization, detokenization, stop strings" },
-  { name: "router", summary: "KV-aware router and stream proxy" },
+  {
+    name: "router",
+    summary: "KV-aware router and stream proxy",
+    run: async (argv) => (await import("../services/router/src/main.js")).runRouter(argv),
+  },
   { name: "worker", summary: "inference worker (onnx engine or mocker)" },
   { name: "up", summary: "start the whole mesh locally (frontend, preprocessor, router, workers)" },
   { name: "chat", summary: "interactive chat in the terminal against a running frontend" },
