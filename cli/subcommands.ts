@@ -10,7 +10,11 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
   { name: "frontend", summary: "OpenAI-compatible HTTP gateway and gRPC Frontend API" },
   { name: "preprocessor", summary: "chat templates, tokenization, detokenization, stop strings" },
   { name: "router", summary: "KV-aware router and stream proxy" },
-  { name: "worker", summary: "inference worker (onnx engine or mocker)" },
+  {
+    name: "worker",
+    summary: "inference worker (onnx engine or mocker)",
+    run: async (argv) => (await import("../services/worker/src/main.js")).runWorker(argv),
+  },
   { name: "up", summary: "start the whole mesh locally (frontend, preprocessor, router, workers)" },
   { name: "chat", summary: "interactive chat in the terminal against a running frontend" },
   {
