@@ -14,7 +14,11 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     summary: "KV-aware router and stream proxy",
     run: async (argv) => (await import("../services/router/src/main.js")).runRouter(argv),
   },
-  { name: "worker", summary: "inference worker (onnx engine or mocker)" },
+  {
+    name: "worker",
+    summary: "inference worker (onnx engine or mocker)",
+    run: async (argv) => (await import("../services/worker/src/main.js")).runWorker(argv),
+  },
   { name: "up", summary: "start the whole mesh locally (frontend, preprocessor, router, workers)" },
   { name: "chat", summary: "interactive chat in the terminal against a running frontend" },
   {
