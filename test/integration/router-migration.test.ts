@@ -10,7 +10,7 @@ import { stopAllProcesses } from "../support/process.js";
 import { dumpIndex, listWorkers, routerGenerate, startRouterProcess, waitUntil } from "../support/router-process.js";
 import type { RouterProcess } from "../support/router-process.js";
 import { storiesModelDir } from "../support/stories-model.js";
-import { startWorkerProcess } from "../support/worker-process.js";
+import { getLoad, metricSum, scrape, startWorkerProcess } from "../support/worker-process.js";
 import type { WorkerProcess } from "../support/worker-process.js";
 
 const MODEL = "stories260K";
@@ -38,6 +38,27 @@ describe("router: migration and worker loss (real processes)", function () {
 
   const processOf = (workerId: string): WorkerProcess => workers.find((w) => w.workerIds[0] === workerId)!;
 
+  it("a caller cancel cancels the worker's call (its sequence is freed long before it would end)", async () => {
+    let serving: string | undefined;
+    const call = router.client.generate({
+      requestId: "cancel-1", model: MODEL, tokenIds: prompt(3, 8 * BS), stop: { maxTokens: 5000, stopTokenIds: [], ignoreEos: true },
+    });
+    const ended = new Promise<number | undefined>((resolve) => {
+      call.on("error", (err: { code?: number }) => resolve(err.code));
+      call.on("end", () => resolve(undefined));
+    });
+    await new Promise<void>((resolve) => call.on("data", (m: GenerateResponse) => {
+      serving ??= m.workerId;
+      resolve();
+    }));
+    const client = processOf(serving!).client();
+    expect((await getLoad(client)).running).to.equal(1);
+    call.cancel();
+    expect(await ended).to.equal(1); // CANCELLED
+    // 5000 tokens take ~30 s; a freed sequence shows at once.
+    await waitUntil("the worker's sequence freed", async () => (await getLoad(client)).running === 0, 5000);
+  });
+
   it("migrates a stream whose worker is killed: one stream, contiguous indexes, migrations=1", async () => {
     const tokenIds = prompt(1, 10 * BS);
     let killed: string | undefined;
@@ -61,6 +82,7 @@ describe("router: migration and worker loss (real processes)", function () {
     expect(last.workerId).to.not.equal(killed);
     expect(last.finishReason).to.equal(2);
     expect(last.usage).to.include({ promptTokens: tokenIds.length, completionTokens: 300 });
+    expect(metricSum(await scrape(router.metricsPort), "kvmesh_router_migrations_total")).to.equal(1);
   });
 
   it("after SIGTERM of a worker, later requests land elsewhere and its blocks leave the index", async () => {
@@ -77,5 +99,17 @@ describe("router: migration and worker loss (real processes)", function () {
       expect(out.at(-1)!.finishReason).to.equal(2);
     }
     await waitUntil("the stopped worker gone from the index", async () => !(await dumpIndex(router.client, MODEL)).some((w) => w.workerId === holder));
+  });
+
+  it("excludes a worker whose block size disagrees, with the reason in ListWorkers and a loud log line", async () => {
+    const odd = await startWorkerProcess(["--engine", "mocker", "--model", storiesModelDir, "--block-size", "8", "--num-kv-blocks", "64"], { registryDir: workers[0].registryDir });
+    const id = odd.workerIds[0];
+    await waitUntil("the odd worker listed with its card", async () => (await listWorkers(router.client, MODEL)).workers.some((w) => w.workerId === id && w.blockSize === 8));
+    const row = (await listWorkers(router.client, MODEL)).workers.find((w) => w.workerId === id)!;
+    expect(row.routable).to.equal(false);
+    expect(row.exclusionReason).to.contain("block size 8").and.contain("4");
+    await router.proc.waitForLine(new RegExp(`WORKER EXCLUDED FROM ROUTING.*${id}|${id}.*WORKER EXCLUDED FROM ROUTING`), 5000);
+    const out = await routerGenerate(router.client, { model: MODEL, tokenIds: prompt(4, 3 * BS), stop: { maxTokens: 2, stopTokenIds: [], ignoreEos: true } });
+    expect(out.at(-1)!.workerId).to.not.equal(id);
   });
 });
