@@ -33,6 +33,7 @@ describe("router with 3 mocker workers, NATS and StreamKvEvents", function () {
   let workers: WorkerProcess;
   let viaNats: RouterProcess;
   let viaGrpc: RouterProcess;
+  let approximate: RouterProcess;
 
   before(async function () {
     if (!natsServerBinary()) {
@@ -47,7 +48,8 @@ describe("router with 3 mocker workers, NATS and StreamKvEvents", function () {
     );
     viaNats = await startRouterProcess(registryDir, ["--kv-events", "nats", "--nats-url", nats.url]);
     viaGrpc = await startRouterProcess(registryDir, ["--kv-events", "grpc"]);
-    for (const router of [viaNats, viaGrpc]) {
+    approximate = await startRouterProcess(registryDir, ["--kv-events", "none"]);
+    for (const router of [viaNats, viaGrpc, approximate]) {
       await waitUntil("3 routable workers", async () => (await listWorkers(router.client, MODEL)).workers.filter((w) => w.routable).length === 3);
     }
   });
@@ -55,6 +57,7 @@ describe("router with 3 mocker workers, NATS and StreamKvEvents", function () {
   after(async () => {
     await viaNats?.stop();
     await viaGrpc?.stop();
+    await approximate?.stop();
     await stopAllProcesses();
     await nats?.stop();
   });
@@ -103,5 +106,12 @@ describe("router with 3 mocker workers, NATS and StreamKvEvents", function () {
     await nats.restart();
     await waitUntil("reconnect resyncs", async () => counter(await scrape(viaNats.metricsPort), series) >= before + 3, 30_000);
     await expectIndexesMatchWorkers();
+  });
+
+  it("without KV events (--kv-events none) sends a shared prefix where it sent it before", async () => {
+    const shared = prompt(40, 12 * BS);
+    const first = (await ask(approximate, [...shared, 1])).at(-1)!.workerId;
+    for (let i = 0; i < 3; i++) expect((await ask(approximate, [...shared, 2 + i])).at(-1)!.workerId).to.equal(first);
+    expect((await route(approximate.client, MODEL, shared)).bestOverlapBlocks).to.equal(12);
   });
 });

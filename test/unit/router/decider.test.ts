@@ -2,6 +2,10 @@ import { expect } from "chai";
 import { Code } from "#common/errors.js";
 import { hashBlocks } from "#common/kv-hash.js";
 import type { RouterMode } from "../../../services/router/src/decider.js";
+import { Decider } from "../../../services/router/src/decider.js";
+import { ApproxIndexer } from "../../../services/router/src/indexer/approx-indexer.js";
+import { createSelector } from "../../../services/router/src/scheduling/selector.js";
+import { ActiveSequences } from "../../../services/router/src/sequences/active-sequences.js";
 import { WorkerRegistry } from "../../../services/router/src/workers/worker-registry.js";
 import { deciderFor, readyRegistry } from "./router-fakes.js";
 
@@ -67,6 +71,26 @@ describe("router decider", () => {
     const { decider } = deciderFor(readyRegistry(["w2", "w1", "w3"]), "round-robin");
     const picks = [0, 1, 2, 3].map(() => decider.plan({ model: "m", tokenIds: [1] }).decision.workerId);
     expect(picks).to.deep.equal(["w1", "w2", "w3", "w1"]);
+  });
+});
+
+describe("router decider without KV events (approximate index)", () => {
+  it("remembers where it sent a prefix and sends the next request sharing it there, until the TTL runs out", () => {
+    let now = 0;
+    const approx = new ApproxIndexer(() => now, 1000);
+    const sequences = new ActiveSequences(() => now);
+    const decider = new Decider({
+      mode: "kv", registry: readyRegistry(["w1", "w2", "w3"]), indexFor: () => approx, approxFor: () => approx, sequences,
+      selector: createSelector("kv"), overlapWeight: 1,
+    });
+    const shared = prompt(5, 6);
+    // Pin the first request to w3 so the affinity cannot be the tie-break's doing.
+    const first = decider.plan({ model: "m", tokenIds: shared, pinnedWorkerId: "w3" });
+    decider.admit("a", first);
+    decider.finish("a");
+    expect(decider.plan({ model: "m", tokenIds: [...shared, 1] }).decision).to.include({ workerId: "w3", bestOverlapBlocks: 6 });
+    now = 2000;
+    expect(decider.plan({ model: "m", tokenIds: [...shared, 1] }).decision).to.include({ workerId: "w1", bestOverlapBlocks: 0 });
   });
 });
 

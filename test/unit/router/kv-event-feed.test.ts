@@ -70,6 +70,16 @@ describe("router KV event feed: application and resync rules", () => {
     expect(blocks("w1")).to.deep.equal([60n]);
   });
 
+  it("a reconnect of one model's subscription resyncs only that model's workers", () => {
+    const { feed, dumps } = harness();
+    feed.track("w1", MODEL);
+    feed.track("x1", "other");
+    feed.applyDump("w1", dump(1n, 0n));
+    feed.applyDump("x1", dump(1n, 0n));
+    feed.resyncAll("other");
+    expect(dumps.map((d) => `${d.workerId}:${d.cause}`)).to.deep.equal(["w1:first-sight", "x1:first-sight", "x1:reconnect"]);
+  });
+
   it("keeps one dump in flight, rejects workers it does not track, and forgets a worker that left", () => {
     const { feed, dumps, blocks, rejected } = harness();
     feed.track("w1", MODEL);

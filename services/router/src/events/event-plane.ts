@@ -105,8 +105,8 @@ export class EventPlane {
       onBatch: (batch) => this.onBatch(batch),
       onLoad: (load) => this.onLoad(load),
       onReconnect: () => {
-        this.options.log.info({ model }, "event transport reconnected: resyncing every worker");
-        this.feed.resyncAll();
+        this.options.log.info({ model }, "event transport reconnected: resyncing every worker of the model");
+        this.feed.resyncAll(model);
       },
     });
   }

@@ -104,9 +104,9 @@ export class KvEventFeed {
     if (this.indexer(entry.model).observeLoad(workerId, epoch, lastEventId) === "gap") this.startResync(workerId, "gap");
   }
 
-  /** The transport reconnected: what was published meanwhile is lost, so every worker resyncs. */
-  resyncAll(): void {
-    for (const workerId of [...this.tracked.keys()]) this.startResync(workerId, "reconnect");
+  /** The transport reconnected: what was published meanwhile is lost, so every worker (of `model`, when given) resyncs. */
+  resyncAll(model?: string): void {
+    for (const [workerId, entry] of [...this.tracked]) if (model === undefined || entry.model === model) this.startResync(workerId, "reconnect");
   }
 
   /** Ask for a resync of one worker (e.g. the adapter saw something it cannot apply). */
