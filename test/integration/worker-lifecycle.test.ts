@@ -39,6 +39,19 @@ describe("worker process lifecycle", function () {
     expect(err?.stderr).to.include("--engine").and.include("--block-size");
   });
 
+  it("answers RESOURCE_EXHAUSTED beyond --max-waiting and still serves the admitted requests", async () => {
+    const worker = await startWorkerProcess(["--model", storiesModelDir, "--engine", "mocker", "--speedup-ratio", "1", "--max-num-seqs", "1", "--max-waiting", "2"]);
+    const send = (i: number) => collectStream(worker.client().generate({ requestId: `q${i}`, model: "", tokenIds: [5, 6, 7, i], stop: { maxTokens: 20, stopTokenIds: [], ignoreEos: true } }));
+    const results = await Promise.allSettled([0, 1, 2, 3, 4, 5].map(send));
+    const rejected = results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason as { code: number; details: string });
+    const served = results.filter((r) => r.status === "fulfilled").map((r) => (r as PromiseFulfilledResult<{ tokens: number[] }>).value);
+    expect(rejected.length, "some requests were refused").to.be.greaterThan(0);
+    for (const err of rejected) expect(err.code).to.equal(8);
+    expect(served.length).to.be.at.least(3);
+    for (const r of served) expect(r.tokens).to.have.length(20);
+    await worker.proc.stop();
+  });
+
   it("on SIGTERM deregisters, lets the open stream finish and exits 0", async () => {
     // Slow simulated steps keep the stream open across the signal.
     const worker = await startWorkerProcess(["--model", storiesModelDir, "--engine", "mocker", "--speedup-ratio", "0.5", "--shutdown-grace", "20s"]);
