@@ -2,7 +2,8 @@
 // index built over NATS equals the one built over StreamKvEvents and the workers' own
 // DumpKvState, and a broker restart resyncs it.
 import { expect } from "chai";
-import { mkdtempSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { natsServerBinary, startNatsServer } from "../support/nats-server.js";
@@ -10,7 +11,7 @@ import type { NatsServerHandle } from "../support/nats-server.js";
 import { stopAllProcesses } from "../support/process.js";
 import { dumpIndex, dumpsByWorker, indexByWorker, listWorkers, route, routerGenerate, startRouterProcess, waitUntil } from "../support/router-process.js";
 import type { RouterProcess } from "../support/router-process.js";
-import { storiesModelDir } from "../support/stories-model.js";
+import { repoRoot, storiesModelDir } from "../support/stories-model.js";
 import { dumpKvState, scrape, startWorkerProcess } from "../support/worker-process.js";
 import type { WorkerProcess } from "../support/worker-process.js";
 
@@ -113,5 +114,18 @@ describe("router with 3 mocker workers, NATS and StreamKvEvents", function () {
     const first = (await ask(approximate, [...shared, 1])).at(-1)!.workerId;
     for (let i = 0; i < 3; i++) expect((await ask(approximate, [...shared, 2 + i])).at(-1)!.workerId).to.equal(first);
     expect((await route(approximate.client, MODEL, shared)).bestOverlapBlocks).to.equal(12);
+  });
+
+  it("answers the buf curl commands of services/router/README.md (reflection)", async () => {
+    const readme = readFileSync(join(repoRoot, "services/router/README.md"), "utf8");
+    const commands = readme.split("\n").filter((l) => l.startsWith("buf curl "));
+    expect(commands).to.have.length(3);
+    for (const command of commands) {
+      const stdout = await new Promise<string>((resolve, reject) =>
+        execFile("bash", ["-c", command], { cwd: repoRoot, env: { ...process.env, ROUTER: `127.0.0.1:${viaNats.port}`, PATH: `${join(repoRoot, "node_modules/.bin")}:${process.env.PATH}` } },
+          (err, out, errOut) => (err ? reject(new Error(`${command}: ${err.message}\n${errOut}`)) : resolve(out))),
+      );
+      expect(JSON.parse(stdout), command).to.have.property(command.includes("/Route") ? "workerId" : "workers");
+    }
   });
 });
