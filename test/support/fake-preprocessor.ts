@@ -3,7 +3,7 @@
 // file-discovery directory as a real preprocessor replica would be.
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { ServerWritableStream } from "@grpc/grpc-js";
-import { FileDiscovery } from "#common/discovery/index.js";
+import type { FileDiscovery } from "#common/discovery/index.js";
 import type { Registration } from "#common/discovery/index.js";
 import { startGrpcServer } from "#common/grpc-server.js";
 import type { GrpcServerHandle } from "#common/grpc-server.js";
