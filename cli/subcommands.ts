@@ -7,7 +7,11 @@ export interface Subcommand {
 }
 
 export const SUBCOMMANDS: readonly Subcommand[] = [
-  { name: "frontend", summary: "OpenAI-compatible HTTP gateway and gRPC Frontend API" },
+  {
+    name: "frontend",
+    summary: "OpenAI-compatible HTTP gateway and gRPC Frontend API",
+    run: async (argv) => (await import("../services/frontend/src/main.js")).runFrontend(argv),
+  },
   { name: "preprocessor", summary: "chat templates, tokenization, detokenization, stop strings" },
   {
     name: "router",
@@ -20,7 +24,11 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     run: async (argv) => (await import("../services/worker/src/main.js")).runWorker(argv),
   },
   { name: "up", summary: "start the whole mesh locally (frontend, preprocessor, router, workers)" },
-  { name: "chat", summary: "interactive chat in the terminal against a running frontend" },
+  {
+    name: "chat",
+    summary: "interactive chat in the terminal against a running frontend",
+    run: async (argv) => (await import("./chat.js")).runChat(argv),
+  },
   {
     name: "healthcheck",
     summary: "probe a service's grpc.health.v1 (exit 0 only when SERVING)",

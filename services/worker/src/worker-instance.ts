@@ -69,7 +69,7 @@ export async function startWorkerInstance(deps: WorkerInstanceDeps): Promise<Wor
     discovery: deps.discovery,
     services: [service],
     instanceId: workerId,
-    meta: { model: modelName, block_size: String(built.runner.blockSize), engine: config.engine, epoch: String(identity.epoch) },
+    meta: { model: modelName, block_size: String(built.runner.blockSize), engine: config.engine, epoch: String(identity.epoch), context_length: String(engine.maxModelLen) },
     closers: [() => engine.close(), () => bridge.close(), () => built.runner.close()],
   });
   log.info(
