@@ -122,7 +122,12 @@ export class EventPlane {
   }
 
   private requestDump(workerId: WorkerId): void {
-    if (this.options.transport === "nats") this.dumps.request(workerId);
-    else this.sources.get(workerId)?.resync();
+    if (this.options.transport === "nats") {
+      this.dumps.request(workerId);
+      return;
+    }
+    // Deferred: asked for from inside onResync (a replay found a gap), the source must be
+    // back to following for the request to interrupt it rather than be lost.
+    setImmediate(() => this.sources.get(workerId)?.resync());
   }
 }
