@@ -13,7 +13,11 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     run: async (argv) => (await import("../services/frontend/src/main.js")).runFrontend(argv),
   },
   { name: "preprocessor", summary: "chat templates, tokenization, detokenization, stop strings" },
-  { name: "router", summary: "KV-aware router and stream proxy" },
+  {
+    name: "router",
+    summary: "KV-aware router and stream proxy",
+    run: async (argv) => (await import("../services/router/src/main.js")).runRouter(argv),
+  },
   {
     name: "worker",
     summary: "inference worker (onnx engine or mocker)",
