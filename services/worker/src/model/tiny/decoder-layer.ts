@@ -6,6 +6,13 @@ import type { GraphBuilder } from "./graph-builder.js";
 import { uniformWeights } from "./seeded-random.js";
 import type { TinyDims } from "./tiny-spec.js";
 
+/**
+ * Output projections write into the residual stream 4× louder than unit variance: with tied
+ * embeddings a random model otherwise keeps predicting the token it just read (the self-logit
+ * ‖e‖² dominates), and its output would barely depend on the context.
+ */
+const RESIDUAL_GAIN = 4;
+
 /** Values every layer shares, computed once in the graph. */
 export interface LayerShared {
   /** [B,1,S,D] rotary cos / sin of the new tokens' positions. */
@@ -24,9 +31,9 @@ export function rmsNorm(g: GraphBuilder, x: string, name: string, dims: TinyDims
   return g.op("Mul", [g.op("Div", [x, rms]), weight]);
 }
 
-/** A [fanIn, fanOut] weight with variance 1 / fanIn (uniform), x @ W in the graph. */
-function linear(g: GraphBuilder, x: string, name: string, fanIn: number, fanOut: number, random: () => number): string {
-  const weight = g.floats(name, [fanIn, fanOut], uniformWeights(random, fanIn * fanOut, Math.sqrt(3 / fanIn)));
+/** A [fanIn, fanOut] weight with variance gain² / fanIn (uniform), x @ W in the graph. */
+function linear(g: GraphBuilder, x: string, name: string, fanIn: number, fanOut: number, random: () => number, gain = 1): string {
+  const weight = g.floats(name, [fanIn, fanOut], uniformWeights(random, fanIn * fanOut, gain * Math.sqrt(3 / fanIn)));
   return g.op("MatMul", [x, weight]);
 }
 
@@ -64,7 +71,7 @@ function attention(g: GraphBuilder, h: string, layer: number, shared: LayerShare
   const context = g.op("MatMul", [probs, g.op("Unsqueeze", [values, g.ints(`${p}.axis2v`, [2])])]);
   const heads = g.op("Reshape", [context, g.ints(`${p}.ungroup`, [0, numHeads, -1, headDim])]);
   const merged = g.op("Reshape", [g.op("Transpose", [heads], { perm: [0, 2, 1, 3] }), g.ints(`${p}.merge`, [0, 0, numHeads * headDim])]);
-  return linear(g, merged, `${p}.o.weight`, numHeads * headDim, hiddenSize, shared.random);
+  return linear(g, merged, `${p}.o.weight`, numHeads * headDim, hiddenSize, shared.random, RESIDUAL_GAIN);
 }
 
 function swiGlu(g: GraphBuilder, h: string, layer: number, shared: LayerShared, dims: TinyDims): string {
@@ -72,7 +79,7 @@ function swiGlu(g: GraphBuilder, h: string, layer: number, shared: LayerShared, 
   const gate = linear(g, h, `${p}.gate.weight`, dims.hiddenSize, dims.intermediateSize, shared.random);
   const up = linear(g, h, `${p}.up.weight`, dims.hiddenSize, dims.intermediateSize, shared.random);
   const silu = g.op("Mul", [gate, g.op("Sigmoid", [gate])]);
-  return linear(g, g.op("Mul", [silu, up]), `${p}.down.weight`, dims.intermediateSize, dims.hiddenSize, shared.random);
+  return linear(g, g.op("Mul", [silu, up]), `${p}.down.weight`, dims.intermediateSize, dims.hiddenSize, shared.random, RESIDUAL_GAIN);
 }
 
 /** Appends layer `layer` to the graph; returns the residual stream after it. */
