@@ -71,7 +71,8 @@ export function logProgress(log: Logger): ProgressSink {
     },
     advance(bytes) {
       done += bytes;
-      if (total && nextQuarter < 4 && done / total >= nextQuarter / 4) {
+      // The 100 % line is end()'s, so a file logs it once.
+      if (total && done < total && done / total >= nextQuarter / 4) {
         nextQuarter = Math.floor((done / total) * 4) + 1;
         report();
       }
