@@ -9,6 +9,7 @@ import { ModelLoadError } from "../../services/worker/src/model/model-errors.js"
 import type { ProgressSink } from "../../services/worker/src/model/hub/progress.js";
 import { resolveModel } from "../../services/worker/src/model/resolve-model.js";
 import { startHubMirror } from "../support/hub-mirror.js";
+import { startProcess } from "../support/process.js";
 import type { HubMirror } from "../support/hub-mirror.js";
 import { requireStoriesModel, storiesModelDir } from "../support/stories-model.js";
 
@@ -124,6 +125,27 @@ describe("models: Hugging Face hub download into the cache (loopback mirror)", f
     expect(error).to.be.instanceOf(ModelLoadError);
     expect(String(error)).to.match(/downloaded onnx\/model\.onnx is corrupt \(sha256 differs from the hub's [0-9a-f]{64}\)/);
     expect(existsSync(partial)).to.equal(false);
+  });
+
+  it("concurrent starts on one cache download each file once and all get the same snapshot", async () => {
+    const hfHome = freshHome();
+    const from = mirror.requests.length;
+    const dirs = await Promise.all([1, 2, 3].map(() => resolveModel(REPO, { log, env: envFor(hfHome), progress: recordingProgress() })));
+    expect(new Set(dirs).size).to.equal(1);
+    expect(readFileSync(join(dirs[0], ONNX)).equals(onnxBytes())).to.equal(true);
+    expect(mirror.requests.slice(from).filter((r) => r.url.endsWith(ONNX))).to.have.length(1);
+    expect(existsSync(join(hfHome, "hub", "models--kvmesh-test--stories260K", "blobs", `${sha256(onnxBytes())}.lock`))).to.equal(false);
+  });
+
+  it("takes over a blob lock left by a process that died", async () => {
+    const hfHome = freshHome();
+    const dead = startProcess(process.execPath, ["-e", ""]);
+    await dead.waitForExit();
+    const blobs = join(hfHome, "hub", "models--kvmesh-test--stories260K", "blobs");
+    mkdirSync(blobs, { recursive: true });
+    writeFileSync(join(blobs, `${sha256(onnxBytes())}.lock`), String(dead.pid));
+    const dir = await resolveModel(REPO, { log, env: envFor(hfHome), progress: recordingProgress() });
+    expect(readFileSync(join(dir, ONNX)).equals(onnxBytes())).to.equal(true);
   });
 
   it("sends HF_TOKEN as a bearer token on every request", async () => {

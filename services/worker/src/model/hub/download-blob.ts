@@ -11,6 +11,7 @@ import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { Logger } from "#common/logger.js";
 import { ModelLoadError } from "../model-errors.js";
+import { withBlobLock } from "./blob-lock.js";
 import { hubFetch } from "./hub-fetch.js";
 import type { HubSettings } from "./hub-settings.js";
 import type { ProgressSink } from "./progress.js";
@@ -71,8 +72,15 @@ async function fetchInto(partial: string, request: BlobRequest, context: Downloa
     await response.body?.cancel();
     return;
   }
-  // 200 to a Range request: the server sent the whole file, so start over.
+  // 200 to a Range request: the server sent the whole file, so start over. A 206 from
+  // elsewhere than asked cannot be appended either.
+  const rangeStart = Number(/^bytes (\d+)-/.exec(response.headers.get("content-range") ?? "")?.[1] ?? Number.NaN);
   if (response.status !== 206) have = 0;
+  else if (rangeStart !== have) {
+    await response.body?.cancel();
+    rmSync(partial, { force: true });
+    throw new Error(`asked for bytes from ${have}, the hub sent a range from ${rangeStart}`);
+  }
   context.progress.begin(request.file, request.size, have);
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -93,6 +101,11 @@ async function fetchInto(partial: string, request: BlobRequest, context: Downloa
 export async function downloadBlob(request: BlobRequest, context: DownloadContext): Promise<void> {
   if (existsSync(request.blobPath)) return;
   mkdirSync(dirname(request.blobPath), { recursive: true });
+  // Whoever held the lock before us may have finished the blob.
+  await withBlobLock(request.blobPath, () => (existsSync(request.blobPath) ? Promise.resolve() : downloadLocked(request, context)));
+}
+
+async function downloadLocked(request: BlobRequest, context: DownloadContext): Promise<void> {
   const partial = `${request.blobPath}.incomplete`;
   const attempts = context.attempts ?? 3;
   for (let attempt = 1; ; attempt++) {
