@@ -39,7 +39,8 @@ async function pull(argv: readonly string[], io: ModelCommandIo): Promise<number
   if (positionals.length !== 1) throw new ConfigError([`pull takes one repository id, got ${positionals.length}`]);
   // Logs go to stderr so stdout carries only the snapshot path (scripts can use it).
   const log = createLogger({ service: "model", level: config.logLevel, destination: { write: (line: string) => void process.stderr.write(line) } });
-  const dir = await resolveModel(positionals[0], { log, revision: config.revision, onnxVariant: config.onnxVariant, env: io.env });
+  // A pull asks the hub for the revision's current commit; a worker start does not.
+  const dir = await resolveModel(positionals[0], { log, revision: config.revision, onnxVariant: config.onnxVariant, env: io.env, refresh: true });
   io.out(dir);
   return 0;
 }

@@ -51,6 +51,13 @@ describe("kvmesh model pull | list | create-tiny", function () {
     expect(mirror.requests.length).to.equal(before);
   });
 
+  it("pull again, online, asks the hub for the revision once and downloads nothing", async () => {
+    const before = mirror.requests.length;
+    const { code, lines } = await kvmesh(["pull", REPO]);
+    expect(code, lines.join("\n")).to.equal(0);
+    expect(mirror.requests.slice(before).map((r) => r.url)).to.deep.equal([`/api/models/${REPO}/revision/main?blobs=true`]);
+  });
+
   it("list shows the cached repository with its revision, commit and ONNX variants", async () => {
     const { code, lines } = await kvmesh(["list"]);
     expect(code).to.equal(0);

@@ -24,6 +24,8 @@ export interface ResolveModelOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Download progress (default: a bar on a TTY stderr, log lines otherwise). */
   readonly progress?: ProgressSink;
+  /** Repo ids: re-resolve the revision on the hub even when cached (fetching only new files). */
+  readonly refresh?: boolean;
 }
 
 const REPO_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*)?$/;
@@ -46,7 +48,8 @@ export async function resolveModel(modelArg: string | undefined, options: Resolv
     return resolve(arg);
   }
   if (!isRepoId(arg)) throw new ModelLoadError(`--model ${arg}: no such directory, and not a Hugging Face repo id (org/name)`);
-  return resolveHubModel(arg, { settings, log: options.log, revision: options.revision, onnxVariant: options.onnxVariant, progress: options.progress });
+  const { log, revision, onnxVariant, progress, refresh } = options;
+  return resolveHubModel(arg, { settings, log, revision, onnxVariant, progress, refresh });
 }
 
 /** The default served model name (`--model-name` unset): the repo id, the tiny model's name, or the directory's basename. */

@@ -27,6 +27,8 @@ export interface HubModelOptions {
   readonly onnxVariant?: string;
   /** Default: a bar on a TTY stderr, log lines otherwise. */
   readonly progress?: ProgressSink;
+  /** Ask the hub what the revision is now even when the cache has it (`kvmesh model pull`); ignored offline. */
+  readonly refresh?: boolean;
 }
 
 /** Files that must be in a snapshot for it to count as cached. */
@@ -79,7 +81,7 @@ async function downloadSnapshot(repo: string, revision: string, variant: string,
 
 /**
  * The local snapshot directory of `repo` at `revision` holding the worker's files. Uses the
- * cache without any request when complete; with HF_HUB_OFFLINE=1 a miss is a ModelLoadError
+ * cache without any request when complete (unless `refresh`); with HF_HUB_OFFLINE=1 a miss is a ModelLoadError
  * naming what is missing; otherwise downloads (resuming partial blobs).
  */
 export async function resolveHubModel(repo: string, options: HubModelOptions): Promise<string> {
@@ -87,7 +89,7 @@ export async function resolveHubModel(repo: string, options: HubModelOptions): P
   const variant = normalizeOnnxVariant(options.onnxVariant);
   const cache = new RepoCache(options.settings.hubCache, repo);
   const cached = cachedSnapshot(cache, revision, variant);
-  if (cached.dir !== undefined) return cached.dir;
+  if (cached.dir !== undefined && (options.refresh !== true || options.settings.offline)) return cached.dir;
   if (options.settings.offline) {
     throw new ModelLoadError(
       `HF_HUB_OFFLINE=1 and ${repo}@${revision} (onnx/${onnxFileName(variant)}) is not in the cache ${cache.root} ` +
