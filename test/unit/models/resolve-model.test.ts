@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { createLogger } from "#common/logger.js";
 import { loadModelDir } from "../../../services/worker/src/model/model-dir.js";
 import { ModelLoadError } from "../../../services/worker/src/model/model-errors.js";
+import { openModel } from "../../../services/worker/src/model/open-model.js";
 import { resolveModel } from "../../../services/worker/src/model/resolve-model.js";
 
 describe("models: resolveModel without the network", () => {
@@ -26,6 +27,15 @@ describe("models: resolveModel without the network", () => {
   it("an existing directory is used as is (absolute)", async () => {
     const tiny = await resolveModel(undefined, { log, env: env() });
     expect(await resolveModel(tiny, { log, env: env() })).to.equal(tiny);
+  });
+
+  it("openModel loads the resolved directory, named after --model", async () => {
+    const tiny = await openModel(undefined, { log, env: env() });
+    expect([tiny.name, tiny.numLayers]).to.deep.equal(["kvmesh-tiny-random", 2]);
+    const copy = (await openModel(tiny.dir, { log, env: env(), onnxVariant: "model.onnx" }));
+    expect([copy.name, copy.onnxPath]).to.deep.equal(["kvmesh-tiny-random", join(tiny.dir, "onnx", "model.onnx")]);
+    const error = await openModel(tiny.dir, { log, env: env(), onnxVariant: "fp16" }).catch((e: unknown) => e);
+    expect(String(error)).to.match(/has no onnx\/model_fp16\.onnx; variants present: \(default\) model\.onnx/);
   });
 
   it("a file is refused with a clear message", async () => {
