@@ -7,6 +7,8 @@ import { createLogger } from "#common/logger.js";
 import { loadModelDir } from "../../services/worker/src/model/model-dir.js";
 import { ModelLoadError } from "../../services/worker/src/model/model-errors.js";
 import type { ProgressSink } from "../../services/worker/src/model/hub/progress.js";
+import { downloadBlob } from "../../services/worker/src/model/hub/download-blob.js";
+import { hubSettingsFromEnv } from "../../services/worker/src/model/hub/hub-settings.js";
 import { resolveModel } from "../../services/worker/src/model/resolve-model.js";
 import { startHubMirror } from "../support/hub-mirror.js";
 import { startProcess } from "../support/process.js";
@@ -100,6 +102,26 @@ describe("models: Hugging Face hub download into the cache (loopback mirror)", f
     expect(onnxRequests[0].headers.range).to.equal(undefined);
     const resumedAt = Number(/^bytes=(\d+)-$/.exec(String(onnxRequests[1].headers.range))?.[1]);
     expect(resumedAt).to.be.greaterThan(0).and.at.most(half);
+  });
+
+  it("keeps the partial blob when every attempt breaks, and the next run resumes it", async () => {
+    const hfHome = freshHome();
+    const blobPath = join(hfHome, "blobs", "model");
+    const bytes = onnxBytes();
+    const request = { url: `${mirror.endpoint}/${REPO}/resolve/main/${ONNX}`, blobPath, file: ONNX, size: bytes.length, sha256: sha256(bytes) };
+    const context = { settings: hubSettingsFromEnv(envFor(hfHome)), log, progress: recordingProgress(), attempts: 1 };
+    mirror.cutOnce(ONNX, 300_000);
+    const error = await downloadBlob(request, context).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(ModelLoadError);
+    expect(String(error)).to.match(/download of onnx\/model\.onnx broke off after \d+ bytes .*; run again to resume it/);
+    const kept = readFileSync(`${blobPath}.incomplete`);
+    expect(kept.length).to.be.greaterThan(0).and.at.most(300_000);
+    expect(kept.equals(bytes.subarray(0, kept.length))).to.equal(true);
+    const from = mirror.requests.length;
+    await downloadBlob(request, context);
+    expect(mirror.requests.slice(from).map((r) => r.headers.range)).to.deep.equal([`bytes=${kept.length}-`]);
+    expect(readFileSync(blobPath).equals(bytes)).to.equal(true);
+    expect(existsSync(`${blobPath}.incomplete`)).to.equal(false);
   });
 
   it("resumes a partial .incomplete blob left by an earlier run", async () => {
