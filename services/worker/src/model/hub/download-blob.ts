@@ -89,7 +89,15 @@ async function fetchInto(partial: string, request: BlobRequest, context: Downloa
     },
   });
   const body = Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
-  await pipeline(body, counter, createWriteStream(partial, { flags: have > 0 ? "a" : "w" }));
+  const sink = createWriteStream(partial, { flags: have > 0 ? "a" : "w" });
+  try {
+    await pipeline(body, counter, sink);
+  } catch (err) {
+    // pipeline can reject while a write is still in flight; the next attempt sizes the file
+    // for its Range request, so wait until the stream has really closed.
+    if (!sink.closed) await new Promise<void>((resolve) => sink.once("close", () => resolve()));
+    throw err;
+  }
   context.progress.end();
 }
 
