@@ -6,8 +6,8 @@ import type { DecoderDims } from "./model-config.js";
 import { ModelLoadError } from "./model-errors.js";
 import { describeVariants, normalizeOnnxVariant, onnxFileName, variantOfFile } from "./onnx-variant.js";
 
-/** Everything the worker needs from a model directory, read once at start. */
-export interface ModelDir extends DecoderDims {
+/** The model's files without its ONNX graph: what the mocker and the model card need. */
+export interface ModelFiles extends DecoderDims {
   /** Absolute path of the directory. */
   readonly dir: string;
   /** The directory's basename: the default served model name. */
@@ -20,6 +20,10 @@ export interface ModelDir extends DecoderDims {
   /** tokenizer_config.json as text, served verbatim in the model card. */
   readonly tokenizerConfigJson: string;
   readonly eosTokenIds: readonly number[];
+}
+
+/** Everything the worker needs from a model directory, read once at start. */
+export interface ModelDir extends ModelFiles {
   /** The ONNX file the session loads (external *.onnx_data sits next to it). */
   readonly onnxPath: string;
 }
@@ -73,6 +77,12 @@ function onnxPathFor(dir: string, variantArg: string): string {
  * ModelLoadError naming the missing or malformed file, or the variants that do exist.
  */
 export function loadModelDir(dirArg: string, options: LoadModelDirOptions = {}): ModelDir {
+  const files = loadModelFiles(dirArg);
+  return { ...files, onnxPath: onnxPathFor(files.dir, options.onnxVariant ?? "") };
+}
+
+/** Reads config, generation config and tokenizer files (no ONNX graph needed: the mocker). */
+export function loadModelFiles(dirArg: string): ModelFiles {
   const dir = resolve(dirArg);
   if (!existsSync(dir)) throw new ModelLoadError(`model directory ${dir} does not exist`);
   const config = parseJsonObject(readRequired(dir, "config.json"), "config.json");
@@ -94,6 +104,5 @@ export function loadModelDir(dirArg: string, options: LoadModelDirOptions = {}):
     tokenizerJson,
     tokenizerConfigJson,
     eosTokenIds: eosTokenIdsFrom(generationConfig, config),
-    onnxPath: onnxPathFor(dir, options.onnxVariant ?? ""),
   };
 }

@@ -1,0 +1,88 @@
+/**
+ * Callers' view of the next service's replicas: the live instances of one discovery service,
+ * one gRPC client each, picked round-robin (ARCHITECTURE.md "Replicas"). Clients of departed
+ * instances are closed when the watch reports them gone.
+ */
+import type { Client } from "@grpc/grpc-js";
+import type { Discovery, ServiceInstance, Watch } from "./discovery/index.js";
+import { createClient } from "./grpc-client.js";
+import type { ClientConstructor } from "./grpc-client.js";
+
+/** One replica and its client. */
+export interface Replica<C extends Client> {
+  readonly instance: ServiceInstance;
+  readonly client: C;
+}
+
+/** Follows `service` in discovery and hands out its replicas in turn. */
+export class ReplicaPool<C extends Client> {
+  private instances: ServiceInstance[] = [];
+  private readonly clients = new Map<string, { address: string; client: C }>();
+  private next = 0;
+  private readonly watch: Watch;
+  private readonly ready: Promise<void>;
+  private readonly listeners = new Set<(instances: ServiceInstance[]) => void>();
+
+  constructor(discovery: Discovery, readonly service: string, private readonly Ctor: ClientConstructor<C>) {
+    let markReady: () => void = () => {};
+    this.ready = new Promise((resolve) => (markReady = resolve));
+    this.watch = discovery.watch(service, (instances) => {
+      this.update(instances);
+      markReady();
+    });
+  }
+
+  /** Resolves once the first snapshot arrived. */
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  /** The live instances now (sorted by instance id). */
+  get live(): readonly ServiceInstance[] {
+    return this.instances;
+  }
+
+  /** Called with every new live set. Returns the function that removes the listener. */
+  onChange(listener: (instances: ServiceInstance[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The next replica round-robin, skipping `exclude` (instance ids); undefined when none is left. */
+  pick(exclude: ReadonlySet<string> = new Set(), filter: (i: ServiceInstance) => boolean = () => true): Replica<C> | undefined {
+    const candidates = this.instances.filter((i) => !exclude.has(i.instanceId) && filter(i));
+    if (candidates.length === 0) return undefined;
+    const instance = candidates[this.next++ % candidates.length];
+    return { instance, client: this.clientOf(instance) };
+  }
+
+  /** The client of one instance (made on first use, kept while the instance lives). */
+  clientOf(instance: ServiceInstance): C {
+    const address = `${instance.address.includes(":") ? `[${instance.address}]` : instance.address}:${instance.port}`;
+    const known = this.clients.get(instance.instanceId);
+    if (known && known.address === address) return known.client;
+    known?.client.close();
+    const client = createClient(this.Ctor, address);
+    this.clients.set(instance.instanceId, { address, client });
+    return client;
+  }
+
+  /** Stops watching and closes every client. */
+  close(): void {
+    this.watch.close();
+    for (const { client } of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+
+  private update(instances: ServiceInstance[]): void {
+    this.instances = instances;
+    const alive = new Set(instances.map((i) => i.instanceId));
+    for (const [id, { client }] of this.clients) {
+      if (!alive.has(id)) {
+        client.close();
+        this.clients.delete(id);
+      }
+    }
+    for (const listener of [...this.listeners]) listener(instances);
+  }
+}

@@ -1,0 +1,18 @@
+/** The frontend's flags (ARCHITECTURE.md "Names, flags, ports") on top of the common ones. */
+import { COMMON_FLAGS, defineFlags } from "#common/config/index.js";
+import type { ConfigOf } from "#common/config/index.js";
+
+/** Flags only the frontend has. */
+export const FRONTEND_FLAGS = defineFlags([
+  { name: "http-port", type: "int", min: 0, max: 65535, default: 8000, help: "OpenAI REST port (host: the --listen host)" },
+  { name: "grpc-listen", type: "string", help: "address of the gRPC Frontend API (default: --listen)" },
+  { name: "request-timeout", type: "duration", min: 1, default: "600s", help: "a request still running after this fails with 504 timeout" },
+  { name: "max-body-bytes", type: "int", min: 1, default: 8 * 1024 * 1024, help: "largest request body accepted (413 beyond)" },
+  { name: "interactive", type: "bool", help: "also open a terminal chat against this frontend" },
+]);
+
+/** Every flag of `kvmesh frontend`. */
+export const FRONTEND_SPEC = [...COMMON_FLAGS, ...FRONTEND_FLAGS] as const;
+
+/** The parsed frontend config. */
+export type FrontendConfig = ConfigOf<typeof FRONTEND_SPEC>;

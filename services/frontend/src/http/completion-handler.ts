@@ -1,0 +1,100 @@
+/**
+ * POST /v1/chat/completions and /v1/completions: parse, run the pipeline, answer as one JSON
+ * response or as SSE. Headers wait for the first message, so an error before the first token
+ * is a plain HTTP error and the header names the worker; after that errors go in-stream.
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { PreprocessResponse } from "#contracts/gen/kvmesh/v1/preprocessor.js";
+import type { Logger } from "#common/logger.js";
+import type { FrontendMetrics } from "../metrics.js";
+import { RequestTimer } from "../metrics.js";
+import { chunkJson, usageChunkJson, wholeResponseJson } from "../openai/responses.js";
+import type { ResponseMeta } from "../openai/responses.js";
+import { parseChatRequest, parseCompletionRequest } from "../openai/schemas.js";
+import type { ParsedRequest } from "../openai/schemas.js";
+import { SseWriter } from "../openai/sse.js";
+import type { Pipeline } from "../pipeline.js";
+import { readJsonBody } from "./body.js";
+import { httpErrorFor, sendError, sendJson } from "./respond.js";
+
+/** What the handler needs. */
+export interface CompletionDeps {
+  readonly pipeline: Pipeline;
+  readonly metrics: FrontendMetrics;
+  readonly log: Logger;
+  readonly maxBodyBytes: number;
+}
+
+/** The header naming the (first) serving worker. */
+export const WORKER_HEADER = "x-kvmesh-worker-id";
+
+/** Handles one completion request of `kind`. */
+export async function handleCompletion(kind: "chat" | "completions", req: IncomingMessage, res: ServerResponse, deps: CompletionDeps): Promise<void> {
+  const requestId = (req.headers["x-request-id"] as string | undefined) || randomUUID();
+  const log = deps.log.child({ request_id: requestId });
+  let parsed: ParsedRequest;
+  try {
+    const body = await readJsonBody(req, deps.maxBodyBytes);
+    parsed = kind === "chat" ? parseChatRequest(body) : parseCompletionRequest(body);
+  } catch (err) {
+    const status = sendError(res, err);
+    deps.metrics.requests.inc({ endpoint: kind, model: "", status: String(status) });
+    return;
+  }
+  const timer = new RequestTimer(deps.metrics, kind, parsed.model);
+  const controller = new AbortController();
+  // The client went away: cancel down to the worker.
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  const meta: ResponseMeta = { id: `${kind === "chat" ? "chatcmpl" : "cmpl"}-${requestId.replace(/-/g, "")}`, created: Math.floor(Date.now() / 1000), model: parsed.model, kind };
+  log.info({ model: parsed.model, stream: parsed.stream, user: parsed.user }, "request");
+  const stream = deps.pipeline.run({ requestId, ...parsed.request }, controller.signal);
+  let status = 200;
+  try {
+    status = parsed.stream ? await streamResponse(res, stream, meta, parsed, timer) : await wholeResponse(res, stream, meta, parsed, timer);
+  } catch (err) {
+    status = controller.signal.aborted && !res.headersSent ? 499 : sendError(res, err);
+    if (status >= 500) log.warn({ err: String(err) }, "request failed");
+  } finally {
+    if (controller.signal.aborted && status === 200) status = 499;
+    timer.finish(status);
+  }
+}
+
+async function wholeResponse(res: ServerResponse, stream: AsyncGenerator<PreprocessResponse>, meta: ResponseMeta, parsed: ParsedRequest, timer: RequestTimer): Promise<number> {
+  const messages: PreprocessResponse[] = [];
+  for await (const message of stream) {
+    timer.tokensArrived(message.tokenIds.length);
+    messages.push(message);
+  }
+  const first = messages.find((m) => m.workerId !== "")?.workerId ?? "";
+  sendJson(res, 200, wholeResponseJson(meta, messages, parsed.topLogprobs !== undefined), first ? { [WORKER_HEADER]: first } : {});
+  return 200;
+}
+
+async function streamResponse(res: ServerResponse, stream: AsyncGenerator<PreprocessResponse>, meta: ResponseMeta, parsed: ParsedRequest, timer: RequestTimer): Promise<number> {
+  const sse = new SseWriter(res);
+  let first = true;
+  let textOffset = 0;
+  try {
+    for await (const message of stream) {
+      timer.tokensArrived(message.tokenIds.length);
+      if (first) sse.open(message.workerId ? { [WORKER_HEADER]: message.workerId } : {});
+      sse.send(chunkJson(meta, message, { first, logprobs: parsed.topLogprobs !== undefined, textOffset }));
+      textOffset += message.text.length;
+      first = false;
+      if (message.finishReason !== undefined && parsed.includeUsage && message.usage) sse.send(usageChunkJson(meta, message.usage));
+    }
+  } catch (err) {
+    if (first) throw err; // nothing sent yet: a plain HTTP error
+    const mapped = httpErrorFor(err);
+    if (mapped) sse.send(mapped.body);
+    sse.done();
+    return mapped?.status ?? 499;
+  }
+  if (first) sse.open({});
+  sse.done();
+  return 200;
+}

@@ -1,0 +1,96 @@
+/**
+ * The OpenAI REST gateway on node:http: node's own server gives direct control of SSE
+ * flushing and of client disconnects, which is all a streaming gateway needs, without a
+ * framework's buffering or a new dependency. Routes are few and fixed.
+ */
+import { createServer } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Registry } from "prom-client";
+import { ModelNotFoundError } from "#common/errors.js";
+import type { ModelCatalog } from "../models.js";
+import { handleCompletion } from "./completion-handler.js";
+import type { CompletionDeps } from "./completion-handler.js";
+import { sendError, sendJson } from "./respond.js";
+
+/** What the gateway serves from. */
+export interface HttpDeps extends CompletionDeps {
+  readonly catalog: ModelCatalog;
+  readonly registry: Registry;
+  /** Preprocessor replicas live now. */
+  readonly preprocessorCount: () => number;
+  /** False once shutdown began (health turns 503). */
+  readonly accepting: () => boolean;
+}
+
+/** A listening gateway. */
+export interface HttpGateway {
+  readonly port: number;
+  readonly server: Server;
+  /** Stops accepting, waits up to `graceMs` for open responses, then closes them. */
+  close(graceMs: number): Promise<void>;
+}
+
+function modelJson(m: { id: string; created: number; instances: number; contextLength: number }): object {
+  return { id: m.id, object: "model", created: m.created, owned_by: "kvmesh", max_model_len: m.contextLength, instances: m.instances };
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): Promise<void> {
+  const path = (req.url ?? "/").split("?")[0];
+  const method = req.method ?? "GET";
+  if (method === "POST" && path === "/v1/chat/completions") return handleCompletion("chat", req, res, deps);
+  if (method === "POST" && path === "/v1/completions") return handleCompletion("completions", req, res, deps);
+  if (method === "GET" && path === "/v1/models") return sendJson(res, 200, { object: "list", data: deps.catalog.list().map(modelJson) });
+  if (method === "GET" && path.startsWith("/v1/models/")) {
+    const id = decodeURIComponent(path.slice("/v1/models/".length));
+    const model = deps.catalog.get(id);
+    if (!model) return void sendError(res, new ModelNotFoundError(`the model '${id}' does not exist`, { param: "model" }));
+    return sendJson(res, 200, modelJson(model));
+  }
+  if (method === "GET" && path === "/live") return sendJson(res, 200, { status: "live" });
+  if (method === "GET" && path === "/health") return health(res, deps);
+  if (method === "GET" && path === "/metrics") {
+    const text = await deps.registry.metrics();
+    res.writeHead(200, { "content-type": deps.registry.contentType }).end(text);
+    return;
+  }
+  sendJson(res, 404, { error: { message: `no route for ${method} ${path}`, type: "invalid_request_error", param: null, code: null } });
+}
+
+/** Ready: accepting, a preprocessor and a router are live, and at least one model has a worker. */
+function health(res: ServerResponse, deps: HttpDeps): void {
+  const models = deps.catalog.list().map((m) => ({ id: m.id, instances: m.instances }));
+  const preprocessors = deps.preprocessorCount();
+  const routers = deps.catalog.routerCount;
+  const ready = deps.accepting() && preprocessors > 0 && routers > 0 && models.length > 0 && models.every((m) => m.instances > 0);
+  sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "not_ready", models, preprocessors, routers });
+}
+
+/** Starts the gateway on host:port. */
+export async function startHttpGateway(host: string, port: number, deps: HttpDeps): Promise<HttpGateway> {
+  const server = createServer((req, res) => {
+    route(req, res, deps).catch((err: unknown) => {
+      deps.log.error({ err }, "http handler failed");
+      sendError(res, err);
+    });
+  });
+  // SSE streams are long: no request or keep-alive timeout may cut them (--request-timeout does).
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    server,
+    close: (graceMs) => new Promise<void>((resolve) => {
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      server.closeIdleConnections();
+    }),
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * The OpenAI response shapes: chat.completion(.chunk) and text_completion, built from the
+ * preprocessor's messages. The last chunk (and every whole response) carries kvmesh's
+ * extension `{ kvmesh: { worker_id, migrations } }`; usage carries cached tokens.
+ */
+import { FinishReason } from "#contracts/gen/kvmesh/v1/common.js";
+import type { Usage } from "#contracts/gen/kvmesh/v1/common.js";
+import type { PreprocessResponse, TextLogprob } from "#contracts/gen/kvmesh/v1/preprocessor.js";
+
+/** What identifies one response across its chunks. */
+export interface ResponseMeta {
+  readonly id: string;
+  readonly created: number;
+  readonly model: string;
+  readonly kind: "chat" | "completions";
+}
+
+/** OpenAI's finish_reason for ours. */
+export function finishReasonText(reason: FinishReason | undefined): string | null {
+  switch (reason) {
+    case FinishReason.FINISH_REASON_STOP:
+      return "stop";
+    case FinishReason.FINISH_REASON_LENGTH:
+      return "length";
+    case FinishReason.FINISH_REASON_CANCELLED:
+      return "abort";
+    default:
+      return null;
+  }
+}
+
+/** OpenAI usage with cached tokens. */
+export function usageJson(usage: Usage): object {
+  return {
+    prompt_tokens: usage.promptTokens,
+    completion_tokens: usage.completionTokens,
+    total_tokens: usage.promptTokens + usage.completionTokens,
+    prompt_tokens_details: { cached_tokens: usage.cachedTokens },
+  };
+}
+
+function bytesOf(b: Uint8Array): number[] {
+  return [...b];
+}
+
+/** Chat logprobs: `{ content: [{ token, logprob, bytes, top_logprobs }] }`. */
+function chatLogprobs(lps: readonly TextLogprob[]): object {
+  return {
+    content: lps.map((lp) => ({
+      token: lp.token, logprob: lp.logprob, bytes: bytesOf(lp.tokenBytes),
+      top_logprobs: lp.top.map((t) => ({ token: t.token, logprob: t.logprob, bytes: bytesOf(t.tokenBytes) })),
+    })),
+  };
+}
+
+/** Completions logprobs: parallel arrays, text offsets counted from `offset`. */
+function completionLogprobs(lps: readonly TextLogprob[], offset: number): object {
+  const textOffset: number[] = [];
+  let at = offset;
+  for (const lp of lps) {
+    textOffset.push(at);
+    at += lp.token.length;
+  }
+  return {
+    tokens: lps.map((lp) => lp.token),
+    token_logprobs: lps.map((lp) => lp.logprob),
+    top_logprobs: lps.map((lp) => Object.fromEntries(lp.top.map((t) => [t.token, t.logprob]))),
+    text_offset: textOffset,
+  };
+}
+
+/** The extension object on last chunks and whole responses. */
+export function kvmeshExtension(message: Pick<PreprocessResponse, "workerId" | "migrations">): object {
+  return { worker_id: message.workerId, migrations: message.migrations };
+}
+
+/** One streamed chunk for a preprocessor message; `first` adds the assistant role (chat). */
+export function chunkJson(meta: ResponseMeta, message: PreprocessResponse, options: { first: boolean; logprobs: boolean; textOffset: number }): object {
+  const finish = finishReasonText(message.finishReason);
+  const last = message.finishReason !== undefined;
+  const logprobs = options.logprobs && message.logprobs.length > 0
+    ? (meta.kind === "chat" ? chatLogprobs(message.logprobs) : completionLogprobs(message.logprobs, options.textOffset))
+    : null;
+  const choice = meta.kind === "chat"
+    ? { index: 0, delta: { ...(options.first ? { role: "assistant" } : {}), content: message.text }, logprobs, finish_reason: finish }
+    : { index: 0, text: message.text, logprobs, finish_reason: finish };
+  return {
+    id: meta.id,
+    object: meta.kind === "chat" ? "chat.completion.chunk" : "text_completion",
+    created: meta.created,
+    model: meta.model,
+    choices: [choice],
+    ...(last ? { kvmesh: kvmeshExtension(message) } : {}),
+  };
+}
+
+/** The usage-only chunk of stream_options.include_usage (empty choices, as OpenAI sends it). */
+export function usageChunkJson(meta: ResponseMeta, usage: Usage): object {
+  return {
+    id: meta.id,
+    object: meta.kind === "chat" ? "chat.completion.chunk" : "text_completion",
+    created: meta.created,
+    model: meta.model,
+    choices: [],
+    usage: usageJson(usage),
+  };
+}
+
+/** A whole (non-streamed) response from every message of the stream. */
+export function wholeResponseJson(meta: ResponseMeta, messages: readonly PreprocessResponse[], logprobs: boolean): object {
+  const text = messages.map((m) => m.text).join("");
+  const last = messages.at(-1);
+  const lps = messages.flatMap((m) => m.logprobs);
+  const finish = finishReasonText(last?.finishReason);
+  const lpJson = logprobs ? (meta.kind === "chat" ? chatLogprobs(lps) : completionLogprobs(lps, 0)) : null;
+  const choice = meta.kind === "chat"
+    ? { index: 0, message: { role: "assistant", content: text }, logprobs: lpJson, finish_reason: finish }
+    : { index: 0, text, logprobs: lpJson, finish_reason: finish };
+  return {
+    id: meta.id,
+    object: meta.kind === "chat" ? "chat.completion" : "text_completion",
+    created: meta.created,
+    model: meta.model,
+    choices: [choice],
+    usage: last?.usage ? usageJson(last.usage) : null,
+    kvmesh: last ? kvmeshExtension(last) : null,
+  };
+}

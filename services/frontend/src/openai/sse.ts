@@ -1,0 +1,35 @@
+/**
+ * Server-sent events as OpenAI streams them: `data: <json>\n\n` per chunk, `data: [DONE]`
+ * last; an error after the stream started is one `data: {"error":...}` then `[DONE]` (as vLLM).
+ */
+import type { ServerResponse } from "node:http";
+
+/** Writes SSE frames to one response. */
+export class SseWriter {
+  constructor(private readonly res: ServerResponse) {}
+
+  /** Sends the headers; `extra` adds e.g. x-kvmesh-worker-id. */
+  open(extra: Record<string, string>): void {
+    this.res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+      // Proxies (envoy, nginx) must pass tokens through as they come.
+      "x-accel-buffering": "no",
+      ...extra,
+    });
+    this.res.flushHeaders();
+  }
+
+  /** One JSON event. */
+  send(json: object): void {
+    if (!this.res.writableEnded) this.res.write(`data: ${JSON.stringify(json)}\n\n`);
+  }
+
+  /** `[DONE]` and the end of the response. */
+  done(): void {
+    if (this.res.writableEnded) return;
+    this.res.write("data: [DONE]\n\n");
+    this.res.end();
+  }
+}
