@@ -30,6 +30,11 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     run: async (argv) => (await import("./chat.js")).runChat(argv),
   },
   {
+    name: "model",
+    summary: "model cache: pull <org/name> from the Hugging Face hub, list, create-tiny <dir>",
+    run: async (argv) => (await import("./model-command.js")).runModelCommand(argv),
+  },
+  {
     name: "healthcheck",
     summary: "probe a service's grpc.health.v1 (exit 0 only when SERVING)",
     run: async (argv) => (await import("#common/healthcheck.js")).runHealthcheck(argv),
