@@ -48,8 +48,9 @@ export class ChatRenderer {
       add_generation_prompt: prompt.addGenerationPrompt ?? true,
     };
     if (tools !== undefined) variables.tools = tools;
+    const template = this.template(source);
     try {
-      return this.template(source).render(variables);
+      return template.render(variables);
     } catch (cause) {
       // raise_exception() in templates reports bad conversations ("roles must alternate").
       throw new InvalidArgumentError(`chat template: ${cause instanceof Error ? cause.message : String(cause)}`, { param: "messages", cause });
