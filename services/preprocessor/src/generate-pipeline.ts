@@ -43,6 +43,7 @@ export async function runGenerate(deps: PipelineDeps, call: PipelineCall): Promi
     skipSpecialTokens: request.skipSpecialTokens ?? true,
     stopStrings: request.stopStrings,
     includeStopStrInOutput: request.includeStopStrInOutput,
+    stopTokenIds: [...assets.eosTokenIds, ...(request.stop?.stopTokenIds ?? [])],
   });
   const upstream = routerGenerate(deps.routers, prepared.upstream, {
     requestId: call.requestId,

@@ -20,6 +20,11 @@ export interface OutputProcessorOptions {
   skipSpecialTokens: boolean;
   stopStrings: readonly string[];
   includeStopStrInOutput: boolean;
+  /**
+   * The model's eos ids and the request's stop_token_ids: a stream the worker ended on one of
+   * them carries that token, whose text is left out (as vLLM does) unless include_stop_str_in_output.
+   */
+  stopTokenIds?: readonly number[];
 }
 
 /** One message to send, and whether it is the last. */
@@ -56,6 +61,7 @@ export class OutputProcessor {
       response.tokenIds.push(id);
       const logprob = message.logprobs[i];
       if (logprob) response.logprobs.push(textLogprob(this.options.tokenizer, logprob));
+      if (this.isStopToken(message, i)) continue;
       const match = this.stops.push(this.detokenizer.push(id));
       response.text += match.text;
       if (match.stop !== undefined) return this.finish(response, FinishReason.FINISH_REASON_STOP, this.ownUsage(), match.stop);
@@ -67,6 +73,12 @@ export class OutputProcessor {
     if (tail.stop !== undefined) return this.finish(response, FinishReason.FINISH_REASON_STOP, this.ownUsage(), tail.stop);
     response.text += this.stops.flush();
     return this.finish(response, message.finishReason, message.usage ?? this.ownUsage());
+  }
+
+  /** True for the last token of a stream that a stop token ended (its text is not shown). */
+  private isStopToken(message: GenerateResponse, i: number): boolean {
+    if (this.options.includeStopStrInOutput || message.finishReason !== FinishReason.FINISH_REASON_STOP) return false;
+    return i === message.tokenIds.length - 1 && (this.options.stopTokenIds ?? []).includes(message.tokenIds[i]);
   }
 
   /** Usage counted here, for a stream this side ended (a stop string) or one that came without it. */
