@@ -116,6 +116,32 @@ describe("preprocessor service (real process, fake router and worker)", function
     expect(seen.wasCancelled).to.equal(true);
   });
 
+  it("a client that cancels mid-stream cancels the router call", async () => {
+    const stream = client.generate({ requestId: "hold-cancel", model: "stories260K", prompt: { $case: "text", text: "Hi" }, stopStrings: [], includeStopStrInOutput: false });
+    stream.on("error", () => undefined); // CANCELLED, by us
+    await new Promise<void>((resolve) => stream.once("data", () => resolve()));
+    stream.cancel();
+    const seen = router.calls.find((c) => c.request.requestId === "hold-cancel")!;
+    await Promise.race([seen.cancelled, new Promise((_, reject) => setTimeout(() => reject(new Error("the router call was not cancelled")), 5000))]);
+    expect(seen.wasCancelled).to.equal(true);
+  });
+
+  it("serves a model whose worker registers after startup (the worker set is watched)", async () => {
+    const late = await startFakeWorker(discovery, "worker-late", storiesModelCard({ name: "late-model", contextLength: 64 }));
+    workers.push(late);
+    const request: Partial<PreprocessRequest> = { requestId: "late-1", model: "late-model", prompt: { $case: "text", text: "Hi" } };
+    let result = await generate(request);
+    // Discovery's watch polls the registry: the new worker shows up within a poll period.
+    for (let i = 0; i < 50 && result.error?.code === 5; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      result = await generate(request);
+    }
+    expect(result.error).to.equal(undefined);
+    expect(late.cardFetches).to.equal(1);
+    const promptLength = loadStoriesTokenizer().encode("Hi").ids.length;
+    expect(router.calls.find((c) => c.request.requestId === "late-1")!.request.stop?.maxTokens).to.equal(64 - promptLength);
+  });
+
   it("passes token-id prompts through unchanged (no BOS added)", async () => {
     const { error } = await generate({ requestId: "ids-1", model: "stories260K", prompt: { $case: "tokens", tokens: { tokenIds: [403, 407, 261] } } });
     expect(error).to.equal(undefined);

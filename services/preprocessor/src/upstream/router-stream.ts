@@ -6,7 +6,7 @@
  */
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { ClientReadableStream, Deadline } from "@grpc/grpc-js";
-import { NoWorkerError } from "#common/errors.js";
+import { CancelledError, NoWorkerError } from "#common/errors.js";
 import { isServiceError } from "#common/grpc-errors.js";
 import { withRequestId } from "#common/request-id.js";
 import type { GenerateRequest, GenerateResponse } from "#contracts/gen/kvmesh/v1/common.js";
@@ -26,6 +26,8 @@ export async function* routerGenerate(pool: RouterPool, request: GenerateRequest
   const tried = new Set<string>();
   let lastError: unknown;
   for (;;) {
+    // An abort listener added after the fact never fires: a client already gone gets no call.
+    if (options.signal.aborted) throw new CancelledError("the client cancelled the request");
     const replica = await pool.pick(tried);
     if (!replica) {
       if (lastError !== undefined) throw lastError;
