@@ -3,6 +3,7 @@
 // cancel the router call, the error codes of the error table, and the router retry rule.
 import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
+import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -46,6 +47,7 @@ describe("preprocessor service (real process, fake router and worker)", function
   let badRouter: FakeRouter;
   const workers: FakeWorker[] = [];
   let client: PreprocessorClient;
+  let metricsPort: number;
 
   before(async function () {
     requireStoriesModel(this);
@@ -56,8 +58,9 @@ describe("preprocessor service (real process, fake router and worker)", function
     badRouter = await startFakeRouter(discovery, "router-a-bad", () => [{ fail: { code: 14, details: "no worker right now" } }]);
     workers.push(await startFakeWorker(discovery, "worker-stories", storiesModelCard()));
     workers.push(await startFakeWorker(discovery, "worker-chatty", storiesModelCard({ name: "chatty", chatTemplate: TEMPLATE })));
-    const proc = startProcess("node", [CLI, "preprocessor", "--discovery-dir", registryDir, "--discovery-ttl", "1s"], { cwd: ROOT });
+    const proc = startProcess("node", [CLI, "preprocessor", "--discovery-dir", registryDir, "--discovery-ttl", "1s", "--metrics-port", "0"], { cwd: ROOT });
     const port = await proc.waitForListening(20_000);
+    metricsPort = (JSON.parse(await proc.waitForLine(/"msg":"listening"/)) as { metrics_port: number }).metrics_port;
     client = createClient(PreprocessorClient, `127.0.0.1:${port}`);
   });
 
@@ -170,5 +173,18 @@ describe("preprocessor service (real process, fake router and worker)", function
       expect(error).to.equal(undefined);
     }
     expect(badRouter.calls.length).to.be.greaterThan(0);
+  });
+
+  it("counts requests by outcome and stop-string cancels in /metrics", async () => {
+    const body = await new Promise<string>((resolve, reject) => {
+      get(`http://127.0.0.1:${metricsPort}/metrics`, (res) => {
+        let text = "";
+        res.setEncoding("utf8").on("data", (c: string) => (text += c)).on("end", () => resolve(text));
+      }).on("error", reject);
+    });
+    expect(body).to.match(/^kvmesh_preprocessor_requests_total\{outcome="length"\} [1-9]/m);
+    expect(body).to.match(/^kvmesh_preprocessor_requests_total\{outcome="stop"\} [1-9]/m);
+    expect(body).to.match(/^kvmesh_preprocessor_requests_total\{outcome="error_5"\} [1-9]/m);
+    expect(body).to.match(/^kvmesh_preprocessor_stop_string_cancels_total [1-9]/m);
   });
 });
