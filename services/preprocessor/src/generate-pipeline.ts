@@ -44,6 +44,7 @@ export async function runGenerate(deps: PipelineDeps, call: PipelineCall): Promi
     stopStrings: request.stopStrings,
     includeStopStrInOutput: request.includeStopStrInOutput,
     stopTokenIds: [...assets.eosTokenIds, ...(request.stop?.stopTokenIds ?? [])],
+    minTokens: request.stop?.minTokens,
   });
   const upstream = routerGenerate(deps.routers, prepared.upstream, {
     requestId: call.requestId,

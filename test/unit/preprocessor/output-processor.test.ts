@@ -80,6 +80,14 @@ const CASES: Case[] = [
     stopString: "big",
   },
   {
+    name: "stop strings are not looked for before min_tokens",
+    options: { stopStrings: ["dog"], minTokens: ids("a dog ran").length },
+    messages: () => [message(ids("a dog ran a dog too"))],
+    texts: [" a dog ran a "],
+    finish: STOP,
+    stopString: "dog",
+  },
+  {
     name: "a held-back prefix is released when the stream ends",
     options: { stopStrings: ["dogs"] },
     messages: () => [message(ids("a dog"), { finishReason: LENGTH, usage: usage(2) })],

@@ -44,6 +44,14 @@ export class StopStringMatcher {
     return { text: buffer.slice(0, buffer.length - keep) };
   }
 
+  /** Passes a delta through unmatched (before min_tokens, as vLLM skips stop strings there). */
+  pass(delta: string): string {
+    if (this.stopped) return "";
+    const text = this.held + delta;
+    this.held = "";
+    return text;
+  }
+
   /** Releases held text as the stream ends without reaching a stop string. */
   flush(): string {
     const rest = this.held;

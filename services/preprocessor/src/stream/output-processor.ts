@@ -25,6 +25,8 @@ export interface OutputProcessorOptions {
    * them carries that token, whose text is left out (as vLLM does) unless include_stop_str_in_output.
    */
   stopTokenIds?: readonly number[];
+  /** Stop strings are not looked for until this many tokens were generated (vLLM's rule). */
+  minTokens?: number;
 }
 
 /** One message to send, and whether it is the last. */
@@ -62,7 +64,8 @@ export class OutputProcessor {
       const logprob = message.logprobs[i];
       if (logprob) response.logprobs.push(textLogprob(this.options.tokenizer, logprob));
       if (this.isStopToken(message, i)) continue;
-      const match = this.stops.push(this.detokenizer.push(id));
+      const delta = this.detokenizer.push(id);
+      const match = this.generated >= (this.options.minTokens ?? 0) ? this.stops.push(delta) : { text: this.stops.pass(delta) };
       response.text += match.text;
       if (match.stop !== undefined) return this.finish(response, FinishReason.FINISH_REASON_STOP, this.ownUsage(), match.stop);
     }
