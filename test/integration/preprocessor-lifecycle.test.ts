@@ -1,10 +1,12 @@
 // `kvmesh preprocessor` as a process: --help, a bad --chat-template, the --chat-template
 // override over a model without one, registration in discovery, and SIGTERM.
 import { expect } from "chai";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { FileDiscovery } from "#common/discovery/index.js";
 import { createClient } from "#common/grpc-client.js";
 import { PreprocessorClient } from "#contracts/gen/kvmesh/v1/preprocessor.js";
@@ -65,6 +67,12 @@ describe("kvmesh preprocessor (process lifecycle)", function () {
     client.close();
     expect(res.prompt).to.equal("<user>Hi<assistant>");
     expect(res.tokenIds).to.deep.equal(loadStoriesTokenizer().encode("<user>Hi<assistant>", { add_special_tokens: false }).ids);
+
+    // The README's buf curl command.
+    const buf = join(ROOT, "node_modules", ".bin", "buf");
+    const body = JSON.stringify({ model: "stories260K", text: "Once upon a time" });
+    const { stdout } = await promisify(execFile)(buf, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "-d", body, `http://127.0.0.1:${port}/kvmesh.v1.Preprocessor/Tokenize`], { cwd: ROOT });
+    expect(JSON.parse(stdout)).to.deep.equal({ tokenIds: [1, 403, 407, 261, 378], contextLength: 512 });
 
     proc.signal("SIGTERM");
     expect(await proc.waitForExit(15_000)).to.equal(0);
