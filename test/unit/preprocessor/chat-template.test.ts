@@ -66,6 +66,12 @@ const CASES: Case[] = [
     expected: "Tools: get_weather\nuser:Weather?\nassistant:call get_weather(Paris)\ntool:sunny[c1]\n",
   },
   {
+    name: "tojson of tools and tool-call arguments (Qwen/Hermes style)",
+    template: "{%- for t in tools %}<tool>{{ t | tojson }}</tool>{% endfor %}{%- for m in messages %}{%- for c in m.tool_calls or [] %}<call>{{ c.function.arguments | tojson }}</call>{% endfor %}{% endfor %}",
+    prompt: chat([msg("user", "Weather?"), { role: "assistant", toolCallsJson: TOOL_CALL }], { toolsJson: WEATHER_TOOL }),
+    expected: '<tool>{"type": "function", "function": {"name": "get_weather", "parameters": {}}}</tool><call>{"city": "Paris"}</call>',
+  },
+  {
     name: "no tools: the template's tools branch is skipped",
     template: TOOLS,
     prompt: chat([msg("user", "Hi")]),

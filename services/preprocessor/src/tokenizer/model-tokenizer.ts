@@ -74,6 +74,8 @@ export class ModelTokenizer implements TokenDecoder {
 
   /** {@inheritDoc TokenDecoder.decode} */
   decode(ids: readonly number[], skipSpecialTokens: boolean): string {
+    // The library rejects an empty list; its text is plainly "".
+    if (ids.length === 0) return "";
     return this.tokenizer.decode([...ids], { skip_special_tokens: skipSpecialTokens });
   }
 
