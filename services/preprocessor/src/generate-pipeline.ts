@@ -10,8 +10,8 @@ import type { PreprocessRequest, PreprocessResponse } from "#contracts/gen/kvmes
 import type { ModelAssets } from "./model-assets.js";
 import { prepareGenerate } from "./request/upstream-request.js";
 import { OutputProcessor } from "./stream/output-processor.js";
-import type { RouterPool } from "./upstream/router-pool.js";
 import { routerGenerate } from "./upstream/router-stream.js";
+import type { RouterPool } from "./upstream/router-stream.js";
 
 /** What the pipeline needs from the rest of the service. */
 export interface PipelineDeps {
@@ -50,7 +50,7 @@ export async function runGenerate(deps: PipelineDeps, call: PipelineCall): Promi
     requestId: call.requestId,
     deadline: call.deadline,
     signal: call.signal,
-    onRetry: (router, details) => log.warn({ router, details }, "router unavailable before the first token: trying another replica"),
+    onRetry: (router) => log.warn({ router }, "router replica unavailable before the first token: trying another"),
   });
   try {
     for await (const message of upstream) {

@@ -3,7 +3,9 @@ import { loadServiceConfig } from "#common/config/index.js";
 import { createLogger } from "#common/logger.js";
 import { createMetricsRegistry, startMetricsServer } from "#common/metrics.js";
 import { discoveryFromConfig, startServiceInstance } from "#common/service-runtime.js";
+import { ReplicaPool } from "#common/replica-pool.js";
 import { onShutdownSignal } from "#common/shutdown.js";
+import { RouterClient } from "#contracts/gen/kvmesh/v1/router.js";
 import { loadTemplateOverride } from "./chat-template/template-source.js";
 import type { TemplateSource } from "./chat-template/template-source.js";
 import { PREPROCESSOR_CONFIG_SPEC } from "./config.js";
@@ -11,7 +13,6 @@ import { createPreprocessorMetrics } from "./metrics.js";
 import { modelAssetsFromCard } from "./model-assets.js";
 import { preprocessorService } from "./service.js";
 import { ModelCatalog } from "./upstream/model-catalog.js";
-import { RouterPool } from "./upstream/router-pool.js";
 import { grpcCardFetcher } from "./upstream/worker-cards.js";
 
 /** Runs the preprocessor; resolves to an exit code, or -1 while it keeps serving (exit on SIGTERM). */
@@ -31,9 +32,8 @@ export async function runPreprocessor(argv: string[]): Promise<number> {
   const registry = createMetricsRegistry("preprocessor");
   const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort);
   const catalog = new ModelCatalog({ discovery, fetchCard: grpcCardFetcher(config.cardTimeoutMs), build: (card) => modelAssetsFromCard(card, templateOverride), log });
-  const routers = new RouterPool(discovery);
+  const routers = new ReplicaPool(discovery, "router", RouterClient);
   catalog.start();
-  routers.start();
   const instance = await startServiceInstance({
     service: "preprocessor",
     config,
