@@ -12,7 +12,11 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     summary: "OpenAI-compatible HTTP gateway and gRPC Frontend API",
     run: async (argv) => (await import("../services/frontend/src/main.js")).runFrontend(argv),
   },
-  { name: "preprocessor", summary: "chat templates, tokenization, detokenization, stop strings" },
+  {
+    name: "preprocessor",
+    summary: "chat templates, tokenization, detokenization, stop strings",
+    run: async (argv) => (await import("../services/preprocessor/src/main.js")).runPreprocessor(argv),
+  },
   {
     name: "router",
     summary: "KV-aware router and stream proxy",
