@@ -27,7 +27,11 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     summary: "inference worker (onnx engine or mocker)",
     run: async (argv) => (await import("../services/worker/src/main.js")).runWorker(argv),
   },
-  { name: "up", summary: "start the whole mesh locally (frontend, preprocessor, router, workers)" },
+  {
+    name: "up",
+    summary: "start the whole mesh locally (frontend, preprocessor, router, workers)",
+    run: async (argv) => (await import("./up/up.js")).runUp(argv),
+  },
   {
     name: "chat",
     summary: "interactive chat in the terminal against a running frontend",
