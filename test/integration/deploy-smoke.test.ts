@@ -40,7 +40,7 @@ describe("deploy smoke: the compose topology as local processes (Consul backend,
     const workers = await passing(mesh!, "kvmesh-worker");
     expect(workers.map((w) => `${w.Service.Address}:${w.Service.Port}`).sort()).to.deep.equal([...mesh!.workers].sort());
     for (const w of workers) {
-      expect(w.Service.Meta).to.include({ model: "stories260K", block_size: "64", engine: "mocker", kvmesh_namespace: "kvmesh", kvmesh_service: "worker" });
+      expect(w.Service.Meta).to.include({ model: "stories260K", block_size: "64", engine: "mocker", kvmesh_namespace: "kvmesh", kvmesh_service: "worker", kvmesh_role: "worker" });
     }
     for (const [name, address] of [["kvmesh-router", mesh!.router], ["kvmesh-preprocessor", mesh!.preprocessor], ["kvmesh-frontend", mesh!.frontendGrpc]]) {
       const entries = await passing(mesh!, name);
