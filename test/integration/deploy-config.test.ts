@@ -37,13 +37,19 @@ const SCALED = (cmd: string): boolean => cmd === "router" || cmd === "worker";
 describe("deployment config (deploy/)", function () {
   this.timeout(60_000);
   const resolved = new Map<string, Resolved>();
+  const failures: string[] = [];
 
   before(async () => {
     for (const [name, s] of kvmeshServices) {
       const result = await checkConfig(s.command!, s.environment);
-      expect(result.code, `${name}: ${s.command!.join(" ")}\n${result.stderr}`).to.equal(0);
-      resolved.set(name, JSON.parse(result.stdout) as Resolved);
+      if (result.code === 0) resolved.set(name, JSON.parse(result.stdout) as Resolved);
+      else failures.push(`${name}: kvmesh ${s.command!.join(" ")} --check-config exited ${result.code}\n${result.stderr}`);
     }
+  });
+
+  it("every kvmesh container command passes --check-config with its compose environment", () => {
+    expect(kvmeshServices.length).to.be.greaterThan(0);
+    expect(failures.join("\n")).to.equal("");
   });
 
   it("runs every kvmesh service of the mesh from the one image", () => {
@@ -205,10 +211,13 @@ describe("deployment config (deploy/)", function () {
     expect(readme).to.contain("Node 20");
     const runs = lines.filter((l) => l.startsWith("RUN "));
     const firstStage = lines.slice(0, lines.indexOf(froms[1]));
-    const ci = firstStage.findIndex((l) => /^RUN npm ci\b/.test(l));
-    const build = firstStage.findIndex((l) => l === "RUN npm run build");
-    expect(ci, "RUN npm ci").to.be.greaterThan(-1);
-    expect(build, "npm run build after npm ci").to.be.greaterThan(ci);
+    // The README's steps, in its order, each a RUN of the build stage (flags may follow).
+    const steps = setup![1].split("&&").map((step) => step.trim());
+    expect(steps).to.deep.equal(["npm ci", "npm run build"]);
+    const at = steps.map((step) => firstStage.findIndex((l) => l === `RUN ${step}` || l.startsWith(`RUN ${step} `)));
+    for (const [i, step] of steps.entries()) expect(at[i], `RUN ${step}`).to.be.greaterThan(-1);
+    expect(at, "README order").to.deep.equal([...at].sort((a, b) => a - b));
+    const ci = at[0];
     expect(firstStage.slice(0, ci).join("\n"), ".npmrc (onnxruntime-node-install=skip) before npm ci").to.match(/COPY [^\n]*\.npmrc/);
     expect(runs.some((l) => /npm ci --omit=dev/.test(l)), "runtime keeps production deps only").to.equal(true);
     const lastStage = lines.slice(lines.indexOf(froms.at(-1)!));
