@@ -5,12 +5,28 @@
 // template, the router with --kv-events nats, the preprocessor and the frontend. A chat request
 // streams through it with the official `openai` client.
 import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import OpenAI from "openai";
+import { deployDir } from "../support/compose-file.js";
 import { startDeployMesh } from "../support/deploy-mesh.js";
 import type { DeployMesh } from "../support/deploy-mesh.js";
 import { stopAllProcesses } from "../support/process.js";
 import { requireStoriesModel } from "../support/stories-model.js";
-import { metricSum, scrape } from "../support/worker-process.js";
+import { KVMESH_CLI, metricSum, scrape } from "../support/worker-process.js";
+
+/** Runs the image's health check script with `kvmesh` on PATH (as in the image) and `env`. */
+function imageHealthcheck(env: Record<string, string>): Promise<number> {
+  // The image links dist/cli/kvmesh.js into PATH; tsc leaves it non-executable here, so a shim.
+  const bin = mkdtempSync(join(tmpdir(), "kvmesh-bin-"));
+  writeFileSync(join(bin, "kvmesh"), `#!/bin/sh\nexec node '${KVMESH_CLI}' "$@"\n`, { mode: 0o755 });
+  return new Promise((resolve) => {
+    execFile("sh", [join(deployDir, "healthcheck.sh")], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, ...env } }, (err) =>
+      resolve(err ? ((err as { code?: number }).code ?? 1) : 0));
+  });
+}
 
 interface HealthEntry { Service: { ID: string; Address: string; Port: number; Meta: Record<string, string>; Tags?: string[] } }
 
@@ -72,6 +88,15 @@ describe("deploy smoke: the compose topology as local processes (Consul backend,
     expect(workerIds).to.include(servedBy);
   });
 
+  it("the image's health check passes for a serving gRPC service and a ready frontend, and fails without one", async () => {
+    const port = (address: string): string => address.slice(address.lastIndexOf(":") + 1);
+    expect(await imageHealthcheck({ KVMESH_HEALTH_PORT: port(mesh!.router) })).to.equal(0);
+    expect(await imageHealthcheck({ KVMESH_HEALTH_PORT: port(mesh!.workers[0]) })).to.equal(0);
+    expect(await imageHealthcheck({ KVMESH_HEALTH_URL: `${mesh!.url}/health` })).to.equal(0);
+    expect(await imageHealthcheck({ KVMESH_HEALTH_URL: `${mesh!.url}/no-such-page` })).to.equal(1);
+    expect(await imageHealthcheck({ KVMESH_HEALTH_PORT: "1" })).to.equal(1);
+  });
+
   it("the router indexed the worker's KV events from NATS", async () => {
     const deadline = Date.now() + 10_000;
     let applied = 0;
@@ -80,5 +105,17 @@ describe("deploy smoke: the compose topology as local processes (Consul backend,
       if (applied === 0) await new Promise((r) => setTimeout(r, 100));
     }
     expect(applied).to.be.greaterThan(0);
+  });
+  // Last: it stops a worker.
+  it("a worker stopped with SIGTERM leaves Consul at once (deregistered, not left critical), and requests go to the other", async () => {
+    const [first] = mesh!.processes;
+    const before = mesh!.consul.serviceIds("kvmesh-worker");
+    expect(before).to.have.length(2);
+    expect(await first.stop(10_000)).to.equal(0);
+    const after = mesh!.consul.serviceIds("kvmesh-worker");
+    expect(after).to.have.length(1);
+    const openai = new OpenAI({ baseURL: `${mesh!.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const answer = await openai.chat.completions.create({ model: "stories260K", messages: [{ role: "user", content: PROMPT }], max_tokens: 4 });
+    expect((answer as unknown as { kvmesh: { worker_id: string } }).kvmesh.worker_id).to.equal(after[0]);
   });
 });
