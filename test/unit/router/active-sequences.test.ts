@@ -60,6 +60,15 @@ describe("router active sequences: load lifecycle", () => {
     expect([seqs.activeBlocks("w1"), seqs.activeBlocks("w2"), seqs.activeBlocks("w3")]).to.deep.equal([0, 0, 2]);
   });
 
+  it("stops counting at the first block active nowhere (a later block cannot be held without it)", () => {
+    const seqs = new ActiveSequences(clock().now);
+    seqs.add({ requestId: "a", workerId: "w1", sequenceHashes: h(1, 2, 3), totalBlocks: 3, prefillTokens: 0 });
+    expect(seqs.sharedBlocks(h(1, 2, 3, 4))).to.deep.equal(new Map([["w1", 3]]));
+    // Real sequence hashes chain, so 3 after an unknown 9 is a different block: never looked up.
+    expect(seqs.sharedBlocks(h(1, 9, 3))).to.deep.equal(new Map([["w1", 1]]));
+    expect(seqs.newBlocksFor("w1", h(9, 1, 2), 4)).to.equal(4);
+  });
+
   const sweepCases = [
     { name: "just before 5 minutes: kept", advance: STALE_SEQUENCE_MS - 1, touchAt: undefined, swept: [] as string[] },
     { name: "at 5 minutes: swept", advance: STALE_SEQUENCE_MS, touchAt: undefined, swept: ["r1"] },

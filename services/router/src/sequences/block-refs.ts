@@ -42,11 +42,18 @@ export class BlockRefs {
     return false;
   }
 
-  /** Per worker, how many of `hashes` are active on it (absent: none). */
+  /**
+   * Per worker, how many of a request's `hashes` (its sequence hashes, in order) are active on
+   * it (absent: none). Every admitted request holds a whole chain from its first block, and a
+   * sequence hash names its prefix, so whoever holds block i holds 0..i-1 too: the first hash
+   * active nowhere ends the walk (most of a fresh prompt is never looked up).
+   */
   countPerWorker(hashes: readonly bigint[]): Map<string, number> {
     const counts = new Map<string, number>();
     for (const hash of hashes) {
-      for (let n = this.heads.get(hash); n !== undefined; n = n.next) {
+      const head = this.heads.get(hash);
+      if (head === undefined) break;
+      for (let n: RefNode | undefined = head; n !== undefined; n = n.next) {
         counts.set(n.workerId, (counts.get(n.workerId) ?? 0) + 1);
       }
     }
