@@ -57,7 +57,7 @@ export class ActiveSequences {
     if (this.now() - this.lastSweepAt >= 1000) this.sweep();
     this.free(admission.requestId);
     const load = this.loadOf(admission.workerId, true)!;
-    for (const hash of admission.sequenceHashes) if (this.refs.acquire(hash, admission.workerId)) load.distinctBlocks++;
+    load.distinctBlocks += this.refs.acquireAll(admission.sequenceHashes, admission.workerId);
     const partialBlocks = Math.max(0, admission.totalBlocks - admission.sequenceHashes.length);
     load.partialBlocks += partialBlocks;
     load.prefillTokens += admission.prefillTokens;
@@ -93,7 +93,7 @@ export class ActiveSequences {
     this.requests.delete(requestId);
     const load = this.loadOf(request.workerId, false);
     if (load === undefined) return true;
-    for (const hash of request.hashes) if (this.refs.release(hash, request.workerId)) load.distinctBlocks--;
+    load.distinctBlocks -= this.refs.releaseAll(request.hashes, request.workerId);
     load.partialBlocks -= request.partialBlocks;
     load.prefillTokens -= request.prefillTokens;
     if (load.distinctBlocks === 0 && load.partialBlocks === 0 && load.prefillTokens === 0) {

@@ -1,62 +1,67 @@
-/** One worker's references to one block; the workers holding a block form a short list. */
-interface RefNode {
-  readonly workerId: string;
-  count: number;
-  next: RefNode | undefined;
-}
-
 /**
- * Reference counts of active blocks: sequence hash → worker → count. Keyed by hash first, so
- * one pass over a request's hashes answers "already active" for every worker at once. A block
- * is rarely active on more than a few workers, so each hash keeps a linked list rather than a
- * Map: one small allocation per (block, worker), which keeps routing's garbage (and the
- * scavenges that would show in p99 latency) low.
+ * Reference counts of active blocks: worker → sequence hash → count (a prefix shared by several
+ * requests on one worker counts once). Counts are plain numbers in one Map per worker, so
+ * admitting a request allocates no object per block (per-block nodes were the garbage whose
+ * scavenges showed in routing p99).
+ *
+ * Every admitted request holds a whole chain of sequence hashes from its first block, and a
+ * sequence hash names its whole prefix, so whoever holds block i of a request holds blocks
+ * 0..i-1 too: the blocks of a request active on a worker are always a leading run. That makes
+ * "how many are already active" a binary search per worker instead of a walk over the prompt.
  */
 export class BlockRefs {
-  private readonly heads = new Map<bigint, RefNode>();
+  private readonly byWorker = new Map<string, Map<bigint, number>>();
 
-  /** Add a reference; true when the block just became active on this worker. */
-  acquire(hash: bigint, workerId: string): boolean {
-    const head = this.heads.get(hash);
-    for (let n = head; n !== undefined; n = n.next) {
-      if (n.workerId === workerId) {
-        n.count++;
-        return false;
-      }
+  /** Add a reference to each of `hashes` on `workerId`; returns how many became active. */
+  acquireAll(hashes: readonly bigint[], workerId: string): number {
+    let counts = this.byWorker.get(workerId);
+    if (counts === undefined) {
+      counts = new Map();
+      this.byWorker.set(workerId, counts);
     }
-    this.heads.set(hash, { workerId, count: 1, next: head });
-    return true;
-  }
-
-  /** Drop a reference; true when the block is no longer active on this worker. */
-  release(hash: bigint, workerId: string): boolean {
-    let previous: RefNode | undefined;
-    for (let n = this.heads.get(hash); n !== undefined; previous = n, n = n.next) {
-      if (n.workerId !== workerId) continue;
-      if (--n.count > 0) return false;
-      if (previous !== undefined) previous.next = n.next;
-      else if (n.next !== undefined) this.heads.set(hash, n.next);
-      else this.heads.delete(hash);
-      return true;
-    }
-    return false;
-  }
-
-  /**
-   * Per worker, how many of a request's `hashes` (its sequence hashes, in order) are active on
-   * it (absent: none). Every admitted request holds a whole chain from its first block, and a
-   * sequence hash names its prefix, so whoever holds block i holds 0..i-1 too: the first hash
-   * active nowhere ends the walk (most of a fresh prompt is never looked up).
-   */
-  countPerWorker(hashes: readonly bigint[]): Map<string, number> {
-    const counts = new Map<string, number>();
+    let fresh = 0;
     for (const hash of hashes) {
-      const head = this.heads.get(hash);
-      if (head === undefined) break;
-      for (let n: RefNode | undefined = head; n !== undefined; n = n.next) {
-        counts.set(n.workerId, (counts.get(n.workerId) ?? 0) + 1);
+      const count = counts.get(hash);
+      counts.set(hash, count === undefined ? 1 : count + 1);
+      if (count === undefined) fresh++;
+    }
+    return fresh;
+  }
+
+  /** Drop a reference to each of `hashes` on `workerId`; returns how many are no longer active. */
+  releaseAll(hashes: readonly bigint[], workerId: string): number {
+    const counts = this.byWorker.get(workerId);
+    if (counts === undefined) return 0;
+    let gone = 0;
+    for (const hash of hashes) {
+      const count = counts.get(hash);
+      if (count === undefined) continue;
+      if (count > 1) counts.set(hash, count - 1);
+      else {
+        counts.delete(hash);
+        gone++;
       }
     }
-    return counts;
+    if (counts.size === 0) this.byWorker.delete(workerId);
+    return gone;
+  }
+
+  /** Per worker, how many of a request's `hashes` (its sequence hashes, in order) are active on it (absent: none). */
+  countPerWorker(hashes: readonly bigint[]): Map<string, number> {
+    const result = new Map<string, number>();
+    if (hashes.length === 0) return result;
+    for (const [workerId, counts] of this.byWorker) {
+      if (!counts.has(hashes[0])) continue;
+      // Largest run length `lo` with hashes[lo - 1] active (the run is leading, see above).
+      let lo = 1;
+      let hi = hashes.length;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1;
+        if (counts.has(hashes[mid - 1])) lo = mid;
+        else hi = mid - 1;
+      }
+      result.set(workerId, lo);
+    }
+    return result;
   }
 }
