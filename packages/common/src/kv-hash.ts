@@ -72,12 +72,18 @@ export function requestBlockCount(numTokens: number, blockSize: number): number 
  */
 export function hashBlocks(tokens: ArrayLike<number>, blockSize: number, previous?: BlockHashes): BlockHashes {
   const n = fullBlockCount(tokens.length, blockSize);
-  const local = previous ? previous.local.slice(0, n) : [];
-  const sequence = previous ? previous.sequence.slice(0, n) : [];
-  for (let b = local.length; b < n; b++) {
+  const reused = Math.min(n, previous?.local.length ?? 0);
+  // Sized once up front: growing by push copies the arrays several times per prompt.
+  const local = new Array<LocalBlockHash>(n);
+  const sequence = new Array<SequenceHash>(n);
+  for (let b = 0; b < reused; b++) {
+    local[b] = previous!.local[b];
+    sequence[b] = previous!.sequence[b];
+  }
+  for (let b = reused; b < n; b++) {
     const l = localBlockHash(tokens, b * blockSize, (b + 1) * blockSize);
-    local.push(l);
-    sequence.push(chainSequenceHash(b === 0 ? undefined : sequence[b - 1], l));
+    local[b] = l;
+    sequence[b] = chainSequenceHash(b === 0 ? undefined : sequence[b - 1], l);
   }
   return { local, sequence };
 }
