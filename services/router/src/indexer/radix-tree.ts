@@ -16,7 +16,7 @@ export interface StoreOutcome {
  * keeps sequence hash → node, because removals and parents are named by sequence hash.
  */
 export class RadixTree {
-  private readonly root = new RadixNode(0n, 0n, null);
+  private readonly root = new RadixNode(0n, null);
   private readonly byWorker = new Map<WorkerId, Map<bigint, RadixNode>>();
 
   /** Store `blocks` for `workerId` below `parentSequenceHash` (undefined: the root). */
@@ -31,7 +31,7 @@ export class RadixTree {
     }
     let added = 0;
     for (const block of blocks) {
-      const child = parent.childFor(block.localHash, block.sequenceHash);
+      const child = parent.childFor(block.localHash);
       // A duplicate store is a no-op: the worker already holds this block.
       if (!lookup.has(block.sequenceHash)) {
         lookup.set(block.sequenceHash, child);
@@ -119,11 +119,9 @@ export class RadixTree {
     let count = 0;
     const stack = [this.root];
     while (stack.length > 0) {
-      const node = stack.pop()!;
-      for (const child of node.children?.values() ?? []) {
-        count++;
-        stack.push(child);
-      }
+      const before = stack.length - 1;
+      stack.pop()!.childrenInto(stack);
+      count += stack.length - before;
     }
     return count;
   }
