@@ -8,28 +8,19 @@ import { startGrpcServer } from "#common/grpc-server.js";
 import { createLogger } from "#common/logger.js";
 import { RouterClient } from "#contracts/gen/kvmesh/v1/router.js";
 import type { RouteResponse } from "#contracts/gen/kvmesh/v1/router.js";
-import { Decider } from "../services/router/src/decider.js";
+import type { Decider } from "../services/router/src/decider.js";
 import { Forwarder } from "../services/router/src/forwarder.js";
-import type { KvIndexer } from "../services/router/src/indexer/kv-indexer.js";
-import { createSelector } from "../services/router/src/scheduling/selector.js";
-import { ActiveSequences } from "../services/router/src/sequences/active-sequences.js";
 import { createRouterService } from "../services/router/src/service.js";
-import { WorkerRegistry } from "../services/router/src/workers/worker-registry.js";
+import { BENCH_MODEL } from "./router-bench-decider.js";
 
 /** Route latency over gRPC, in ms, one call at a time. */
 export interface GrpcRouteResult {
   readonly latenciesMs: number[];
 }
 
-/** `calls` Router.Route calls (after `warmup` more) for `prompts`, in turn, against `index`. */
-export async function measureGrpcRoute(index: KvIndexer, workerIds: readonly string[], blockSize: number, prompts: readonly number[][], calls: number, warmup: number): Promise<GrpcRouteResult> {
-  const model = "bench";
-  const registry = new WorkerRegistry();
-  for (const workerId of workerIds) {
-    registry.discovered({ workerId, model, address: "127.0.0.1:1" });
-    registry.cardReceived(workerId, blockSize);
-  }
-  const decider = new Decider({ mode: "kv", registry, indexFor: () => index, sequences: new ActiveSequences(() => 0), selector: createSelector("kv"), overlapWeight: 1 });
+/** `calls` Router.Route calls (after `warmup` more) for `prompts`, in turn, served by `decider`. */
+export async function measureGrpcRoute(decider: Decider, workerCount: number, prompts: readonly number[][], calls: number, warmup: number): Promise<GrpcRouteResult> {
+  const model = BENCH_MODEL;
   // Route never sends; the forwarder is only there because the service serves Generate too.
   const forwarder = new Forwarder({ decider, migrationLimit: 0, open: () => { throw new Error("the benchmark sends nothing"); } });
   const log = createLogger({ service: "router-bench", level: "warn" });
@@ -44,7 +35,7 @@ export async function measureGrpcRoute(index: KvIndexer, workerIds: readonly str
       const t0 = process.hrtime.bigint();
       const res = await route(prompts[i % prompts.length]);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (res.workers.length !== workerIds.length) throw new Error(`Route answered ${res.workers.length} worker rows, expected ${workerIds.length}`);
+      if (res.workers.length !== workerCount) throw new Error(`Route answered ${res.workers.length} worker rows, expected ${workerCount}`);
       if (i >= warmup) latenciesMs.push(ms);
     }
   } finally {

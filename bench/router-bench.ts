@@ -13,6 +13,7 @@ import { seededRng } from "../services/router/src/scheduling/rng.js";
 import { admitDecision, buildCandidates, routeRequestBlocks } from "../services/router/src/scheduling/route-plan.js";
 import { createSelector } from "../services/router/src/scheduling/selector.js";
 import { ActiveSequences } from "../services/router/src/sequences/active-sequences.js";
+import { benchDecider, measureDecider } from "./router-bench-decider.js";
 import { measureGrpcRoute } from "./router-bench-grpc.js";
 
 const BS = 16;
@@ -134,7 +135,9 @@ function measureInProcess() {
 async function main(): Promise<void> {
   const loadAtStart = loadavg();
   const { value: r, pauses } = await withGcPauses(() => measureInProcess());
-  const grpc = sortedCopy((await measureGrpcRoute(r.index, workerIds(), BS, r.routePrompts, GRPC_ROUTES, 200)).latenciesMs);
+  const decider = benchDecider(r.index, workerIds(), BS);
+  const viaDecider = sortedCopy(measureDecider(decider, r.routePrompts, ROUTES, 500));
+  const grpc = sortedCopy((await measureGrpcRoute(decider, WORKERS, r.routePrompts, GRPC_ROUTES, 200)).latenciesMs);
   const verdict = (ok: boolean): string => (ok ? "PASS" : "MISS");
   const cpu = cpus();
   const lines = [
@@ -153,6 +156,7 @@ async function main(): Promise<void> {
     `| Route decision p99 | ${r.p99.toFixed(3)} ms | < 1 ms | ${verdict(r.p99 < 1)} |`,
     `| of which hashing (common/kv-hash.ts), p50 / p99 | ${percentile(r.hashing, 0.5).toFixed(3)} / ${percentile(r.hashing, 0.99).toFixed(3)} ms | | |`,
     `| Route decision in process CPU time (getrusage, µs resolution), p50 / p99 | ${percentile(r.cpuMs, 0.5).toFixed(3)} / ${percentile(r.cpuMs, 0.99).toFixed(3)} ms | | |`,
+    `| Decider.plan + admit (the router's own path: registry views, hashing, index, load, selector), p50 / p99 | ${percentile(viaDecider, 0.5).toFixed(3)} / ${percentile(viaDecider, 0.99).toFixed(3)} ms | | |`,
     `| Router.Route over gRPC (in-process server, loopback, one call at a time, ${GRPC_ROUTES} calls), p50 / p99 | ${percentile(grpc, 0.5).toFixed(3)} / ${percentile(grpc, 0.99).toFixed(3)} ms | none | |`,
     "",
   ];
