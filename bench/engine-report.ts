@@ -51,7 +51,10 @@ export interface EngineBenchReport {
   readonly model: string;
   readonly config: {
     readonly promptTokens: number; readonly newTokens: number; readonly intraOpThreads: number;
-    readonly blockSize: number; readonly numBlocks: number; readonly warmups: number; readonly repetitions: number;
+    readonly blockSize: number; readonly numBlocks: number; readonly warmups: number;
+    /** Measured repetitions per batch size. */
+    readonly repetitions: Readonly<Record<number, number>>;
+    readonly ttftRepetitions: number;
   };
   readonly batches: BatchResult[];
   readonly ttft: TtftResult;
@@ -74,7 +77,7 @@ export function renderEngineReport(r: EngineBenchReport): string {
     "- the CPU was shared with other engineers' agents (builds, tests) during the run, so absolute numbers are noisy; every configuration is interleaved with its raw-loop counterpart in each repetition so ratios suffer less",
     `- node ${r.nodeVersion}, onnxruntime-node ${r.onnxruntimeNodeVersion}, model ${r.model}`,
     `- command: \`${r.command}\``,
-    `- workload: prompt ${c.promptTokens} tokens (a different prompt per request, no prefix sharing), ${c.newTokens} new tokens per request (greedy, ignore_eos), ${c.intraOpThreads} intra-op thread, block size ${c.blockSize}, ${c.numBlocks} KV blocks; ${c.warmups} warm-up round, median of ${c.repetitions} repetitions`,
+    `- workload: prompt ${c.promptTokens} tokens (a different prompt per request, no prefix sharing), ${c.newTokens} new tokens per request (greedy, ignore_eos), ${c.intraOpThreads} intra-op thread, block size ${c.blockSize}, ${c.numBlocks} KV blocks; ${c.warmups} warm-up rounds per configuration, then the median of ${Object.entries(c.repetitions).map(([b, n]) => `${n} (batch ${b})`).join(", ")} repetitions; TTFT median of ${c.ttftRepetitions}`,
     "- raw loop: `bench/engine-raw-loop.ts`, one `session.run` per step for the whole batch, `present` fed back as `past` (no blocks, no scheduler); runner: the onnx runner driven directly (paged K/V, no scheduler); engine: `EngineCore` via `streamRequest`, all requests admitted in the same tick",
     "",
     "## Targets",
