@@ -104,6 +104,7 @@ async function measureBatch(h: Harness, batch: number): Promise<BatchResult> {
     engineDecodeTokPerS: median(engines.map((r) => r.decodeTokPerS)),
     engineTtftMs: median(engines.map((r) => r.ttftMs)),
     ratio: engineTokPerS / rawTokPerS,
+    cpuRatio: median(engines.map((r) => (batch * NEW_TOKENS) / r.cpuMs)) / median(raws.map((r) => (batch * NEW_TOKENS) / r.cpuMs)),
     engineCachedTokens: Math.max(...engines.map((r) => r.cachedTokens)),
     tokensMatchingRaw: engines[0].tokens.filter((t, i) => sameTokens(t, reference[i])).length,
     samples: { raw: raws.map((r) => r.tokPerS), runner: bares.map((r) => r.tokPerS), engine: engines.map((r) => r.tokPerS) },
@@ -166,7 +167,7 @@ async function main(): Promise<void> {
   const batches: BatchResult[] = [];
   for (const batch of BATCHES) {
     const result = await measureBatch(h, batch);
-    console.log(JSON.stringify({ batch, raw: Math.round(result.rawTokPerS), runner: Math.round(result.runnerTokPerS), engine: Math.round(result.engineTokPerS), ratio: +result.ratio.toFixed(3) }));
+    console.log(JSON.stringify({ batch, raw: Math.round(result.rawTokPerS), runner: Math.round(result.runnerTokPerS), engine: Math.round(result.engineTokPerS), ratio: +result.ratio.toFixed(3), cpuRatio: +result.cpuRatio.toFixed(3) }));
     batches.push(result);
   }
   const ttft = await measureTtft(h);

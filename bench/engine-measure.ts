@@ -7,6 +7,7 @@ import { performance } from "node:perf_hooks";
 import type { EngineCore } from "../services/worker/src/engine/engine-core.js";
 import type { EngineRequestParams } from "../services/worker/src/engine/engine-types.js";
 import { streamRequest } from "../services/worker/src/engine/request-stream.js";
+import { cpuMsSince } from "./engine-raw-loop.js";
 import { DEFAULT_SAMPLING, DEFAULT_STOP } from "../services/worker/src/sampling/sampling-params.js";
 
 /** One round of concurrent requests through the engine. */
@@ -14,6 +15,8 @@ export interface EngineRun {
   /** Generated tokens of all requests per second of wall time (first admission to last token). */
   readonly tokPerS: number;
   readonly totalMs: number;
+  /** CPU time of the process during the round. */
+  readonly cpuMs: number;
   /** Median time from admission to a request's first token. */
   readonly ttftMs: number;
   /** Decode rate of one stream: (tokens − 1) / (last token − first token), median over requests. */
@@ -59,6 +62,7 @@ async function drain(engine: EngineCore, params: EngineRequestParams, started: n
 export async function engineConcurrentRun(engine: EngineCore, prompts: readonly number[][], newTokens: number, tag: string): Promise<EngineRun> {
   await engine.idle();
   engine.clearKvCache();
+  const cpuStart = process.cpuUsage();
   const started = performance.now();
   const results = await Promise.all(prompts.map((prompt, i) => drain(engine, benchRequest(`${tag}-${i}`, prompt, newTokens), started)));
   const totalMs = performance.now() - started;
@@ -67,6 +71,7 @@ export async function engineConcurrentRun(engine: EngineCore, prompts: readonly 
   return {
     tokPerS: generated / (totalMs / 1000),
     totalMs,
+    cpuMs: cpuMsSince(cpuStart),
     ttftMs: median(results.map((r) => r.times[0])),
     decodeTokPerS: median(decodeRates),
     cachedTokens: results.reduce((n, r) => n + r.cached, 0),

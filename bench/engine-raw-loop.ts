@@ -19,6 +19,8 @@ export interface DecodeRun {
   readonly tokPerS: number;
   /** Wall time of the whole run. */
   readonly totalMs: number;
+  /** CPU time of the process during the run (user + system, all threads). */
+  readonly cpuMs: number;
   /** Wall time of the first call (the prefill that yields every row's first token). */
   readonly firstStepMs: number;
   /** Generated tokens per row. */
@@ -33,6 +35,12 @@ export function benchPrompt(row: number, promptLen: number, vocabSize: number): 
 /** Opens a session the way the worker does on CPU: one intra-op thread, sequential, all optimisations. */
 export async function createRawSession(onnxPath: string): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(onnxPath, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: "sequential", graphOptimizationLevel: "all" });
+}
+
+/** CPU milliseconds used by this process since `since` (a process.cpuUsage() reading). */
+export function cpuMsSince(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
 }
 
 function argmaxAt(data: Float32Array, at: number, vocab: number): number {
@@ -67,6 +75,7 @@ export async function rawBatchedDecode(session: ort.InferenceSession, prompts: r
   let seq = prompts[0].length;
   let length = 0;
   const tokens = prompts.map((): number[] => []);
+  const cpuStart = process.cpuUsage();
   const started = performance.now();
   let firstStepMs = 0;
   for (let step = 0; step < newTokens; step++) {
@@ -89,7 +98,7 @@ export async function rawBatchedDecode(session: ort.InferenceSession, prompts: r
     seq = 1;
   }
   const totalMs = performance.now() - started;
-  return { tokPerS: (batch * newTokens) / (totalMs / 1000), totalMs, firstStepMs, tokens };
+  return { tokPerS: (batch * newTokens) / (totalMs / 1000), totalMs, cpuMs: cpuMsSince(cpuStart), firstStepMs, tokens };
 }
 
 /**
@@ -105,6 +114,7 @@ export async function runnerBatchedDecode(runner: ModelRunner, prompts: readonly
     computed: 0,
     blockIds: Array.from({ length: perRow }, (_, i) => row * perRow + i),
   }));
+  const cpuStart = process.cpuUsage();
   const started = performance.now();
   let firstStepMs = 0;
   for (let step = 0; step < newTokens; step++) {
@@ -120,7 +130,7 @@ export async function runnerBatchedDecode(runner: ModelRunner, prompts: readonly
   }
   const totalMs = performance.now() - started;
   const tokens = seqs.map((s, b) => s.ids.slice(prompts[b].length));
-  return { tokPerS: (batch * newTokens) / (totalMs / 1000), totalMs, firstStepMs, tokens };
+  return { tokPerS: (batch * newTokens) / (totalMs / 1000), totalMs, cpuMs: cpuMsSince(cpuStart), firstStepMs, tokens };
 }
 
 async function main(): Promise<void> {
