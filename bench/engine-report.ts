@@ -81,6 +81,7 @@ export function renderEngineReport(r: EngineBenchReport): string {
     `- command: \`${r.command}\``,
     `- workload: prompt ${c.promptTokens} tokens (a different prompt per request, no prefix sharing), ${c.newTokens} new tokens per request (greedy, ignore_eos), ${c.intraOpThreads} intra-op thread, block size ${c.blockSize}, ${c.numBlocks} KV blocks; ${c.warmups} warm-up rounds per configuration, then the median of ${Object.entries(c.repetitions).map(([b, n]) => `${n} (batch ${b})`).join(", ")} repetitions; TTFT median of ${c.ttftRepetitions}`,
     "- raw loop: `bench/engine-raw-loop.ts`, one `session.run` per step for the whole batch, `present` fed back as `past` (no blocks, no scheduler); runner: the onnx runner driven directly (paged K/V, no scheduler); engine: `EngineCore` via `streamRequest`, all requests admitted in the same tick",
+    "- engine / raw per CPU-second: the same ratio in generated tokens per second of this process's CPU time (user + system, every thread, V8's background GC threads included), which other processes on the machine disturb less than wall time; the targets use wall time",
     "",
     "## Targets",
     "",
