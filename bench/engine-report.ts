@@ -12,9 +12,11 @@ export interface BatchResult {
   readonly engineTokPerS: number;
   readonly engineDecodeTokPerS: number;
   readonly engineTtftMs: number;
-  /** engine / raw aggregate. */
+  /** engine / raw aggregate: median of the per-repetition ratios (each pair ran back to back). */
   readonly ratio: number;
-  /** engine / raw in generated tokens per CPU-second (less sensitive to other processes on the machine). */
+  /** engineTokPerS / rawTokPerS. */
+  readonly ratioOfMedians: number;
+  /** engine / raw in generated tokens per CPU-second, median of per-repetition ratios. */
   readonly cpuRatio: number;
   /** Prompt tokens served from the prefix cache (must be 0: no sharing between prompts). */
   readonly engineCachedTokens: number;
@@ -31,7 +33,10 @@ export interface TtftResult {
   readonly cachedMs: number;
   readonly coldCachedTokens: number;
   readonly cachedTokens: number;
+  /** cached / cold: median of the per-repetition ratios (each pair ran back to back). */
   readonly ratio: number;
+  /** cachedMs / coldMs. */
+  readonly ratioOfMedians: number;
   readonly samples: { readonly cold: number[]; readonly cached: number[] };
 }
 
@@ -66,6 +71,7 @@ export interface EngineBenchReport {
 
 const int = (n: number): string => Math.round(n).toLocaleString("en-US");
 const ms = (n: number): string => n.toFixed(2);
+const pct = (ratio: number): string => `${(ratio * 100).toFixed(1)}%`;
 
 /** The Markdown page. */
 export function renderEngineReport(r: EngineBenchReport): string {
@@ -76,7 +82,7 @@ export function renderEngineReport(r: EngineBenchReport): string {
     "",
     `- date: ${r.date}; wall time of the run: ${r.wallSeconds.toFixed(0)} s`,
     `- machine: ${r.machine.cpu} × ${r.machine.cores} cores (node:os), ${r.machine.platform}; load average at start ${r.machine.loadAvgStart.map((l) => l.toFixed(2)).join(" / ")}, at end ${r.machine.loadAvgEnd.map((l) => l.toFixed(2)).join(" / ")}`,
-    "- the CPU was shared with other engineers' agents (builds, tests) during the run, so absolute numbers are noisy; every configuration is interleaved with its raw-loop counterpart in each repetition so ratios suffer less",
+    "- the CPU was shared with other engineers' agents (builds, tests) during the run, so absolute numbers are noisy; every configuration is interleaved with its raw-loop counterpart in each repetition so ratios suffer less: an engine / raw ratio is the median of the per-repetition ratios (engine and raw of the same repetition ran back to back), which load that comes and goes disturbs less than the ratio of the two medians (also shown)",
     `- node ${r.nodeVersion}, onnxruntime-node ${r.onnxruntimeNodeVersion}, model ${r.model}`,
     `- command: \`${r.command}\``,
     `- workload: prompt ${c.promptTokens} tokens (a different prompt per request, no prefix sharing), ${c.newTokens} new tokens per request (greedy, ignore_eos), ${c.intraOpThreads} intra-op thread, block size ${c.blockSize}, ${c.numBlocks} KV blocks; ${c.warmups} warm-up rounds per configuration, then the median of ${Object.entries(c.repetitions).map(([b, n]) => `${n} (batch ${b})`).join(", ")} repetitions; TTFT median of ${c.ttftRepetitions}`,
@@ -91,9 +97,9 @@ export function renderEngineReport(r: EngineBenchReport): string {
     "",
     "## Throughput (generated tok/s, prefill included)",
     "",
-    "| concurrent requests / batch | raw loop | onnx runner | engine | engine / raw | engine / raw per CPU-second | engine TTFT (ms, median) | cached prompt tokens | outputs equal to raw |",
-    "|---|---|---|---|---|---|---|---|---|",
-    ...r.batches.map((b) => `| ${b.batch} | ${int(b.rawTokPerS)} | ${int(b.runnerTokPerS)} | ${int(b.engineTokPerS)} | ${(b.ratio * 100).toFixed(1)}% | ${(b.cpuRatio * 100).toFixed(1)}% | ${ms(b.engineTtftMs)} | ${b.engineCachedTokens} | ${b.tokensMatchingRaw}/${b.batch} |`),
+    "| concurrent requests / batch | raw loop | onnx runner | engine | engine / raw | ratio of medians | engine / raw per CPU-second | engine TTFT (ms, median) | cached prompt tokens | outputs equal to raw |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+    ...r.batches.map((b) => `| ${b.batch} | ${int(b.rawTokPerS)} | ${int(b.runnerTokPerS)} | ${int(b.engineTokPerS)} | ${pct(b.ratio)} | ${pct(b.ratioOfMedians)} | ${pct(b.cpuRatio)} | ${ms(b.engineTtftMs)} | ${b.engineCachedTokens} | ${b.tokensMatchingRaw}/${b.batch} |`),
     "",
   ];
   if (single !== undefined) {
@@ -113,7 +119,8 @@ export function renderEngineReport(r: EngineBenchReport): string {
     "|---|---|---|",
     `| cold (prefix cache cleared) | ${ms(t.coldMs)} | ${t.coldCachedTokens} |`,
     `| same prompt again | ${ms(t.cachedMs)} | ${t.cachedTokens} |`,
-    `| cached / cold | ${(t.ratio * 100).toFixed(1)}% | |`,
+    `| cached / cold (median of per-repetition ratios) | ${pct(t.ratio)} | |`,
+    `| cached / cold (ratio of medians) | ${pct(t.ratioOfMedians)} | |`,
     "",
     `Cached tokens are capped so the last prompt token is computed (${t.promptTokens} is a whole number of blocks, so the last block is recomputed).`,
     "",
