@@ -36,6 +36,8 @@ export interface SampledToken {
 
 /** Draws the next token from `logits` (not modified). */
 export function sampleToken(logits: Float32Array, options: SamplingOptions, ctx: SampleContext): SampledToken {
+  // Plain greedy decoding (the common serving case) needs no processed copy of the logits.
+  if (isPlainGreedy(options, ctx)) return { tokenId: argmax(logits), logprob: undefined };
   const work = Float64Array.from(logits);
   maskTokens(work, ctx.maskedIds);
   applyRepetitionPenalty(work, ctx.allTokenIds, options.repetitionPenalty);
@@ -56,8 +58,14 @@ function* outputsOf(ctx: SampleContext): Iterable<number> {
   for (let i = ctx.outputStart; i < ctx.allTokenIds.length; i++) yield ctx.allTokenIds[i];
 }
 
+/** Greedy with nothing that changes the logits and no logprobs asked for. */
+function isPlainGreedy(options: SamplingOptions, ctx: SampleContext): boolean {
+  return isGreedy(options) && options.topLogprobs === undefined && ctx.maskedIds.length === 0 &&
+    options.repetitionPenalty === 1 && options.frequencyPenalty === 0 && options.presencePenalty === 0;
+}
+
 /** Index of the largest value, ties to the lower id. */
-export function argmax(values: Float64Array): number {
+export function argmax(values: Float64Array | Float32Array): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
   return best;
