@@ -20,7 +20,9 @@ import { CEILING_FLAGS } from "./bench-flags.js";
 /** This build's `kvmesh` entry point (for starting the stand-in and meshes). */
 export const KVMESH_JS = fileURLToPath(new URL("./kvmesh.js", import.meta.url));
 
-const DEFAULT_CEILING_CONCURRENCY = 64;
+/** The least concurrency and requests of a ceiling run: fewer would measure warm-up, not the limit. */
+const MIN_CEILING_CONCURRENCY = 64;
+const MIN_CEILING_REQUESTS = 2000;
 
 /** A ceiling measurement. */
 export interface CeilingResult {
@@ -30,9 +32,18 @@ export interface CeilingResult {
   readonly model: string;
 }
 
-/** Starts the stand-in, drives `config`'s workload at the highest --concurrency (default 64), stops it. */
-export async function measureCeiling(config: LoadConfig, progress: ProgressSink): Promise<CeilingResult> {
-  const concurrency = config.concurrency === undefined ? DEFAULT_CEILING_CONCURRENCY : Math.max(...parseList(config.concurrency, "concurrency", true));
+/**
+ * Starts the stand-in, drives `config`'s workload closed loop at the highest --concurrency (at
+ * least 64) with no think time and at least 2000 requests where the workload has a count,
+ * then stops it.
+ */
+export async function measureCeiling(loadConfig: LoadConfig, progress: ProgressSink): Promise<CeilingResult> {
+  const given = loadConfig.concurrency === undefined ? [] : parseList(loadConfig.concurrency, "concurrency", true);
+  const concurrency = Math.max(MIN_CEILING_CONCURRENCY, ...given);
+  const config: LoadConfig = {
+    ...loadConfig, thinkTimeMs: 0, numRequests: Math.max(loadConfig.numRequests, MIN_CEILING_REQUESTS),
+    sessions: Math.max(loadConfig.sessions, concurrency),
+  };
   const standin = await launchMesh({ command: [process.execPath, KVMESH_JS, "bench", "standin"], args: ["--no-simulate-cache"], readyTimeoutMs: 30_000 });
   try {
     const model = await fetchModelInfo(standin.url);

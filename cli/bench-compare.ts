@@ -7,6 +7,7 @@ import { launchMesh } from "../bench/compare/mesh-launcher.js";
 import { compareRuns } from "../bench/compare/ratios.js";
 import { planLoads } from "../bench/loadgen/loads.js";
 import { fetchModelInfo } from "../bench/loadgen/model-info.js";
+import { loadText } from "../bench/report/types.js";
 import type { RunResult } from "../bench/report/types.js";
 import { runSweep } from "../bench/run-sweep.js";
 import type { Workload } from "../bench/workloads/types.js";
@@ -60,7 +61,7 @@ function compareNotes(runs: readonly RunResult[], ceiling: CeilingResult | undef
   const notes = [setup];
   for (const r of runs) {
     const { deliveredHitRate: d, availableReuse: a } = r.stats;
-    notes.push(`${r.label}: delivered prefix hit ${(d * 100).toFixed(1)}% of prompt tokens against ${(a * 100).toFixed(1)}% available (${a > 0 ? ((d / a) * 100).toFixed(0) : "n/a"}% of it)`);
+    notes.push(`${r.label} ${loadText(r.load)}: delivered prefix hit ${(d * 100).toFixed(1)}% of prompt tokens against ${(a * 100).toFixed(1)}% available (${a > 0 ? ((d / a) * 100).toFixed(0) : "n/a"}% of it)`);
   }
   if (ceiling) {
     const peak = Math.max(...runs.map((r) => r.stats.requestsPerS));
