@@ -32,7 +32,8 @@ export function createProgress(label: string, total: number, sink: ProgressSink,
   const start = now();
   let finished = 0;
   let errors = 0;
-  let lastDraw = -Infinity;
+  // Without a terminal the first line waits for the first tenth (or 10 s).
+  let lastDraw = sink.isTTY ? -Infinity : start;
   let lastDecile = 0;
   const line = (): string => progressLine(label, finished, total, errors, now() - start);
   return {
