@@ -12,18 +12,35 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     summary: "OpenAI-compatible HTTP gateway and gRPC Frontend API",
     run: async (argv) => (await import("../services/frontend/src/main.js")).runFrontend(argv),
   },
-  { name: "preprocessor", summary: "chat templates, tokenization, detokenization, stop strings" },
-  { name: "router", summary: "KV-aware router and stream proxy" },
+  {
+    name: "preprocessor",
+    summary: "chat templates, tokenization, detokenization, stop strings",
+    run: async (argv) => (await import("../services/preprocessor/src/main.js")).runPreprocessor(argv),
+  },
+  {
+    name: "router",
+    summary: "KV-aware router and stream proxy",
+    run: async (argv) => (await import("../services/router/src/main.js")).runRouter(argv),
+  },
   {
     name: "worker",
     summary: "inference worker (onnx engine or mocker)",
     run: async (argv) => (await import("../services/worker/src/main.js")).runWorker(argv),
   },
-  { name: "up", summary: "start the whole mesh locally (frontend, preprocessor, router, workers)" },
+  {
+    name: "up",
+    summary: "start the whole mesh locally (frontend, preprocessor, router, workers)",
+    run: async (argv) => (await import("./up/up.js")).runUp(argv),
+  },
   {
     name: "chat",
     summary: "interactive chat in the terminal against a running frontend",
     run: async (argv) => (await import("./chat.js")).runChat(argv),
+  },
+  {
+    name: "model",
+    summary: "model cache: pull <org/name> from the Hugging Face hub, list, create-tiny <dir>",
+    run: async (argv) => (await import("./model-command.js")).runModelCommand(argv),
   },
   {
     name: "bench",

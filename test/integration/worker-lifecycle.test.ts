@@ -6,7 +6,11 @@ import { promisify } from "node:util";
 import { FileDiscovery } from "#common/discovery/index.js";
 import { stopAllProcesses } from "../support/process.js";
 import { requireStoriesModel, storiesModelDir } from "../support/stories-model.js";
-import { collectStream, KVMESH_CLI, startWorkerProcess } from "../support/worker-process.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startHubMirror } from "../support/hub-mirror.js";
+import { collectStream, generate, getModelCard, KVMESH_CLI, startWorkerProcess } from "../support/worker-process.js";
 
 const run = promisify(execFile);
 
@@ -49,6 +53,39 @@ describe("worker process lifecycle", function () {
     for (const err of rejected) expect(err.code).to.equal(8);
     expect(served.length).to.be.at.least(3);
     for (const r of served) expect(r.tokens).to.have.length(20);
+    await worker.proc.stop();
+  });
+
+  it("downloads a Hugging Face repo id through HF_ENDPOINT once, then serves it from the cache without a request", async () => {
+    const mirror = await startHubMirror({ repos: { "kvmesh-test/stories260K": storiesModelDir } });
+    const env = { HF_ENDPOINT: mirror.endpoint, HF_HOME: mkdtempSync(join(tmpdir(), "kvmesh-hf-")) };
+    try {
+      const first = await startWorkerProcess(["--model", "kvmesh-test/stories260K"], { env });
+      expect((await getModelCard(first.client())).card?.name).to.equal("kvmesh-test/stories260K");
+      const out = await generate(first.client(), { tokenIds: [1, 403, 407, 261, 378], stop: { maxTokens: 8, stopTokenIds: [], ignoreEos: true } });
+      expect(out.tokens).to.have.length(8);
+      await first.proc.stop();
+      const requests = mirror.requests.length;
+      expect(requests).to.be.greaterThan(0);
+      const second = await startWorkerProcess(["--model", "kvmesh-test/stories260K"], { env });
+      expect((await getModelCard(second.client())).card?.name).to.equal("kvmesh-test/stories260K");
+      expect(mirror.requests.length, "no request on the second start").to.equal(requests);
+      await second.proc.stop();
+    } finally {
+      await mirror.close();
+    }
+  });
+
+  it("serves the generated kvmesh-tiny-random model when no --model is given", async () => {
+    const env = { HF_HOME: mkdtempSync(join(tmpdir(), "kvmesh-hf-")) };
+    const worker = await startWorkerProcess([], { env });
+    const { card } = await getModelCard(worker.client());
+    expect(card).to.include({ name: "kvmesh-tiny-random", engine: "onnx" });
+    expect(JSON.parse(card!.tokenizerConfigJson).chat_template).to.include("<|im_start|>");
+    const a = await generate(worker.client(), { tokenIds: [72, 105, 33], sampling: { temperature: 0.8, seed: 11n }, stop: { maxTokens: 12, stopTokenIds: [], ignoreEos: true } });
+    const b = await generate(worker.client(), { tokenIds: [72, 105, 33], sampling: { temperature: 0.8, seed: 11n }, stop: { maxTokens: 12, stopTokenIds: [], ignoreEos: true } });
+    expect(a.tokens).to.have.length(12);
+    expect(b.tokens).to.deep.equal(a.tokens);
     await worker.proc.stop();
   });
 

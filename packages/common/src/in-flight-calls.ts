@@ -5,6 +5,7 @@
  */
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { ServiceDefinition, StatusObject, UntypedServiceImplementation } from "@grpc/grpc-js";
+import { InternalError, KvmeshError } from "./errors.js";
 import { toGrpcStatus } from "./grpc-errors.js";
 import type { Logger } from "./logger.js";
 
@@ -103,7 +104,10 @@ export class InFlightCalls {
         call.once("close", done);
       }
       const onError = (err: unknown): void => {
-        this.log.error({ err, path }, "handler failed");
+        // A caller's mistake (bad input, unknown model, busy) is not this server's failure.
+        const expected = err instanceof KvmeshError && !(err instanceof InternalError);
+        if (expected) this.log.debug({ err: err.message, code: err.code, path }, "request refused");
+        else this.log.error({ err, path }, "handler failed");
         if (!finished) entry.fail(toGrpcStatus(err));
       };
       try {

@@ -4,8 +4,8 @@ import type { ConfigOf } from "#common/config/index.js";
 
 /** Flags only the worker has. Engine-dependent defaults are resolved in {@link engineDefaults}. */
 export const WORKER_FLAGS = defineFlags([
-  { name: "model", type: "string", help: "model directory in the Hugging Face ONNX layout (the mocker reads its config and tokenizer)" },
-  { name: "model-name", type: "string", help: "served model name (default: the model directory's basename)" },
+  { name: "model", type: "string", help: "model directory (Hugging Face ONNX layout), Hugging Face repo id, or unset for kvmesh-tiny-random; the mocker reads its config and tokenizer" },
+  { name: "model-name", type: "string", help: "served model name (default: the repo id, or the model directory's basename)" },
   { name: "engine", type: "enum", choices: ["onnx", "mocker"], default: "onnx", help: "onnx: real inference; mocker: same scheduler and blocks, simulated timing" },
   { name: "block-size", type: "int", min: 1, max: 4096, help: "tokens per KV block (default: onnx 16, mocker 64)" },
   { name: "num-kv-blocks", type: "int", min: 1, help: "KV blocks to allocate (default: onnx enough for max-num-seqs full contexts within 1 GiB, mocker 16384)" },

@@ -11,7 +11,7 @@ import { discoveryFromConfig } from "#common/service-runtime.js";
 import { onShutdownSignal } from "#common/shutdown.js";
 import { WORKER_SPEC } from "./config.js";
 import { WorkerMetrics } from "./metrics.js";
-import { resolveWorkerModel } from "./resolve-model.js";
+import { defaultModelName, resolveModel } from "./model/resolve-model.js";
 import { startWorkerInstance } from "./worker-instance.js";
 import type { WorkerInstance } from "./worker-instance.js";
 
@@ -25,14 +25,17 @@ export async function runWorker(argv: string[]): Promise<number> {
     return 2;
   }
   const log = createLogger({ service: "worker", level: config.logLevel });
-  const modelDir = await resolveWorkerModel(config, log);
+  // A local directory, a Hugging Face repo id (downloaded once into the hub cache), or the tiny model.
+  const modelDir = await resolveModel(config.model, { log, onnxVariant: config.onnxVariant });
+  const modelName = config.modelName ?? defaultModelName(config.model, modelDir);
+  log.info({ model_dir: modelDir, model: modelName }, "model resolved");
   const registry = createMetricsRegistry("worker");
   const metrics = new WorkerMetrics(registry);
   const discovery = discoveryFromConfig(config, log);
   const nats = config.natsUrl ? await connectNats({ url: config.natsUrl, name: `worker-${process.pid}`, log }) : undefined;
   const publisher = nats ? new NatsEventPublisher({ connection: nats, namespace: config.namespace, log }) : undefined;
   const workers: WorkerInstance[] = [];
-  for (let i = 0; i < config.workers; i++) workers.push(await startWorkerInstance({ config, modelDir, log, metrics, discovery, publisher }));
+  for (let i = 0; i < config.workers; i++) workers.push(await startWorkerInstance({ config, modelDir, modelName, log, metrics, discovery, publisher }));
   const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort);
   if (metricsServer) log.info({ metrics_port: metricsServer.port }, "metrics listening");
   onShutdownSignal(log, config.shutdownGraceMs, [

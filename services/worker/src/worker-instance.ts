@@ -20,6 +20,8 @@ import { createWorkerService } from "./service.js";
 export interface WorkerInstanceDeps {
   readonly config: WorkerConfig;
   readonly modelDir: string;
+  /** Served model name. */
+  readonly modelName: string;
   readonly log: Logger;
   readonly metrics: WorkerMetrics;
   readonly discovery: Discovery;
@@ -39,7 +41,7 @@ export async function startWorkerInstance(deps: WorkerInstanceDeps): Promise<Wor
   const workerId = `worker-${randomUUID().slice(0, 8)}`;
   const log = deps.log.child({ worker_id: workerId });
   const built = await buildRunner(config, deps.modelDir);
-  const modelName = config.modelName ?? built.model.name;
+  const { modelName } = deps;
   const engine = new EngineCore({
     runner: built.runner,
     maxNumSeqs: config.maxNumSeqs,

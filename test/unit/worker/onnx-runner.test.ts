@@ -5,7 +5,11 @@ import { createOnnxRunner } from "../../../services/worker/src/runners/onnx-runn
 import type { OnnxRunner } from "../../../services/worker/src/runners/onnx-runner.js";
 import type { RunnerRow } from "../../../services/worker/src/runners/model-runner.js";
 import { loadStoriesTokenizer, requireStoriesModel, storiesModelDir } from "../../support/stories-model.js";
-import type { Tokenizer } from "@huggingface/tokenizers";
+import { Tokenizer } from "@huggingface/tokenizers";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeTinyModel } from "../../../services/worker/src/model/tiny/create-tiny.js";
 
 const NEW_TOKENS = 64;
 const BLOCK_SIZE = 16;
@@ -116,84 +120,117 @@ async function plainGreedy(session: ort.InferenceSession, prompt: readonly numbe
   return ids.slice(prompt.length);
 }
 
-describe("onnx runner on stories260K", function () {
-  const model = () => loadModelDir(storiesModelDir);
-  let tokenizer: Tokenizer;
-  let runner: OnnxRunner;
-  let session: ort.InferenceSession;
-  const reference = new Map<string, number[]>();
-  const encode = (text: string): number[] => tokenizer.encode(text).ids;
+/** A model the invariance tests run on: where it is and how to tokenize for it. */
+interface RunnerModelCase {
+  readonly name: string;
+  /** Called from `before`: returns the model directory (may skip the suite). */
+  prepare(ctx: Mocha.Context): string;
+  readonly tokenizer: (dir: string) => Tokenizer;
+  readonly cleanup?: () => void;
+}
 
-  before(async function () {
-    requireStoriesModel(this);
-    tokenizer = loadStoriesTokenizer();
-    runner = await createOnnxRunner({ model: model(), numBlocks: 256, blockSize: BLOCK_SIZE, intraOpThreads: 1, device: "cpu" });
-    session = await ort.InferenceSession.create(model().onnxPath, { intraOpNumThreads: 1, executionMode: "sequential" });
-    const m = model();
-    for (const text of PROMPTS) reference.set(text, await plainGreedy(session, encode(text), m.numLayers, m.numKvHeads, m.headDim));
-  });
+let tinyRoot: string | undefined;
+const MODEL_CASES: readonly RunnerModelCase[] = [
+  {
+    name: "stories260K",
+    prepare: (ctx) => (requireStoriesModel(ctx), storiesModelDir),
+    tokenizer: () => loadStoriesTokenizer(),
+  },
+  {
+    name: "kvmesh-tiny-random",
+    prepare: () => writeTinyModel(join((tinyRoot = mkdtempSync(join(tmpdir(), "kvmesh-runner-tiny-"))), "kvmesh-tiny-random")),
+    tokenizer: (dir) => {
+      const model = loadModelDir(dir);
+      return new Tokenizer(JSON.parse(model.tokenizerJson), JSON.parse(model.tokenizerConfigJson));
+    },
+    cleanup: () => tinyRoot && rmSync(tinyRoot, { recursive: true, force: true }),
+  },
+];
 
-  after(async () => {
-    await runner?.close();
-    await session?.release();
-  });
+for (const modelCase of MODEL_CASES) describeRunner(modelCase);
 
-  it("(a) the plain no-cache loop continues \"Once upon a time\" with the published story", () => {
-    expect(encode("Once upon a time")[0]).to.equal(1);
-    expect(tokenizer.decode(reference.get("Once upon a time")!)).to.match(new RegExp(`^${LILY.replace(/[.]/g, "\\.")}`));
-  });
+function describeRunner(modelCase: RunnerModelCase): void {
+  describe(`onnx runner on ${modelCase.name}`, function () {
+    let dir: string;
+    const model = () => loadModelDir(dir);
+    let tokenizer: Tokenizer;
+    let runner: OnnxRunner;
+    let session: ort.InferenceSession;
+    const reference = new Map<string, number[]>();
+    const encode = (text: string): number[] => tokenizer.encode(text).ids;
 
-  it("(b) prefill then decode through blocks of 16 gives the same 64 ids", async () => {
-    const seq = newSeq(encode("Once upon a time"));
-    await generateTogether(runner, new BlockPool(runner.numBlocks, 1), [seq]);
-    expect(seq.ids.slice(seq.promptLength)).to.deep.equal(reference.get("Once upon a time"));
-  });
+    before(async function () {
+      dir = modelCase.prepare(this);
+      tokenizer = modelCase.tokenizer(dir);
+      runner = await createOnnxRunner({ model: model(), numBlocks: 256, blockSize: BLOCK_SIZE, intraOpThreads: 1, device: "cpu" });
+      session = await ort.InferenceSession.create(model().onnxPath, { intraOpNumThreads: 1, executionMode: "sequential" });
+      const m = model();
+      for (const text of PROMPTS) reference.set(text, await plainGreedy(session, encode(text), m.numLayers, m.numKvHeads, m.headDim));
+    });
 
-  it("(c) 8 prompts of different lengths batched together, joining at different steps, match the reference", async () => {
-    const seqs = PROMPTS.map((text) => newSeq(encode(text)));
-    expect(new Set(seqs.map((s) => s.promptLength)).size).to.be.greaterThan(5);
-    await generateTogether(runner, new BlockPool(runner.numBlocks, 2), seqs, [0, 0, 0, 1, 3, 3, 7, 20]);
-    seqs.forEach((s, i) => expect(s.ids.slice(s.promptLength), PROMPTS[i]).to.deep.equal(reference.get(PROMPTS[i])));
-  });
+    after(async () => {
+      await runner?.close();
+      await session?.release();
+      modelCase.cleanup?.();
+    });
 
-  it("(d) a sequence reusing another sequence's full prompt blocks gives the same ids", async () => {
-    const pool = new BlockPool(runner.numBlocks, 3);
-    const longText = PROMPTS[3];
-    const owner = newSeq(encode(longText));
-    expect(owner.promptLength).to.be.greaterThan(2 * BLOCK_SIZE);
-    await generateTogether(runner, pool, [owner]);
-    for (const cachedBlocks of [1, 2]) {
-      const reuser = newSeq(encode(longText), owner.blocks.slice(0, cachedBlocks), cachedBlocks * BLOCK_SIZE);
-      await generateTogether(runner, pool, [reuser]);
-      expect(reuser.ids.slice(reuser.promptLength), `${cachedBlocks} cached blocks`).to.deep.equal(reference.get(longText));
-    }
-  });
+    if (modelCase.name === "stories260K") it("(a) the plain no-cache loop continues \"Once upon a time\" with the published story", () => {
+      expect(encode("Once upon a time")[0]).to.equal(1);
+      expect(tokenizer.decode(reference.get("Once upon a time")!)).to.match(new RegExp(`^${LILY.replace(/[.]/g, "\\.")}`));
+    });
 
-  it("(e) a prompt prefilled in chunks without logits gives the same ids", async () => {
-    const pool = new BlockPool(runner.numBlocks, 4);
-    const text = PROMPTS[6];
-    const seq = newSeq(encode(text));
-    for (const chunkEnd of [7, 20, 21]) {
-      pool.cover(seq.blocks, chunkEnd);
-      const row = { newTokenIds: seq.ids.slice(seq.computed, chunkEnd), numComputedTokens: seq.computed, blockIds: [...seq.blocks], needsLogits: false };
-      expect(await runner.execute([row], 0)).to.deep.equal([null]);
-      seq.computed = chunkEnd;
-    }
-    await generateTogether(runner, pool, [seq]);
-    expect(seq.ids.slice(seq.promptLength)).to.deep.equal(reference.get(text));
-  });
+    it("(b) prefill then decode through blocks of 16 gives the same 64 ids", async () => {
+      const seq = newSeq(encode("Once upon a time"));
+      await generateTogether(runner, new BlockPool(runner.numBlocks, 1), [seq]);
+      expect(seq.ids.slice(seq.promptLength)).to.deep.equal(reference.get("Once upon a time"));
+    });
 
-  it("(f) decode rows whose order flips every step (no stale carried past) match the reference", async () => {
-    const texts = [PROMPTS[0], PROMPTS[2], PROMPTS[5]];
-    const seqs = texts.map((text) => newSeq(encode(text)));
-    await generateTogether(runner, new BlockPool(runner.numBlocks, 5), seqs, [], true);
-    seqs.forEach((s, i) => expect(s.ids.slice(s.promptLength), texts[i]).to.deep.equal(reference.get(texts[i])));
-  });
+    it("(c) 8 prompts of different lengths batched together, joining at different steps, match the reference", async () => {
+      const seqs = PROMPTS.map((text) => newSeq(encode(text)));
+      expect(new Set(seqs.map((s) => s.promptLength)).size).to.be.greaterThan(5);
+      await generateTogether(runner, new BlockPool(runner.numBlocks, 2), seqs, [0, 0, 0, 1, 3, 3, 7, 20]);
+      seqs.forEach((s, i) => expect(s.ids.slice(s.promptLength), PROMPTS[i]).to.deep.equal(reference.get(PROMPTS[i])));
+    });
 
-  it("rejects a row whose blocks do not cover its tokens, before running", async () => {
-    const row = { newTokenIds: [1, 2, 3], numComputedTokens: 15, blockIds: [0], needsLogits: true };
-    let error: unknown;
-    await runner.execute([row], 0).catch((err: unknown) => (error = err));
-    expect(String(error)).to.match(/needs 2 blocks of 16, got 1/);
+    it("(d) a sequence reusing another sequence's full prompt blocks gives the same ids", async () => {
+      const pool = new BlockPool(runner.numBlocks, 3);
+      const longText = PROMPTS[3];
+      const owner = newSeq(encode(longText));
+      expect(owner.promptLength).to.be.greaterThan(2 * BLOCK_SIZE);
+      await generateTogether(runner, pool, [owner]);
+      for (const cachedBlocks of [1, 2]) {
+        const reuser = newSeq(encode(longText), owner.blocks.slice(0, cachedBlocks), cachedBlocks * BLOCK_SIZE);
+        await generateTogether(runner, pool, [reuser]);
+        expect(reuser.ids.slice(reuser.promptLength), `${cachedBlocks} cached blocks`).to.deep.equal(reference.get(longText));
+      }
+    });
+
+    it("(e) a prompt prefilled in chunks without logits gives the same ids", async () => {
+      const pool = new BlockPool(runner.numBlocks, 4);
+      const text = PROMPTS[6];
+      const seq = newSeq(encode(text));
+      for (const chunkEnd of [7, 20, 21]) {
+        pool.cover(seq.blocks, chunkEnd);
+        const row = { newTokenIds: seq.ids.slice(seq.computed, chunkEnd), numComputedTokens: seq.computed, blockIds: [...seq.blocks], needsLogits: false };
+        expect(await runner.execute([row], 0)).to.deep.equal([null]);
+        seq.computed = chunkEnd;
+      }
+      await generateTogether(runner, pool, [seq]);
+      expect(seq.ids.slice(seq.promptLength)).to.deep.equal(reference.get(text));
+    });
+
+    it("(f) decode rows whose order flips every step (no stale carried past) match the reference", async () => {
+      const texts = [PROMPTS[0], PROMPTS[2], PROMPTS[5]];
+      const seqs = texts.map((text) => newSeq(encode(text)));
+      await generateTogether(runner, new BlockPool(runner.numBlocks, 5), seqs, [], true);
+      seqs.forEach((s, i) => expect(s.ids.slice(s.promptLength), texts[i]).to.deep.equal(reference.get(texts[i])));
+    });
+
+    it("rejects a row whose blocks do not cover its tokens, before running", async () => {
+      const row = { newTokenIds: [1, 2, 3], numComputedTokens: 15, blockIds: [0], needsLogits: true };
+      let error: unknown;
+      await runner.execute([row], 0).catch((err: unknown) => (error = err));
+      expect(String(error)).to.match(/needs 2 blocks of 16, got 1/);
+    });
   });
-});
+}

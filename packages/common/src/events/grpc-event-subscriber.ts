@@ -93,6 +93,8 @@ export class GrpcEventSource {
           await this.pause(backoffDelay(attempt++, this.backoff));
           continue;
         }
+        // A resync() asked for while the dump ran: its reason may postdate the dump.
+        if (this.needResync) continue;
       }
       const { end, progressed } = await this.follow();
       if (progressed) attempt = 0;

@@ -1,6 +1,6 @@
 import type { BlockHashes, LocalBlockHash } from "#common/kv-hash.js";
 import { RadixTree } from "./radix-tree.js";
-import type { OverlapIndex, OverlapScores, WorkerId } from "./types.js";
+import type { OverlapIndex, OverlapScores, WorkerId, WorkerIndexDump } from "./types.js";
 
 /** How long a block routed to a worker is assumed cached after its last touch. */
 export const APPROX_TTL_MS = 120_000;
@@ -49,6 +49,15 @@ export class ApproxIndexer implements OverlapIndex {
   blockCount(workerId: WorkerId): number {
     this.sweep();
     return this.tree.blockCount(workerId);
+  }
+
+  /** Every worker's assumed blocks, sorted by worker id (epoch and event id are 0: there are no events). */
+  dump(): WorkerIndexDump[] {
+    this.sweep();
+    return this.tree
+      .workers()
+      .sort()
+      .map((workerId) => ({ workerId, epoch: 0n, lastEventId: 0n, sequenceHashes: this.tree.sequenceHashes(workerId) }));
   }
 
   /** Forget a worker. */

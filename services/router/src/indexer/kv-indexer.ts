@@ -111,6 +111,12 @@ export class KvIndexer implements OverlapIndex {
       }));
   }
 
+  /** Where a worker's stream stands (epoch and last applied id); undefined when unknown. */
+  streamOf(workerId: WorkerId): { readonly epoch: bigint; readonly lastEventId: bigint } | undefined {
+    const stream = this.streams.get(workerId);
+    return stream === undefined ? undefined : { epoch: stream.epoch, lastEventId: stream.lastEventId };
+  }
+
   /** Nodes in the tree; for tests. */
   nodeCount(): number {
     return this.tree.nodeCount();

@@ -4,6 +4,7 @@ import { basename, join, resolve } from "node:path";
 import { decoderDimsFromConfig, eosTokenIdsFrom } from "./model-config.js";
 import type { DecoderDims } from "./model-config.js";
 import { ModelLoadError } from "./model-errors.js";
+import { describeVariants, normalizeOnnxVariant, onnxFileName, variantOfFile } from "./onnx-variant.js";
 
 /** The model's files without its ONNX graph: what the mocker and the model card need. */
 export interface ModelFiles extends DecoderDims {
@@ -29,7 +30,7 @@ export interface ModelDir extends ModelFiles {
 
 /** Options of loadModelDir. */
 export interface LoadModelDirOptions {
-  /** `fp16` picks onnx/model_fp16.onnx; unset or "" picks onnx/model.onnx. */
+  /** `fp16` (or `model_fp16.onnx`) picks onnx/model_fp16.onnx; unset or "" picks onnx/model.onnx. */
   readonly onnxVariant?: string;
 }
 
@@ -57,18 +58,17 @@ export function listOnnxVariants(dir: string): string[] {
   const onnxDir = join(dir, "onnx");
   if (!existsSync(onnxDir)) return [];
   return readdirSync(onnxDir)
-    .map((file) => /^model(?:_(.+))?\.onnx$/.exec(file))
-    .filter((match): match is RegExpExecArray => match !== null)
-    .map((match) => match[1] ?? "")
+    .map(variantOfFile)
+    .filter((variant): variant is string => variant !== undefined)
     .sort();
 }
 
-function onnxPathFor(dir: string, variant: string): string {
-  const file = variant === "" ? "model.onnx" : `model_${variant}.onnx`;
+function onnxPathFor(dir: string, variantArg: string): string {
+  const file = onnxFileName(normalizeOnnxVariant(variantArg));
   const path = join(dir, "onnx", file);
   if (existsSync(path)) return path;
-  const present = listOnnxVariants(dir).map((v) => (v === "" ? "(default) model.onnx" : `${v} (model_${v}.onnx)`));
-  const known = present.length > 0 ? present.join(", ") : "none: onnx/ holds no model*.onnx";
+  const present = listOnnxVariants(dir);
+  const known = present.length > 0 ? describeVariants(present) : "none: onnx/ holds no model*.onnx";
   throw new ModelLoadError(`model directory ${dir} has no onnx/${file}; variants present: ${known}`);
 }
 

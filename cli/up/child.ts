@@ -1,0 +1,101 @@
+/**
+ * One service of `kvmesh up` as a child process: its output goes to a log file (warnings and
+ * errors are echoed), its pino lines are parsed so `up` can wait for "listening", and it is
+ * stopped by pid (SIGTERM, then SIGKILL after the grace period).
+ */
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import type { WriteStream } from "node:fs";
+
+/** A started service. */
+export interface Child {
+  readonly name: string;
+  readonly process: ChildProcess;
+  /** Parsed JSON log records so far. */
+  readonly records: Array<Record<string, unknown>>;
+  /** The last lines, for a report when it dies. */
+  readonly tail: string[];
+  /** Resolves with `count` "listening" records; rejects if the child exits first or after `timeoutMs`. */
+  waitListening(count: number, timeoutMs: number): Promise<Array<Record<string, unknown>>>;
+  /** SIGTERM, SIGKILL after `graceMs`; resolves when it has exited. */
+  stop(graceMs: number): Promise<void>;
+  readonly exited: Promise<number | null>;
+}
+
+const ECHO_LEVELS = new Set(["warn", "error", "fatal"]);
+
+/** A pino `err` field as one line (pino serialises errors as objects with a message). */
+function errorText(err: unknown): string {
+  return typeof err === "object" && err !== null && "message" in err ? String((err as { message: unknown }).message) : String(err);
+}
+
+/** Starts `node <cli> <args>` with its output in `logFile`. */
+export function startChild(name: string, cli: string, args: readonly string[], logFile: string, echo: (line: string) => void): Child {
+  // Its own process group: Ctrl-C reaches `up` alone, which then stops the services in order.
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"], env: process.env, detached: true });
+  // Never leave a service behind, even when `up` itself dies.
+  const reap = (): void => void (child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"));
+  process.once("exit", reap);
+  const log: WriteStream = createWriteStream(logFile, { flags: "a" });
+  const records: Array<Record<string, unknown>> = [];
+  const tail: string[] = [];
+  const listeners = new Set<() => void>();
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => {
+    log.end();
+    resolve(code);
+    listeners.forEach((l) => l());
+  }));
+  for (const stream of [child.stdout, child.stderr]) {
+    let partial = "";
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk: string) => {
+      const lines = (partial + chunk).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) onLine(line);
+    });
+  }
+  function onLine(line: string): void {
+    log.write(`${line}\n`);
+    tail.push(line);
+    if (tail.length > 30) tail.shift();
+    let record: Record<string, unknown> | undefined;
+    try {
+      record = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      echo(`[${name}] ${line}`);
+    }
+    if (record) {
+      records.push(record);
+      if (ECHO_LEVELS.has(String(record.level))) echo(`[${name}] ${String(record.level)}: ${String(record.msg)}${record.err ? ` (${errorText(record.err)})` : ""}`);
+    }
+    listeners.forEach((l) => l());
+  }
+  let exitCode: number | null | undefined;
+  void exited.then((c) => (exitCode = c));
+  return {
+    name, process: child, records, tail, exited,
+    waitListening: (count, timeoutMs) => new Promise((resolve, reject) => {
+      const timer = setTimeout(() => done(() => reject(new Error(`${name} did not start within ${timeoutMs} ms`))), timeoutMs);
+      const check = (): void => {
+        const listening = records.filter((r) => r.msg === "listening");
+        if (listening.length >= count) done(() => resolve(listening));
+        else if (exitCode !== undefined || child.exitCode !== null) done(() => reject(new Error(`${name} exited (${child.exitCode}) before listening:\n${tail.join("\n")}`)));
+      };
+      const done = (settle: () => void): void => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        settle();
+      };
+      listeners.add(check);
+      check();
+    }),
+    stop: async (graceMs) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

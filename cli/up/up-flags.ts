@@ -1,0 +1,44 @@
+/**
+ * `kvmesh up`'s flags: the common flags, every service's own flags under the same names, and
+ * `--workers N`. Each flag is forwarded to the services that declare it.
+ */
+import { COMMON_FLAGS, defineFlags } from "#common/config/index.js";
+import type { FlagSpec } from "#common/config/index.js";
+import { FRONTEND_FLAGS } from "../../services/frontend/src/config.js";
+import { PREPROCESSOR_FLAGS } from "../../services/preprocessor/src/config.js";
+import { ROUTER_FLAGS } from "../../services/router/src/config.js";
+import { WORKER_FLAGS } from "../../services/worker/src/config.js";
+
+/** The services `up` starts, in start order. */
+export const UP_SERVICES = ["worker", "router", "preprocessor", "frontend"] as const;
+/** One of them. */
+export type UpService = (typeof UP_SERVICES)[number];
+
+/** Flags each service takes besides the common ones. */
+export const SERVICE_FLAGS: Record<UpService, readonly FlagSpec[]> = {
+  worker: WORKER_FLAGS.filter((f) => f.name !== "workers"),
+  router: ROUTER_FLAGS,
+  preprocessor: PREPROCESSOR_FLAGS,
+  frontend: FRONTEND_FLAGS.filter((f) => f.name !== "interactive"),
+};
+
+/** Flags `up` itself has. */
+const UP_OWN_FLAGS = defineFlags([
+  { name: "workers", type: "int", min: 1, max: 256, default: 1, help: "how many workers (mocker: hosted by one process; onnx: one process each)" },
+  { name: "startup-timeout", type: "duration", min: 1, default: "180s", help: "how long the mesh may take to become healthy" },
+]);
+
+/** Every flag of `kvmesh up`, each name once (a name several services share appears once). */
+export function upSpec(): readonly FlagSpec[] {
+  const seen = new Set<string>();
+  const all: FlagSpec[] = [];
+  for (const flag of [...COMMON_FLAGS, ...UP_OWN_FLAGS, ...Object.values(SERVICE_FLAGS).flat()]) {
+    if (seen.has(flag.name)) continue;
+    seen.add(flag.name);
+    all.push(flag);
+  }
+  return all;
+}
+
+/** The common flags forwarded to every service (listen, metrics ports and check-config are per service). */
+export const SHARED_FLAGS = COMMON_FLAGS.map((f) => f.name).filter((n) => !["listen", "metrics-port", "check-config", "shutdown-grace"].includes(n));

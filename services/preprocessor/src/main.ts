@@ -1,0 +1,48 @@
+/** `kvmesh preprocessor`: wires config, discovery, the model catalog, the router pool and the server. */
+import { loadServiceConfig } from "#common/config/index.js";
+import { createLogger } from "#common/logger.js";
+import { createMetricsRegistry, startMetricsServer } from "#common/metrics.js";
+import { discoveryFromConfig, startServiceInstance } from "#common/service-runtime.js";
+import { ReplicaPool } from "#common/replica-pool.js";
+import { onShutdownSignal } from "#common/shutdown.js";
+import { RouterClient } from "#contracts/gen/kvmesh/v1/router.js";
+import { loadTemplateOverride } from "./chat-template/template-source.js";
+import type { TemplateSource } from "./chat-template/template-source.js";
+import { PREPROCESSOR_CONFIG_SPEC } from "./config.js";
+import { createPreprocessorMetrics } from "./metrics.js";
+import { modelAssetsFromCard } from "./model-assets.js";
+import { preprocessorService } from "./service.js";
+import { ModelCatalog } from "./upstream/model-catalog.js";
+import { grpcCardFetcher } from "./upstream/worker-cards.js";
+
+/** Runs the preprocessor; resolves to an exit code, or -1 while it keeps serving (exit on SIGTERM). */
+export async function runPreprocessor(argv: string[]): Promise<number> {
+  const loaded = loadServiceConfig({ service: "preprocessor", spec: PREPROCESSOR_CONFIG_SPEC, argv, env: process.env, out: console.log, err: console.error });
+  if (loaded.config === undefined) return loaded.exitCode;
+  const config = loaded.config;
+  let templateOverride: TemplateSource | undefined;
+  try {
+    templateOverride = config.chatTemplate === undefined ? undefined : loadTemplateOverride(config.chatTemplate);
+  } catch (err) {
+    console.error(`kvmesh preprocessor: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
+  const log = createLogger({ service: "preprocessor", level: config.logLevel });
+  const discovery = discoveryFromConfig(config, log);
+  const registry = createMetricsRegistry("preprocessor");
+  const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort);
+  const catalog = new ModelCatalog({ discovery, fetchCard: grpcCardFetcher(config.cardTimeoutMs), build: (card) => modelAssetsFromCard(card, templateOverride), log });
+  const routers = new ReplicaPool(discovery, "router", RouterClient);
+  catalog.start();
+  const instance = await startServiceInstance({
+    service: "preprocessor",
+    config,
+    log,
+    discovery,
+    services: [preprocessorService({ catalog, routers, log, metrics: createPreprocessorMetrics(registry) })],
+    closers: [() => catalog.close(), () => routers.close(), () => metricsServer?.close(), () => discovery.close()],
+  });
+  log.info({ port: instance.port, metrics_port: metricsServer?.port, instance_id: instance.instanceId }, "listening");
+  onShutdownSignal(log, config.shutdownGraceMs, [instance.stop]);
+  return -1;
+}

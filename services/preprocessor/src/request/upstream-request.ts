@@ -1,0 +1,40 @@
+/**
+ * The token-level request sent to the router for one PreprocessRequest: the tokenized prompt,
+ * sampling with generation_config defaults, and stop conditions with max_tokens resolved
+ * against the context length.
+ */
+import type { GenerateRequest } from "#contracts/gen/kvmesh/v1/common.js";
+import type { PreprocessRequest } from "#contracts/gen/kvmesh/v1/preprocessor.js";
+import type { ModelAssets } from "../model-assets.js";
+import { applySamplingDefaults } from "./generation-defaults.js";
+import { resolveMaxTokens } from "./max-tokens.js";
+import { promptTokens } from "./prompt-tokens.js";
+
+/** The upstream request and what the output side needs to know about the prompt. */
+export interface PreparedGenerate {
+  upstream: GenerateRequest;
+  promptTokenIds: number[];
+}
+
+/** Builds the router request; throws the typed errors of the error table on bad input. */
+export function prepareGenerate(request: PreprocessRequest, requestId: string, assets: ModelAssets): PreparedGenerate {
+  const { tokenIds } = promptTokens(request.prompt, assets);
+  const maxTokens = resolveMaxTokens({
+    promptTokens: tokenIds.length,
+    contextLength: assets.contextLength,
+    requested: request.stop?.maxTokens,
+    defaultCap: assets.defaults.maxNewTokens,
+  });
+  const stop = { stopTokenIds: [], ignoreEos: false, ...request.stop, maxTokens };
+  if (stop.maxTokens === undefined) delete stop.maxTokens;
+  return {
+    upstream: {
+      requestId,
+      model: request.model,
+      tokenIds,
+      sampling: applySamplingDefaults(request.sampling, assets.defaults),
+      stop,
+    },
+    promptTokenIds: tokenIds,
+  };
+}

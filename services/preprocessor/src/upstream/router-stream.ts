@@ -1,0 +1,46 @@
+/**
+ * Router.Generate for one request over common's replica pool and pre-first-token retry: a
+ * router replica answering UNAVAILABLE before the first message is skipped for the next one.
+ * Leaving the loop early (a stop string) or aborting `signal` (the client went away) cancels
+ * the router call, which cancels the worker's sequence.
+ */
+import type { ClientReadableStream, Deadline } from "@grpc/grpc-js";
+import { CancelledError } from "#common/errors.js";
+import type { ReplicaPool } from "#common/replica-pool.js";
+import { withRequestId } from "#common/request-id.js";
+import { streamWithRetry } from "#common/stream-with-retry.js";
+import type { GenerateRequest, GenerateResponse } from "#contracts/gen/kvmesh/v1/common.js";
+import type { RouterClient } from "#contracts/gen/kvmesh/v1/router.js";
+
+/** The router replicas (discovery service "router"). */
+export type RouterPool = ReplicaPool<RouterClient>;
+
+/** Options of one upstream generation. */
+export interface RouterStreamOptions {
+  requestId: string;
+  deadline?: Deadline;
+  signal: AbortSignal;
+  /** Told about each further replica tried after an UNAVAILABLE (for logs). */
+  onRetry?: (instanceId: string) => void;
+}
+
+/** The messages of `request`'s generation through some router replica (errors typed). */
+export async function* routerGenerate(pool: RouterPool, request: GenerateRequest, options: RouterStreamOptions): AsyncGenerator<GenerateResponse> {
+  await pool.whenReady();
+  // An abort listener added after the fact never fires: a client already gone gets no call.
+  if (options.signal.aborted) throw new CancelledError("the client cancelled the request");
+  let opened = 0;
+  yield* streamWithRetry({
+    pool,
+    signal: options.signal,
+    noneLeft: "no router replica is registered in discovery",
+    open: (replica): ClientReadableStream<GenerateResponse> => {
+      if (opened++ > 0) options.onRetry?.(replica.instance.instanceId);
+      const call = replica.client.generate(request, withRequestId(options.requestId), { deadline: options.deadline });
+      // Our own cancel() (stop string, client gone) ends the call with an error event that no
+      // iterator may be listening to any more.
+      call.on("error", () => undefined);
+      return call;
+    },
+  });
+}

@@ -1,0 +1,38 @@
+/** The router's flags (ARCHITECTURE.md "Names, flags, ports") on top of the common ones. */
+import { COMMON_FLAGS, defineFlags, loadServiceConfig } from "#common/config/index.js";
+import type { ConfigOf, LoadedConfig } from "#common/config/index.js";
+
+/** Router-only flags. */
+export const ROUTER_FLAGS = defineFlags([
+  { name: "router-mode", type: "enum", choices: ["kv", "round-robin", "random", "direct"], default: "kv", help: "how a worker is chosen (direct: only requests naming worker_id)" },
+  { name: "overlap-weight", type: "number", default: 1.0, min: 0, help: "weight of prefill tokens against decode blocks in the KV cost" },
+  { name: "router-temperature", type: "number", default: 0, min: 0, help: "0: lowest cost wins; > 0: softmax sampling over normalised costs" },
+  {
+    name: "kv-events", type: "enum", choices: ["nats", "grpc", "none"],
+    help: "where the KV index comes from: NATS, each worker's StreamKvEvents, or none (approximate); default nats with --nats-url, else grpc",
+  },
+  { name: "busy-threshold", type: "number", min: 0, help: "skip a worker whose reported blocks_active / blocks_total exceeds this; unset: never busy" },
+  { name: "migration-limit", type: "int", default: 3, min: 0, help: "how many times one stream may move to another worker after a failure" },
+]);
+
+/** Every flag of `kvmesh router`. */
+export const ROUTER_SPEC = [...COMMON_FLAGS, ...ROUTER_FLAGS] as const;
+
+/** The parsed router config; `kvEvents` is resolved (never undefined). */
+export type RouterConfig = Omit<ConfigOf<typeof ROUTER_SPEC>, "kvEvents"> & { kvEvents: "nats" | "grpc" | "none" };
+
+/** Parses argv/env; returns the config, or the exit code for --help, --check-config and bad flags. */
+export function loadRouterConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  io: { out: (text: string) => void; err: (text: string) => void } = { out: console.log, err: console.error },
+): { config: RouterConfig; exitCode?: undefined } | { config?: undefined; exitCode: number } {
+  const loaded: LoadedConfig<typeof ROUTER_SPEC> = loadServiceConfig({ service: "router", spec: ROUTER_SPEC, argv, env, ...io });
+  if (loaded.config === undefined) return { exitCode: loaded.exitCode };
+  const kvEvents = loaded.config.kvEvents ?? (loaded.config.natsUrl ? "nats" : "grpc");
+  if (kvEvents === "nats" && !loaded.config.natsUrl) {
+    io.err("kvmesh router: --kv-events nats needs --nats-url\n(kvmesh router --help lists the flags)");
+    return { exitCode: 2 };
+  }
+  return { config: { ...loaded.config, kvEvents } };
+}

@@ -1,0 +1,103 @@
+import { InvalidArgumentError, ModelNotFoundError, NoWorkerError } from "#common/errors.js";
+import type { ApproxIndexer } from "./indexer/approx-indexer.js";
+import type { OverlapIndex, WorkerId } from "./indexer/types.js";
+import { admitDecision, buildCandidates, routeRequestBlocks } from "./scheduling/route-plan.js";
+import type { RouteRequestBlocks } from "./scheduling/route-plan.js";
+import type { RouteDecision, WorkerSelector } from "./scheduling/selector.js";
+import type { ActiveSequences } from "./sequences/active-sequences.js";
+import type { WorkerRegistry, WorkerView } from "./workers/worker-registry.js";
+
+/** --router-mode. */
+export type RouterMode = "kv" | "round-robin" | "random" | "direct";
+
+/** What a routing question carries. */
+export interface RouteQuestion {
+  readonly model: string;
+  readonly tokenIds: readonly number[];
+  /** Pin: choose this worker (honoured in every mode). */
+  readonly pinnedWorkerId?: string;
+  /** Workers that already failed this request (migration). */
+  readonly excludeWorkerIds?: ReadonlySet<WorkerId>;
+}
+
+/** A decision and what admitting it needs. */
+export interface RoutePlan {
+  readonly decision: RouteDecision;
+  readonly request: RouteRequestBlocks;
+  readonly model: string;
+  readonly worker: WorkerView;
+}
+
+/** The parts a decider reads. */
+export interface DeciderDeps {
+  readonly mode: RouterMode;
+  readonly registry: WorkerRegistry;
+  /** The overlap index of a model (exact or approximate); undefined: nothing indexed yet. */
+  readonly indexFor: (model: string) => OverlapIndex | undefined;
+  /** `--kv-events none`: decisions feed this model's approximate index. */
+  readonly approxFor?: (model: string) => ApproxIndexer;
+  readonly sequences: ActiveSequences;
+  readonly selector: WorkerSelector;
+  readonly overlapWeight: number;
+  readonly busyThreshold?: number;
+}
+
+const EMPTY_INDEX: OverlapIndex = { findMatches: () => new Map(), blockCount: () => 0, removeWorker: () => {} };
+
+/**
+ * The deciding half of the router (Dynamo's KvRouter): which worker a request should go to,
+ * and the bookkeeping of decisions being sent. It sends nothing; the forwarder does.
+ */
+export class Decider {
+  constructor(private readonly deps: DeciderDeps) {}
+
+  /**
+   * Decide, without side effects (Router.Route is exactly this). Throws ModelNotFoundError for
+   * an unknown model, NoWorkerError when none is routable, OverloadedError when all are busy,
+   * InvalidArgumentError in direct mode without a pin.
+   */
+  plan(question: RouteQuestion): RoutePlan {
+    const { registry, mode } = this.deps;
+    if (question.tokenIds.length === 0) throw new InvalidArgumentError("token_ids must not be empty", { param: "token_ids" });
+    if (mode === "direct" && question.pinnedWorkerId === undefined) {
+      throw new InvalidArgumentError("router mode direct needs worker_id on every request", { param: "worker_id" });
+    }
+    if (!registry.isKnownModel(question.model)) throw new ModelNotFoundError(`model "${question.model}" is not served by any worker`, { param: "model" });
+    const blockSize = registry.blockSize(question.model);
+    const workers = registry.routable(question.model).filter((w) => !question.excludeWorkerIds?.has(w.workerId));
+    if (blockSize === undefined || workers.length === 0) throw new NoWorkerError(`no routable worker for model "${question.model}"`);
+    const request = routeRequestBlocks(question.tokenIds, blockSize);
+    const index = this.deps.indexFor(question.model) ?? EMPTY_INDEX;
+    const candidates = buildCandidates(workers, request, index, this.deps.sequences, this.deps.busyThreshold);
+    const decision = this.deps.selector.selectWorker({
+      isl: request.isl,
+      blockSize,
+      overlapWeight: this.deps.overlapWeight,
+      requestBlocks: request.requestBlocks,
+      candidates,
+      pinnedWorkerId: question.pinnedWorkerId,
+    });
+    return { decision, request, model: question.model, worker: workers.find((w) => w.workerId === decision.workerId)! };
+  }
+
+  /** The plan is being sent: account its load (and, without events, its assumed cache). */
+  admit(requestId: string, plan: RoutePlan): void {
+    admitDecision(this.deps.sequences, requestId, plan.request, plan.decision);
+    this.deps.approxFor?.(plan.model).record(plan.decision.workerId, plan.request.hashes);
+  }
+
+  /** The first token came back: its prefill is done. */
+  firstToken(requestId: string): void {
+    this.deps.sequences.markFirstToken(requestId);
+  }
+
+  /** A token came back: the request is alive. */
+  touch(requestId: string): void {
+    this.deps.sequences.touch(requestId);
+  }
+
+  /** The stream ended, failed or was cancelled: free its load. */
+  finish(requestId: string): void {
+    this.deps.sequences.free(requestId);
+  }
+}

@@ -1,0 +1,133 @@
+import { GrpcEventSource } from "#common/events/grpc-event-subscriber.js";
+import { connectNats } from "#common/events/nats-connection.js";
+import { NatsEventSubscriber } from "#common/events/nats-subscriber.js";
+import type { EventSubscriber } from "#common/events/types.js";
+import type { Logger } from "#common/logger.js";
+import type { KvEventBatch, WorkerLoad } from "#contracts/gen/kvmesh/v1/events.js";
+import type { WorkerId } from "../indexer/types.js";
+import type { WorkerClients } from "../workers/worker-clients.js";
+import type { WorkerRegistry, WorkerView } from "../workers/worker-registry.js";
+import { DumpFetcher } from "./dump-fetcher.js";
+import { KvEventFeed } from "./kv-event-feed.js";
+import type { FeedObserver } from "./kv-event-feed.js";
+
+/** Where events come from (--kv-events, without `none`). */
+export type EventTransport = "nats" | "grpc";
+
+/** Settings of {@link EventPlane}. */
+export interface EventPlaneOptions {
+  transport: EventTransport;
+  natsUrl?: string;
+  namespace: string;
+  registry: WorkerRegistry;
+  clients: WorkerClients;
+  observer: FeedObserver;
+  log: Logger;
+  /** Instead of connecting to --nats-url (tests). */
+  subscriber?: EventSubscriber;
+}
+
+/**
+ * Feeds the exact KV index from worker events: over NATS (one subscription per model, dumps
+ * by DumpFetcher, every reconnect resyncs everyone) or over each worker's StreamKvEvents (one
+ * GrpcEventSource per worker, which dumps on its own when it cannot resume).
+ */
+export class EventPlane {
+  readonly feed: KvEventFeed;
+  private subscriber: EventSubscriber | undefined;
+  private readonly models = new Set<string>();
+  private readonly sources = new Map<WorkerId, GrpcEventSource>();
+  private readonly dumps: DumpFetcher;
+
+  constructor(private readonly options: EventPlaneOptions) {
+    this.subscriber = options.subscriber;
+    this.feed = new KvEventFeed((workerId) => this.requestDump(workerId), options.observer);
+    this.dumps = new DumpFetcher({
+      clientOf: (workerId) => {
+        const worker = options.registry.get(workerId);
+        return worker === undefined || !this.feed.isTracked(workerId) ? undefined : options.clients.get(workerId, worker.address);
+      },
+      onDump: (workerId, dump) => this.feed.applyDump(workerId, dump),
+      log: options.log,
+    });
+  }
+
+  /** Connects NATS when that is the transport. */
+  async start(): Promise<void> {
+    if (this.options.transport !== "nats" || this.subscriber !== undefined) return;
+    const connection = await connectNats({ url: this.options.natsUrl!, name: "router", log: this.options.log });
+    this.subscriber = new NatsEventSubscriber({ connection, namespace: this.options.namespace, log: this.options.log });
+  }
+
+  /** A worker's card arrived: index it (subscribe first, so no event falls before the dump). */
+  workerReady(worker: WorkerView): void {
+    if (this.feed.isTracked(worker.workerId)) return;
+    if (this.options.transport === "nats") {
+      this.subscribeModel(worker.model);
+      this.feed.track(worker.workerId, worker.model);
+      return;
+    }
+    const source = new GrpcEventSource({
+      address: worker.address,
+      client: this.options.clients.get(worker.workerId, worker.address),
+      log: this.options.log,
+      handlers: {
+        onResync: (dump) => this.feed.applyDump(worker.workerId, dump),
+        onBatch: (batch) => this.onBatch(batch),
+        onLoad: (load) => this.onLoad(load),
+      },
+    });
+    this.sources.set(worker.workerId, source);
+    this.feed.track(worker.workerId, worker.model);
+    source.start();
+  }
+
+  /** The worker left: its blocks go and its stream closes. */
+  workerGone(workerId: WorkerId): void {
+    this.feed.untrack(workerId);
+    const source = this.sources.get(workerId);
+    this.sources.delete(workerId);
+    void source?.close();
+  }
+
+  /** Closes every stream and subscription. */
+  async close(): Promise<void> {
+    this.dumps.close();
+    await Promise.all([...this.sources.values()].map((s) => s.close()));
+    this.sources.clear();
+    await this.subscriber?.close();
+  }
+
+  private subscribeModel(model: string): void {
+    if (this.models.has(model) || this.subscriber === undefined) return;
+    this.models.add(model);
+    this.subscriber.subscribe(model, {
+      onBatch: (batch) => this.onBatch(batch),
+      onLoad: (load) => this.onLoad(load),
+      onReconnect: () => {
+        this.options.log.info({ model }, "event transport reconnected: resyncing every worker of the model");
+        this.feed.resyncAll(model);
+      },
+    });
+  }
+
+  private onBatch(batch: KvEventBatch): void {
+    this.feed.applyBatch(batch);
+  }
+
+  private onLoad(load: WorkerLoad): void {
+    if (!this.feed.isTracked(load.workerId)) return;
+    this.options.registry.setLoad(load.workerId, load);
+    this.feed.observeLoad(load.workerId, load.epoch, load.lastEventId);
+  }
+
+  private requestDump(workerId: WorkerId): void {
+    if (this.options.transport === "nats") {
+      this.dumps.request(workerId);
+      return;
+    }
+    // Deferred: asked for from inside onResync (a replay found a gap), the source must be
+    // back to following for the request to interrupt it rather than be lost.
+    setImmediate(() => this.sources.get(workerId)?.resync());
+  }
+}

@@ -1,0 +1,121 @@
+import { CancelledError, Code } from "#common/errors.js";
+import { FinishReason } from "#contracts/gen/kvmesh/v1/common.js";
+import type { GenerateRequest, GenerateResponse, Usage } from "#contracts/gen/kvmesh/v1/common.js";
+import type { Decider, RoutePlan } from "./decider.js";
+import type { WorkerId } from "./indexer/types.js";
+import { codeOf, isBrokenStream, migratedUsage, remainingTokens, resumeRequest, stamp, StreamEndedError } from "./resume-request.js";
+import type { WorkerView } from "./workers/worker-registry.js";
+
+/** One worker's Generate stream: its messages in order; errors are thrown by the iteration. */
+export interface WorkerStream extends AsyncIterable<GenerateResponse> {
+  /** Cancel the call (the worker frees the sequence); a no-op once it ended. */
+  cancel(): void;
+}
+
+/** Opens a worker's Generate stream (the gRPC side lives in worker-stream.ts). */
+export type OpenWorkerStream = (worker: WorkerView, request: GenerateRequest, requestId: string) => WorkerStream;
+
+/** What the forwarder reports, for metrics and logs. */
+export interface ForwarderObserver {
+  /** A decision was made and is being sent; `overheadSeconds` is the time deciding took. */
+  decided(plan: RoutePlan, overheadSeconds: number): void;
+  /** The stream moved to another worker after `failed` broke mid-stream. */
+  migrated(failed: WorkerId, err: unknown): void;
+  /** A worker was unavailable before the first token; another is tried. */
+  retried(failed: WorkerId, err: unknown): void;
+}
+
+/** Settings and parts of a {@link Forwarder}. */
+export interface ForwarderOptions {
+  readonly decider: Decider;
+  readonly open: OpenWorkerStream;
+  /** --migration-limit: moves after tokens were produced; also caps retries before the first token. */
+  readonly migrationLimit: number;
+  readonly observer?: ForwarderObserver;
+  /** Seconds from an injected clock, for the overhead metric. */
+  readonly now?: () => number;
+}
+
+/**
+ * The sending half of the router (Dynamo's KvPushRouter): proxies one worker's Generate
+ * stream, and when the worker is lost mid-stream re-routes the prompt plus what was generated
+ * to another one. The caller sees one stream with contiguous indexes; the last message names
+ * the final worker and the number of migrations.
+ */
+export class Forwarder {
+  constructor(private readonly options: ForwarderOptions) {}
+
+  /** The caller's stream; aborting `signal` cancels the worker call and ends with CancelledError. */
+  async *generate(request: GenerateRequest, signal: AbortSignal): AsyncGenerator<GenerateResponse> {
+    const { decider, open, migrationLimit, observer } = this.options;
+    const now = this.options.now ?? (() => performance.now() / 1000);
+    const base = request.resumeFromIndex ?? 0;
+    const generated: number[] = [];
+    const failed = new Set<WorkerId>();
+    let migrations = 0;
+    let retries = 0;
+    for (let attempt = 0; ; attempt++) {
+      if (signal.aborted) throw new CancelledError("the caller cancelled the request");
+      if (generated.length > 0 && remainingTokens(request, generated.length) <= 0) {
+        // The worker died after the last allowed token but before saying so.
+        yield finalLength(request, base + generated.length, [...failed].at(-1) ?? "", migrations, generated.length);
+        return;
+      }
+      const next = resumeRequest(request, generated);
+      const started = now();
+      const plan = decider.plan({ model: request.model, tokenIds: next.tokenIds, pinnedWorkerId: request.workerId, excludeWorkerIds: failed });
+      const attemptId = attempt === 0 ? request.requestId : `${request.requestId}#${attempt}`;
+      decider.admit(attemptId, plan);
+      observer?.decided(plan, now() - started);
+      const workerId = plan.decision.workerId;
+      const stream = open(plan.worker, next, request.requestId);
+      const onAbort = (): void => stream.cancel();
+      signal.addEventListener("abort", onAbort);
+      let firstToken = true;
+      let failure: unknown;
+      try {
+        for await (const msg of stream) {
+          if (msg.tokenIds.length > 0 && firstToken) {
+            firstToken = false;
+            decider.firstToken(attemptId);
+          } else {
+            decider.touch(attemptId);
+          }
+          const out = stamp(msg, base + generated.length, workerId, migrations);
+          generated.push(...msg.tokenIds);
+          if (msg.finishReason !== undefined) {
+            if (migrations > 0) out.usage = migratedUsage(request, generated.length, msg.usage);
+            yield out;
+            return;
+          }
+          if (msg.tokenIds.length > 0 || msg.logprobs.length > 0) yield out;
+        }
+        failure = new StreamEndedError(workerId);
+      } catch (err) {
+        if (signal.aborted) throw new CancelledError("the caller cancelled the request");
+        failure = err;
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+        stream.cancel();
+        decider.finish(attemptId);
+      }
+      failed.add(workerId);
+      // A pinned request names its worker: there is nowhere else it may go.
+      if (request.workerId !== undefined || !isBrokenStream(failure)) throw failure;
+      if (generated.length === 0 && (codeOf(failure) === Code.UNAVAILABLE || failure instanceof StreamEndedError)) {
+        if (retries++ >= migrationLimit) throw failure;
+        observer?.retried(workerId, failure);
+        continue;
+      }
+      if (generated.length === 0 || migrations >= migrationLimit) throw failure;
+      migrations++;
+      observer?.migrated(workerId, failure);
+    }
+  }
+}
+
+/** The last message when the token budget ran out exactly as the worker was lost. */
+function finalLength(request: GenerateRequest, index: number, workerId: string, migrations: number, generated: number): GenerateResponse {
+  const usage: Usage = migratedUsage(request, generated, undefined);
+  return { tokenIds: [], index, logprobs: [], finishReason: FinishReason.FINISH_REASON_LENGTH, usage, workerId, migrations };
+}

@@ -1,0 +1,57 @@
+import { Counter, Gauge, Histogram } from "prom-client";
+import type { Registry } from "prom-client";
+import type { FeedObserver } from "./events/kv-event-feed.js";
+import type { ForwarderObserver } from "./forwarder.js";
+
+/** The router's Prometheus metrics (ARCHITECTURE.md, Operability), on the process registry. */
+export interface RouterMetrics {
+  readonly feed: FeedObserver;
+  readonly forwarder: ForwarderObserver;
+  /** Sets the per-worker index size gauge from a collect callback. */
+  setIndexSizeSource(source: () => ReadonlyArray<{ workerId: string; model: string; blocks: number }>): void;
+}
+
+/** Registers every kvmesh_router_* metric on `registry`. */
+export function createRouterMetrics(registry: Registry): RouterMetrics {
+  const registers = [registry];
+  const decisions = new Counter({ name: "kvmesh_router_decisions_total", help: "Routing decisions sent, by worker", labelNames: ["model", "worker_id"], registers });
+  const hitRate = new Histogram({
+    name: "kvmesh_router_kv_hit_rate", help: "Share of a routed prompt's tokens cached on the chosen worker",
+    buckets: [0, 0.1, 0.25, 0.5, 0.75, 0.9, 1], registers,
+  });
+  const overhead = new Histogram({
+    name: "kvmesh_router_routing_overhead_seconds", help: "Time spent deciding one route",
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05], registers,
+  });
+  const applied = new Counter({ name: "kvmesh_router_kv_events_applied_total", help: "KV events applied to the index", labelNames: ["worker_id"], registers });
+  const rejected = new Counter({ name: "kvmesh_router_kv_events_rejected_total", help: "KV events not applied, by reason", labelNames: ["worker_id", "reason"], registers });
+  const resyncs = new Counter({ name: "kvmesh_router_resyncs_total", help: "Workers resynced from DumpKvState, by cause", labelNames: ["cause"], registers });
+  const migrations = new Counter({ name: "kvmesh_router_migrations_total", help: "Streams moved to another worker mid-stream", registers });
+  const retries = new Counter({ name: "kvmesh_router_retries_total", help: "Workers unavailable before the first token, another tried", registers });
+  let sizeSource: () => ReadonlyArray<{ workerId: string; model: string; blocks: number }> = () => [];
+  new Gauge({
+    name: "kvmesh_router_index_blocks", help: "Blocks indexed per worker", labelNames: ["model", "worker_id"], registers,
+    collect() {
+      this.reset();
+      for (const s of sizeSource()) this.set({ model: s.model, worker_id: s.workerId }, s.blocks);
+    },
+  });
+  return {
+    feed: {
+      applied: (workerId, n) => applied.inc({ worker_id: workerId }, n),
+      rejected: (workerId, n, reason) => rejected.inc({ worker_id: workerId, reason }, n),
+      resync: (_workerId, cause) => resyncs.inc({ cause }),
+    },
+    forwarder: {
+      decided: (plan, seconds) => {
+        decisions.inc({ model: plan.model, worker_id: plan.decision.workerId });
+        overhead.observe(seconds);
+        const overlap = plan.decision.workers.find((w) => w.workerId === plan.decision.workerId)?.overlapBlocks ?? 0;
+        hitRate.observe(plan.request.isl === 0 ? 0 : Math.min(1, (overlap * plan.request.blockSize) / plan.request.isl));
+      },
+      migrated: () => migrations.inc(),
+      retried: () => retries.inc(),
+    },
+    setIndexSizeSource: (source) => (sizeSource = source),
+  };
+}

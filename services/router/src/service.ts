@@ -1,0 +1,78 @@
+import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
+import { toGrpcStatus } from "#common/grpc-errors.js";
+import type { Logger } from "#common/logger.js";
+import { requestIdOf } from "#common/request-id.js";
+import type { GenerateRequest, GenerateResponse } from "#contracts/gen/kvmesh/v1/common.js";
+import { RouterService } from "#contracts/gen/kvmesh/v1/router.js";
+import type {
+  DumpIndexRequest, DumpIndexResponse, ListWorkersRequest, ListWorkersResponse, RouteRequest, RouteResponse, RouterServer,
+} from "#contracts/gen/kvmesh/v1/router.js";
+import type { GrpcServiceBinding } from "#common/grpc-server.js";
+import type { Decider } from "./decider.js";
+import type { Forwarder } from "./forwarder.js";
+import type { WorkerIndexDump } from "./indexer/types.js";
+
+/** What the Router service reads besides the decider and forwarder. */
+export interface RouterServiceDeps {
+  decider: Decider;
+  forwarder: Forwarder;
+  /** ListWorkers rows (blocks indexed filled in). */
+  listWorkers: (model: string) => ListWorkersResponse["workers"];
+  /** The model's index per worker; throws ModelNotFoundError for a model nobody serves. */
+  dumpIndex: (model: string) => WorkerIndexDump[];
+  log: Logger;
+}
+
+/** Adapts the router's parts to the generated `RouterServer` interface. */
+export function createRouterService(deps: RouterServiceDeps): GrpcServiceBinding {
+  const implementation: RouterServer = {
+    generate: (call) => void generate(deps, call),
+    route: (call: ServerUnaryCall<RouteRequest, RouteResponse>, callback: sendUnaryData<RouteResponse>) => {
+      try {
+        const { decision } = deps.decider.plan({ model: call.request.model, tokenIds: call.request.tokenIds, pinnedWorkerId: call.request.workerId });
+        return callback(null, {
+          workerId: decision.workerId,
+          workers: decision.workers.map((w) => ({ ...w, prefillTokens: Math.round(w.prefillTokens), decodeBlocks: Math.round(w.decodeBlocks) })),
+          bestOverlapBlocks: decision.bestOverlapBlocks,
+          requestBlocks: decision.requestBlocks,
+          blockSize: decision.blockSize,
+        });
+      } catch (err) {
+        return callback(toGrpcStatus(err));
+      }
+    },
+    listWorkers: (call: ServerUnaryCall<ListWorkersRequest, ListWorkersResponse>, callback: sendUnaryData<ListWorkersResponse>) =>
+      callback(null, { workers: deps.listWorkers(call.request.model) }),
+    dumpIndex: (call: ServerUnaryCall<DumpIndexRequest, DumpIndexResponse>, callback: sendUnaryData<DumpIndexResponse>) => {
+      try {
+        return callback(null, { workers: deps.dumpIndex(call.request.model) });
+      } catch (err) {
+        return callback(toGrpcStatus(err));
+      }
+    },
+  };
+  return { definition: RouterService, implementation };
+}
+
+/** Router.Generate: the forwarder's stream onto the call; a caller cancel aborts it. */
+async function generate(deps: RouterServiceDeps, call: ServerWritableStream<GenerateRequest, GenerateResponse>): Promise<void> {
+  const requestId = call.request.requestId || requestIdOf(call);
+  const log = deps.log.child({ request_id: requestId });
+  const controller = new AbortController();
+  call.on("cancelled", () => controller.abort());
+  try {
+    for await (const msg of deps.forwarder.generate({ ...call.request, requestId }, controller.signal)) {
+      if (controller.signal.aborted) break;
+      call.write(msg);
+    }
+    if (!controller.signal.aborted) call.end();
+  } catch (err) {
+    if (controller.signal.aborted) {
+      log.debug("caller cancelled");
+      return;
+    }
+    const status = toGrpcStatus(err);
+    log.info({ code: status.code, details: status.details }, "generate failed");
+    call.emit("error", status);
+  }
+}

@@ -1,0 +1,165 @@
+import type { WorkerId } from "../indexer/types.js";
+
+/** A worker's last load report, as the registry keeps it (mirrors WorkerLoad). */
+export interface WorkerLoadData {
+  readonly blocksActive: number;
+  readonly blocksCachedFree: number;
+  readonly blocksTotal: number;
+  readonly running: number;
+  readonly waiting: number;
+  readonly epoch: bigint;
+  readonly lastEventId: bigint;
+}
+
+/** A worker as discovery lists it. */
+export interface DiscoveredWorker {
+  readonly workerId: WorkerId;
+  /** Served model name (discovery meta `model`). */
+  readonly model: string;
+  /** `host:port` to dial. */
+  readonly address: string;
+}
+
+/** One worker as ListWorkers shows it. */
+export interface WorkerView extends DiscoveredWorker {
+  /** 0 until its model card arrived. */
+  readonly blockSize: number;
+  readonly routable: boolean;
+  /** Empty when routable. */
+  readonly exclusionReason: string;
+  readonly load?: WorkerLoadData;
+}
+
+interface Entry extends DiscoveredWorker {
+  /** Discovery order: the earliest live worker of a model sets its block size. */
+  readonly seenSeq: number;
+  blockSize?: number;
+  load?: WorkerLoadData;
+}
+
+/** The block-size verdict of one model. */
+interface ModelRule {
+  readonly blockSize?: number;
+  readonly setBy?: WorkerId;
+}
+
+/**
+ * The workers of every model as discovery and their model cards describe them, and the
+ * block-size rule (ARCHITECTURE.md): the first live worker of a model (discovery order, with
+ * its card in) sets the model's block size; a worker that disagrees is excluded from routing.
+ * Plain data: the discovery watch and the event feeds drive it.
+ */
+export class WorkerRegistry {
+  private readonly workers = new Map<WorkerId, Entry>();
+  private seq = 0;
+  /** Mismatches already reported, so the loud log line is written once per worker. */
+  private readonly reported = new Set<WorkerId>();
+
+  /** A worker appeared in discovery; false when it was known already. */
+  discovered(worker: DiscoveredWorker): boolean {
+    if (this.workers.has(worker.workerId)) return false;
+    this.workers.set(worker.workerId, { ...worker, seenSeq: this.seq++ });
+    return true;
+  }
+
+  /** Its model card arrived. Returns the workers newly excluded for a block-size mismatch. */
+  cardReceived(workerId: WorkerId, blockSize: number): WorkerView[] {
+    const entry = this.workers.get(workerId);
+    if (entry === undefined) return [];
+    entry.blockSize = blockSize;
+    return this.newMismatches(entry.model);
+  }
+
+  /** It left discovery. Returns the workers newly excluded (a new setter may disagree with them). */
+  removed(workerId: WorkerId): WorkerView[] {
+    const entry = this.workers.get(workerId);
+    if (entry === undefined) return [];
+    this.workers.delete(workerId);
+    this.reported.delete(workerId);
+    return this.newMismatches(entry.model);
+  }
+
+  /** Its latest load report (ignored for unknown workers). */
+  setLoad(workerId: WorkerId, load: WorkerLoadData): void {
+    const entry = this.workers.get(workerId);
+    if (entry !== undefined) entry.load = load;
+  }
+
+  /** The worker, when discovery lists it. */
+  get(workerId: WorkerId): WorkerView | undefined {
+    const entry = this.workers.get(workerId);
+    return entry === undefined ? undefined : this.view(entry, this.rule(entry.model));
+  }
+
+  /** Whether any worker (routable or not) serves the model. */
+  isKnownModel(model: string): boolean {
+    for (const w of this.workers.values()) if (w.model === model) return true;
+    return false;
+  }
+
+  /** The model's block size, once a worker set it. */
+  blockSize(model: string): number | undefined {
+    return this.rule(model).blockSize;
+  }
+
+  /** The model's routable workers, sorted by worker id. */
+  routable(model: string): WorkerView[] {
+    return this.list(model).filter((w) => w.routable);
+  }
+
+  /** Every worker (of `model`, when given), sorted by worker id. */
+  list(model?: string): WorkerView[] {
+    const rules = new Map<string, ModelRule>();
+    const views: WorkerView[] = [];
+    for (const entry of this.workers.values()) {
+      if (model !== undefined && model !== "" && entry.model !== model) continue;
+      let rule = rules.get(entry.model);
+      if (rule === undefined) rules.set(entry.model, (rule = this.rule(entry.model)));
+      views.push(this.view(entry, rule));
+    }
+    return views.sort((a, b) => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0));
+  }
+
+  /** Served model names, sorted. */
+  models(): string[] {
+    return [...new Set([...this.workers.values()].map((w) => w.model))].sort();
+  }
+
+  private rule(model: string): ModelRule {
+    let setter: Entry | undefined;
+    for (const w of this.workers.values()) {
+      if (w.model === model && w.blockSize !== undefined && (setter === undefined || w.seenSeq < setter.seenSeq)) setter = w;
+    }
+    return { blockSize: setter?.blockSize, setBy: setter?.workerId };
+  }
+
+  private view(entry: Entry, rule: ModelRule): WorkerView {
+    const reason =
+      entry.blockSize === undefined ? "waiting for its model card"
+      : entry.blockSize !== rule.blockSize ? `block size ${entry.blockSize} differs from the model's ${rule.blockSize} (set by worker ${rule.setBy})`
+      : "";
+    return {
+      workerId: entry.workerId,
+      model: entry.model,
+      address: entry.address,
+      blockSize: entry.blockSize ?? 0,
+      routable: reason === "",
+      exclusionReason: reason,
+      load: entry.load,
+    };
+  }
+
+  private newMismatches(model: string): WorkerView[] {
+    const fresh: WorkerView[] = [];
+    for (const view of this.list(model)) {
+      const mismatched = view.blockSize !== 0 && !view.routable;
+      if (mismatched && !this.reported.has(view.workerId)) {
+        this.reported.add(view.workerId);
+        fresh.push(view);
+      } else if (!mismatched) {
+        this.reported.delete(view.workerId);
+      }
+    }
+    return fresh;
+  }
+}

@@ -1,0 +1,148 @@
+import { expect } from "chai";
+import { CancelledError, Code, NoWorkerError } from "#common/errors.js";
+import type { GenerateRequest, GenerateResponse } from "#contracts/gen/kvmesh/v1/common.js";
+import { Forwarder } from "../../../services/router/src/forwarder.js";
+import type { Opened, Step } from "./router-fakes.js";
+import { deciderFor, readyRegistry, scriptedStream, tokens } from "./router-fakes.js";
+
+const PROMPT = Array.from({ length: 10 }, (_, i) => 100 + i);
+const REQUEST: GenerateRequest = {
+  requestId: "r1", model: "m", tokenIds: PROMPT,
+  sampling: { seed: 42n, temperature: 0.7 }, stop: { maxTokens: 6, minTokens: 4, stopTokenIds: [], ignoreEos: false },
+};
+
+/** A forwarder over w1..w3 whose streams follow `scripts[workerId]` (one script per open). */
+function forwarderWith(scripts: Record<string, Step[][]>, migrationLimit = 3) {
+  const { decider, sequences } = deciderFor(readyRegistry(["w1", "w2", "w3"]));
+  const opened: Opened[] = [];
+  const cancels: string[] = [];
+  const forwarder = new Forwarder({
+    decider, migrationLimit,
+    open: (worker, request) => {
+      opened.push({ workerId: worker.workerId, request });
+      const steps = scripts[worker.workerId]?.shift() ?? [{ fail: Code.UNAVAILABLE }];
+      return scriptedStream(steps, () => cancels.push(worker.workerId));
+    },
+  });
+  return { forwarder, opened, cancels, sequences };
+}
+
+async function collect(stream: AsyncIterable<GenerateResponse>): Promise<GenerateResponse[]> {
+  const out: GenerateResponse[] = [];
+  for await (const msg of stream) out.push(msg);
+  return out;
+}
+
+/** Output indexes must be contiguous over the whole stream. */
+function expectContiguous(messages: GenerateResponse[]): void {
+  let next = 0;
+  for (const m of messages) {
+    expect(m.index, "contiguous indexes").to.equal(next);
+    next += m.tokenIds.length;
+  }
+}
+
+describe("router forwarder", () => {
+  it("proxies one worker's stream, naming the worker, with no migration", async () => {
+    // Zero load, equal overlap: ties go to the smallest worker id.
+    const { forwarder, sequences } = forwarderWith({ w1: [[tokens([1, 2]), tokens([3], 1)]] });
+    const out = await collect(forwarder.generate(REQUEST, new AbortController().signal));
+    expect(out.map((m) => m.tokenIds)).to.deep.equal([[1, 2], [3]]);
+    expect(out.at(-1)).to.include({ workerId: "w1", migrations: 0, finishReason: 1 });
+    expectContiguous(out);
+    expect(sequences.activeRequests(), "load freed at stream end").to.equal(0);
+  });
+
+  it("migrates a broken stream: prompt + tokens so far, resume index, remaining budgets, same seed, failed worker excluded", async () => {
+    const { forwarder, opened } = forwarderWith({
+      w1: [[tokens([1, 2]), tokens([3]), { fail: Code.UNAVAILABLE }]],
+      w2: [[tokens([4, 5]), tokens([6], 2)]],
+    });
+    const out = await collect(forwarder.generate(REQUEST, new AbortController().signal));
+    expect(out.flatMap((m) => m.tokenIds)).to.deep.equal([1, 2, 3, 4, 5, 6]);
+    expectContiguous(out);
+    expect(out.at(-1)).to.include({ workerId: "w2", migrations: 1, finishReason: 2 });
+    expect(out.at(-1)!.usage).to.deep.equal({ promptTokens: PROMPT.length, completionTokens: 6, cachedTokens: 0 });
+    expect(opened.map((o) => o.workerId)).to.deep.equal(["w1", "w2"]);
+    const resumed = opened[1].request;
+    expect(resumed.tokenIds).to.deep.equal([...PROMPT, 1, 2, 3]);
+    expect(resumed.resumeFromIndex).to.equal(3);
+    expect(resumed.stop).to.include({ maxTokens: 3, minTokens: 1 });
+    expect(resumed.sampling).to.deep.equal(REQUEST.sampling);
+  });
+
+  const failures: { name: string; scripts: Record<string, Step[][]>; limit?: number; error: number; opened: string[] }[] = [
+    {
+      name: "an error about the request passes through at once",
+      scripts: { w1: [[{ fail: Code.INVALID_ARGUMENT }]] }, error: Code.INVALID_ARGUMENT, opened: ["w1"],
+    },
+    {
+      name: "the migration limit stops the moves",
+      scripts: { w1: [[tokens([1]), { fail: Code.UNAVAILABLE }]], w2: [[tokens([2]), { fail: Code.INTERNAL }]] },
+      limit: 1, error: Code.INTERNAL, opened: ["w1", "w2"],
+    },
+    {
+      name: "INTERNAL before the first token is not retried",
+      scripts: { w1: [[{ fail: Code.INTERNAL }]] }, error: Code.INTERNAL, opened: ["w1"],
+    },
+    {
+      name: "no worker left to move to is UNAVAILABLE",
+      scripts: { w1: [[tokens([1]), { fail: Code.UNAVAILABLE }]], w2: [[tokens([2]), { fail: Code.UNAVAILABLE }]], w3: [[tokens([3]), { fail: Code.UNAVAILABLE }]] },
+      error: Code.UNAVAILABLE, opened: ["w1", "w2", "w3"],
+    },
+  ];
+  for (const c of failures) {
+    it(`fails: ${c.name}`, async () => {
+      const { forwarder, opened, sequences } = forwarderWith(c.scripts, c.limit);
+      const err = await collect(forwarder.generate(REQUEST, new AbortController().signal)).then(() => undefined, (e: unknown) => e);
+      expect((err as { code?: number }).code).to.equal(c.error);
+      expect(opened.map((o) => o.workerId)).to.deep.equal(c.opened);
+      expect(sequences.activeRequests()).to.equal(0);
+    });
+  }
+
+  it("the last worker gone leaves NoWorkerError", async () => {
+    const { forwarder } = forwarderWith({ w1: [[tokens([1]), { fail: Code.UNAVAILABLE }]], w2: [[tokens([2]), { fail: Code.UNAVAILABLE }]], w3: [[tokens([3]), { fail: Code.UNAVAILABLE }]] });
+    const err = await collect(forwarder.generate(REQUEST, new AbortController().signal)).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(NoWorkerError);
+  });
+
+  it("retries another worker on UNAVAILABLE before the first token, without counting a migration", async () => {
+    const { forwarder, opened } = forwarderWith({ w1: [[{ fail: Code.UNAVAILABLE }]], w2: [[tokens([7], 1)]] });
+    const out = await collect(forwarder.generate(REQUEST, new AbortController().signal));
+    expect(out.at(-1)).to.include({ workerId: "w2", migrations: 0 });
+    expect(opened[1].request.tokenIds).to.deep.equal(PROMPT);
+    expect(opened[1].request.resumeFromIndex).to.equal(undefined);
+  });
+
+  it("a pinned request stays on its worker: no migration", async () => {
+    const { forwarder, opened } = forwarderWith({ w3: [[tokens([1]), { fail: Code.UNAVAILABLE }]] });
+    const err = await collect(forwarder.generate({ ...REQUEST, workerId: "w3" }, new AbortController().signal)).catch((e: unknown) => e);
+    expect((err as { code?: number }).code).to.equal(Code.UNAVAILABLE);
+    expect(opened.map((o) => o.workerId)).to.deep.equal(["w3"]);
+  });
+
+  it("a caller cancel cancels the worker call and ends with CancelledError", async () => {
+    const { forwarder, cancels, sequences } = forwarderWith({ w1: [[tokens([1]), "hang"]] });
+    const controller = new AbortController();
+    const received: GenerateResponse[] = [];
+    const done = (async () => {
+      for await (const msg of forwarder.generate(REQUEST, controller.signal)) {
+        received.push(msg);
+        controller.abort();
+      }
+    })().catch((e: unknown) => e);
+    const err = await done;
+    expect(err).to.be.instanceOf(CancelledError);
+    expect(received).to.have.length(1);
+    expect(cancels).to.include("w1");
+    expect(sequences.activeRequests()).to.equal(0);
+  });
+
+  it("a worker lost right after the last allowed token ends the stream with LENGTH", async () => {
+    const { forwarder, opened } = forwarderWith({ w1: [[tokens([1, 2, 3, 4, 5, 6]), { fail: Code.UNAVAILABLE }]] });
+    const out = await collect(forwarder.generate(REQUEST, new AbortController().signal));
+    expect(out.at(-1)).to.include({ finishReason: 2, index: 6 });
+    expect(opened).to.have.length(1);
+  });
+});
