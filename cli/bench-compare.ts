@@ -2,6 +2,9 @@
  * `kvmesh bench compare`: for each routing policy, a fresh local mesh (`kvmesh up`), the same
  * seeded workload, then one side-by-side report with KV's ratios over the baselines.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { loadServiceConfig } from "#common/config/index.js";
 import { launchMesh } from "../bench/compare/mesh-launcher.js";
 import { compareRuns } from "../bench/compare/ratios.js";
@@ -32,8 +35,11 @@ export async function runBenchCompare(argv: string[]): Promise<number> {
   let workload: Workload | undefined;
   let model = "";
   for (const policy of policies) {
+    // A registry of its own: a mesh must never discover another one's workers (earlier policies', or a colleague's).
+    const registry = mkdtempSync(join(tmpdir(), `kvmesh-bench-${policy}-`));
     const args = ["--engine", config.engine, "--workers", String(config.workers), "--speedup-ratio", String(config.speedupRatio),
-      "--router-mode", policy, "--http-port", "0", "--model", config.model, "--block-size", String(config.blockSize), ...words(config.upArgs)];
+      "--router-mode", policy, "--http-port", "0", "--model", config.model, "--block-size", String(config.blockSize),
+      "--discovery-dir", registry, ...words(config.upArgs)];
     process.stderr.write(`starting ${[...command, ...args].join(" ")}\n`);
     const mesh = await launchMesh({ command, args, readyTimeoutMs: config.upTimeoutMs });
     try {
@@ -46,6 +52,7 @@ export async function runBenchCompare(argv: string[]): Promise<number> {
       }));
     } finally {
       await mesh.stop();
+      rmSync(registry, { recursive: true, force: true });
     }
   }
   return finishReport({

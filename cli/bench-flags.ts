@@ -67,4 +67,5 @@ export const STANDIN_FLAGS = defineFlags([
   { name: "simulate-cache", type: "bool", default: true, help: "answer cached_tokens from the simulated caches (--no-simulate-cache: always 0, less CPU)" },
   { name: "engine", type: "string", help: "accepted and ignored (kvmesh up compatibility)" },
   { name: "speedup-ratio", type: "number", help: "accepted and ignored (kvmesh up compatibility)" },
+  { name: "discovery-dir", type: "string", help: "accepted and ignored (kvmesh up compatibility)" },
 ]);
