@@ -5,6 +5,7 @@
  * client-bound.
  */
 import { fileURLToPath } from "node:url";
+import { loadavg } from "node:os";
 import { loadServiceConfig } from "#common/config/index.js";
 import { launchMesh } from "../bench/compare/mesh-launcher.js";
 import { parseList } from "../bench/loadgen/loads.js";
@@ -64,10 +65,11 @@ export async function runBenchCeiling(argv: string[]): Promise<number> {
   const loaded = loadServiceConfig({ service: "bench ceiling", spec: CEILING_FLAGS, argv, env: process.env, out: console.log, err: console.error });
   if (loaded.config === undefined) return loaded.exitCode;
   const config = loaded.config;
+  const loadAtStart = loadavg();
   const { run, ceiling, workload, model } = await measureCeiling(config, stderrProgress());
   return finishReport({
     version: 1, kind: "ceiling", createdAt: new Date().toISOString(), command: commandLine("ceiling", argv), model,
     workload: { name: workload.name, params: workload.params }, blockSize: config.blockSize, runs: [run], ceiling,
     notes: ["the stand-in answers every stream at once, in its own process on this machine: the numbers are the client's limit, not a server's"],
-  }, config.out);
+  }, config.out, config.note, loadAtStart);
 }

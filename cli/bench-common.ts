@@ -1,5 +1,6 @@
 /** What the `kvmesh bench` modes share: the workload config from flags, progress on stderr, the report's frame. */
 import { readFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg, platform, release } from "node:os";
 import type { ConfigOf } from "#common/config/index.js";
 import type { ModelInfo } from "../bench/loadgen/model-info.js";
 import type { ProgressSink } from "../bench/loadgen/progress.js";
@@ -30,8 +31,19 @@ export function commandLine(mode: string, argv: readonly string[]): string {
   return ["kvmesh", "bench", ...(mode ? [mode] : []), ...argv.map(quote)].join(" ");
 }
 
-/** Writes the report (to --out or a timestamped directory) and prints the summary; returns 0, or 1 when any request failed. */
-export function finishReport(report: BenchReport, out: string | undefined): number {
+/** The machine, and how busy it was: a shared machine's load average explains noisy latencies. */
+export function machineNote(loadAtStart: readonly number[]): string {
+  const cpu = cpus();
+  const avg = (l: readonly number[]): string => l.map((v) => v.toFixed(2)).join(" / ");
+  return `machine: ${cpu[0]?.model ?? "unknown CPU"} × ${cpu.length} (${availableParallelism()} usable by this process), ${platform()} ${release()}, node ${process.version}; load average (1/5/15 min) ${avg(loadAtStart)} at start, ${avg(loadavg())} at end`;
+}
+
+/**
+ * Writes the report (to --out or a timestamped directory) with the machine and `note` added to
+ * its notes, and prints the summary; returns 0, or 1 when any request failed.
+ */
+export function finishReport(base: BenchReport, out: string | undefined, note: string | undefined, loadAtStart: readonly number[]): number {
+  const report: BenchReport = { ...base, notes: [...base.notes, machineNote(loadAtStart), ...(note ? [note] : [])] };
   const dir = out ?? defaultOutDir(new Date(report.createdAt));
   const files = writeReport(dir, report);
   process.stdout.write(`${renderSummary(report)}\nwrote ${files.join(", ")}\n`);

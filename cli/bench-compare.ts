@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { loadavg } from "node:os";
 import { loadServiceConfig } from "#common/config/index.js";
 import { launchMesh } from "../bench/compare/mesh-launcher.js";
 import { compareRuns } from "../bench/compare/ratios.js";
@@ -26,6 +27,7 @@ export async function runBenchCompare(argv: string[]): Promise<number> {
   const loaded = loadServiceConfig({ service: "bench compare", spec: COMPARE_FLAGS, argv, env: process.env, out: console.log, err: console.error });
   if (loaded.config === undefined) return loaded.exitCode;
   const config = loaded.config;
+  const loadAtStart = loadavg();
   const plan = planLoads(config.workload, config.concurrency, config.requestRate, config.timeScale);
   const policies = words(config.policies.replace(/,/g, " "));
   const command = config.upCommand === undefined ? [process.execPath, KVMESH_JS, "up"] : words(config.upCommand);
@@ -60,7 +62,7 @@ export async function runBenchCompare(argv: string[]): Promise<number> {
     workload: { name: workload?.name ?? config.workload, params: workload?.params ?? {} }, blockSize: config.blockSize, runs,
     comparison: compareRuns(runs), ceiling: ceiling?.ceiling,
     notes: compareNotes(runs, ceiling, `${config.workers} ${config.engine} workers, speedup ratio ${config.speedupRatio}, a fresh mesh per policy: ${command.join(" ")}`),
-  }, config.out);
+  }, config.out, config.note, loadAtStart);
 }
 
 /** Setup, delivered hit against available reuse per run, and the client's headroom. */

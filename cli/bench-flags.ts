@@ -28,6 +28,7 @@ export const LOAD_FLAGS = defineFlags([
   { name: "max-output-len", type: "int", min: 1, help: "cap on every output length (traces ask up to thousands)" },
   { name: "request-timeout", type: "duration", min: 1, default: "600s", help: "a request running longer fails with error kind timeout" },
   { name: "out", type: "string", help: "report directory (default bench/results/<timestamp>/)" },
+  { name: "note", type: "string", help: "a line of your own for the report's notes (setup, caveats)" },
 ]);
 
 /** `kvmesh bench` against a running server. */

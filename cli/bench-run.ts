@@ -1,4 +1,5 @@
 /** `kvmesh bench`: the load generator against a running OpenAI-compatible server. */
+import { loadavg } from "node:os";
 import { loadServiceConfig } from "#common/config/index.js";
 import { planLoads } from "../bench/loadgen/loads.js";
 import { fetchModelInfo } from "../bench/loadgen/model-info.js";
@@ -14,6 +15,7 @@ export async function runBenchLoad(argv: string[]): Promise<number> {
   const loaded = loadServiceConfig({ service: "bench", spec: RUN_FLAGS, argv, env: process.env, out: (t) => console.log(`${t}\n\n${MODES}`), err: console.error });
   if (loaded.config === undefined) return loaded.exitCode;
   const config = loaded.config;
+  const loadAtStart = loadavg();
   const plan = planLoads(config.workload, config.concurrency, config.requestRate, config.timeScale);
   const model = await fetchModelInfo(config.url, config.model);
   let workload: Workload | undefined;
@@ -26,5 +28,5 @@ export async function runBenchLoad(argv: string[]): Promise<number> {
     version: 1, kind: "bench", createdAt: new Date().toISOString(), command: commandLine("", argv), url: config.url, model: model.id,
     workload: { name: workload?.name ?? config.workload, params: workload?.params ?? {} }, blockSize: config.blockSize, runs,
     notes: model.vocabSize === undefined ? [`vocab size not listed by the server: token ids drawn from [3, ${config.vocabSize})`] : [],
-  }, config.out);
+  }, config.out, config.note, loadAtStart);
 }
