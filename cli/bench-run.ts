@@ -8,7 +8,7 @@ import type { Workload } from "../bench/workloads/types.js";
 import { commandLine, finishReport, stderrProgress, workloadConfigOf } from "./bench-common.js";
 import { RUN_FLAGS } from "./bench-flags.js";
 
-const MODES = "modes: kvmesh bench ceiling | compare | standin (each takes --help)";
+const MODES = "modes: kvmesh bench ceiling | compare | render | standin (each takes --help)";
 
 /** Runs the benchmark; resolves with the exit code (1 when a request failed). */
 export async function runBenchLoad(argv: string[]): Promise<number> {

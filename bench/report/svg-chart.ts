@@ -40,7 +40,10 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return ticks;
 }
 
-const fmt = (v: number): string => (Math.abs(v) >= 1000 ? v.toExponential(1) : String(Number(v.toPrecision(4))));
+/** Tick labels: 1500 → "1.5k", 0.25 → "0.25". */
+export function formatTick(v: number): string {
+  return Math.abs(v) >= 1000 ? `${Number((v / 1000).toPrecision(3))}k` : String(Number(v.toPrecision(4)));
+}
 
 /** The chart as SVG text. */
 export function lineChart(spec: ChartSpec): string {
@@ -51,7 +54,8 @@ export function lineChart(spec: ChartSpec): string {
   const x1 = xs.length ? Math.max(...xs) : 1;
   const y1 = ys.length ? Math.max(...ys) : 1;
   const xHi = x1 > x0 ? x1 : x0 + 1;
-  const yHi = y1 > 0 ? y1 : 1;
+  // Headroom, so the highest point is not drawn on the frame.
+  const yHi = y1 > 0 ? y1 * 1.05 : 1;
   const pw = W - M.left - M.right;
   const ph = H - M.top - M.bottom;
   const sx = (x: number): number => M.left + ((x - x0) / (xHi - x0)) * pw;
@@ -65,11 +69,11 @@ export function lineChart(spec: ChartSpec): string {
   ];
   for (const t of niceTicks(x0, xHi)) {
     out.push(`<line x1="${sx(t).toFixed(1)}" y1="${M.top + ph}" x2="${sx(t).toFixed(1)}" y2="${M.top + ph + 5}" stroke="black"/>`);
-    out.push(`<text x="${sx(t).toFixed(1)}" y="${M.top + ph + 18}" text-anchor="middle">${fmt(t)}</text>`);
+    out.push(`<text x="${sx(t).toFixed(1)}" y="${M.top + ph + 18}" text-anchor="middle">${formatTick(t)}</text>`);
   }
   for (const t of niceTicks(0, yHi)) {
     out.push(`<line x1="${M.left - 5}" y1="${sy(t).toFixed(1)}" x2="${M.left + pw}" y2="${sy(t).toFixed(1)}" stroke="#ddd"/>`);
-    out.push(`<text x="${M.left - 8}" y="${(sy(t) + 4).toFixed(1)}" text-anchor="end">${fmt(t)}</text>`);
+    out.push(`<text x="${M.left - 8}" y="${(sy(t) + 4).toFixed(1)}" text-anchor="end">${formatTick(t)}</text>`);
   }
   out.push(`<text x="${M.left + pw / 2}" y="${H - 12}" text-anchor="middle">${escapeXml(spec.xLabel)}</text>`);
   out.push(`<text x="16" y="${M.top + ph / 2}" text-anchor="middle" transform="rotate(-90 16 ${M.top + ph / 2})">${escapeXml(spec.yLabel)}</text>`);

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { compareRuns } from "../../../bench/compare/ratios.js";
 import { cdfPoints } from "../../../bench/report/charts.js";
-import { niceTicks } from "../../../bench/report/svg-chart.js";
+import { formatTick, niceTicks } from "../../../bench/report/svg-chart.js";
 import type { BenchReport, RunResult } from "../../../bench/report/types.js";
-import { renderReport } from "../../../bench/report/write-report.js";
+import { renderReport, resultsJson } from "../../../bench/report/write-report.js";
 import { aggregate } from "../../../bench/stats/aggregate.js";
 import type { RequestRecord } from "../../../bench/stats/record.js";
 
@@ -93,6 +93,17 @@ describe("bench report", () => {
     expect(pts.at(-1)).to.deep.equal([9, 1]);
     for (let i = 1; i < pts.length; i++) expect(pts[i][0] >= pts[i - 1][0] && pts[i][1] > pts[i - 1][1]).to.equal(true);
     expect(cdfPoints(Array.from({ length: 10_000 }, (_, i) => i)).length).to.be.at.most(201);
+  });
+
+  it("writes one line per request row, times to the µs, and parses back to the report", () => {
+    const noisy: BenchReport = { ...report, runs: [{ ...runs[0], requests: runs[0].requests.map((r) => ({ ...r, ttftMs: r.ttftMs! + 0.0000004 })) }] };
+    const text = resultsJson(noisy);
+    expect(text.split("\n").filter((l) => l.trim().startsWith('{"id":'))).to.have.length(4);
+    expect(JSON.parse(text)).to.deep.equal(JSON.parse(JSON.stringify({ ...noisy, runs: [runs[0]] })));
+  });
+
+  it("labels ticks compactly", () => {
+    expect([0, 0.25, 500, 1000, 1500, 25000].map(formatTick)).to.deep.equal(["0", "0.25", "500", "1k", "1.5k", "25k"]);
   });
 
   it("picks round ticks", () => {
