@@ -23,7 +23,7 @@ export const LOAD_FLAGS = defineFlags([
   { name: "think-time", type: "duration", default: "1s", help: "multi-turn: pause between an answer and the next turn" },
   { name: "trace", type: "string", default: "../shared/traces/mooncake_conversation_trace.jsonl", help: "trace: a Mooncake-format JSONL file" },
   { name: "max-requests", type: "int", min: 1, default: 2000, help: "trace: replay at most this many records (from the start)" },
-  { name: "time-scale", type: "number", min: 0, default: 1, help: "trace: send time = timestamp × this (0.1: ten times faster; 0: all at once)" },
+  { name: "time-scale", type: "number", min: 0.0001, default: 1, help: "trace: send time = timestamp × this (0.1: ten times faster)" },
   { name: "trace-block-size", type: "int", min: 1, default: 512, help: "trace: tokens per hash id (the trace's own is 512; smaller for small models, input lengths shrink alike)" },
   { name: "max-output-len", type: "int", min: 1, help: "cap on every output length (traces ask up to thousands)" },
   { name: "request-timeout", type: "duration", min: 1, default: "600s", help: "a request running longer fails with error kind timeout" },

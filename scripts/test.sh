@@ -4,12 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v nats-server >/dev/null 2>&1; then
+# Debian packages the tests need: nats-server (KV events over NATS), tmux (the terminal chat test), curl (the README examples).
+missing=()
+command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing nats-server from Debian's packages"
-    (apt-get install -y nats-server >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y nats-server >/dev/null; })
+    echo "installing ${missing[*]} from Debian's packages"
+    (apt-get install -y "${missing[@]}" >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y "${missing[@]}" >/dev/null; })
   else
-    echo "nats-server is missing: install it (sudo apt-get install nats-server) and run again" >&2
+    echo "missing: ${missing[*]}: install them (sudo apt-get install ${missing[*]}) and run again" >&2
     echo "0 passed, 1 failed"; exit 1
   fi
 fi
@@ -18,4 +23,5 @@ npm ci --no-audit --no-fund --loglevel=error
 npm run --silent build
 bash scripts/check-gen-drift.sh
 npm run --silent lint
+node scripts/readme-reference.mjs --check
 node scripts/run-mocha.mjs "$@"
