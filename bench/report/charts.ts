@@ -23,14 +23,19 @@ function runName(run: RunResult, manyLoads: boolean): string {
   return manyLoads ? `${run.label} ${loadText(run.load)}` : run.label;
 }
 
-/** TTFT CDF, one line per run (a compare: one per policy and load). */
+/**
+ * TTFT CDF, one line per run (a compare: one per policy and load). The x axis ends a little past
+ * the slowest run's p99, so a few outliers do not squeeze every curve against the left edge.
+ */
 export function ttftCdfChart(report: BenchReport): string {
   const manyLoads = new Set(report.runs.map((r) => loadText(r.load))).size > 1;
+  const p99s = report.runs.filter((r) => r.stats.ttftMs.count > 0).map((r) => r.stats.ttftMs.p99);
   const series: Series[] = report.runs.map((run) => ({
     name: runName(run, manyLoads),
     points: cdfPoints(run.requests.filter((r) => r.error === undefined && r.ttftMs !== undefined).map((r) => r.ttftMs!)),
   }));
-  return lineChart({ title: `TTFT CDF — ${report.workload.name}`, xLabel: "time to first token (ms)", yLabel: "fraction of requests", series });
+  const xMax = p99s.length > 0 ? Math.max(...p99s) * 1.1 : undefined;
+  return lineChart({ title: `TTFT CDF — ${report.workload.name}`, xLabel: "time to first token (ms; axis ends past the slowest p99)", yLabel: "fraction of requests", series, xMax });
 }
 
 /** Output tokens/s against offered load, one line per label (policy). */

@@ -17,6 +17,8 @@ export interface ChartSpec {
   readonly series: readonly Series[];
   /** Draw a marker at each point (few points, e.g. loads). */
   readonly markers?: boolean;
+  /** Right end of the x axis (lines beyond it are clipped); default: the largest x. */
+  readonly xMax?: number;
 }
 
 const W = 720;
@@ -51,7 +53,7 @@ export function lineChart(spec: ChartSpec): string {
   const xs = all.map((p) => p[0]);
   const ys = all.map((p) => p[1]);
   const x0 = Math.min(0, ...xs);
-  const x1 = xs.length ? Math.max(...xs) : 1;
+  const x1 = spec.xMax ?? (xs.length ? Math.max(...xs) : 1);
   const y1 = ys.length ? Math.max(...ys) : 1;
   const xHi = x1 > x0 ? x1 : x0 + 1;
   // Headroom, so the highest point is not drawn on the frame.
@@ -63,6 +65,7 @@ export function lineChart(spec: ChartSpec): string {
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<clipPath id="plot"><rect x="${M.left}" y="${M.top - 5}" width="${pw}" height="${ph + 10}"/></clipPath>`,
     `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(spec.title)}</text>`,
     `<line x1="${M.left}" y1="${M.top + ph}" x2="${M.left + pw}" y2="${M.top + ph}" stroke="black"/>`,
     `<line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${M.top + ph}" stroke="black"/>`,
@@ -80,7 +83,7 @@ export function lineChart(spec: ChartSpec): string {
   spec.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length];
     const pts = s.points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" ");
-    if (s.points.length > 0) out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts}"/>`);
+    if (s.points.length > 0) out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" clip-path="url(#plot)" points="${pts}"/>`);
     if (spec.markers) for (const [x, y] of s.points) out.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.5" fill="${color}"/>`);
     const ly = M.top + 10 + i * 18;
     out.push(`<line x1="${W - M.right + 15}" y1="${ly}" x2="${W - M.right + 35}" y2="${ly}" stroke="${color}" stroke-width="3"/>`);

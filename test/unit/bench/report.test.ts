@@ -82,6 +82,15 @@ describe("bench report", () => {
     });
   }
 
+  it("ends the CDF's x axis just past the slowest p99, clipping the lines", () => {
+    const svg = files["ttft-cdf.svg"];
+    const slowestP99 = Math.max(...runs.map((r) => r.stats.ttftMs.p99));
+    const xTicks = [...svg.matchAll(/<text x="[\d.]+" y="(\d+)" text-anchor="middle">([\d.]+)<\/text>/g)].filter((m) => m[1] === "383").map((m) => Number(m[2]));
+    expect(xTicks.length).to.be.greaterThan(2);
+    expect(Math.max(...xTicks)).to.be.within(slowestP99 * 0.7, slowestP99 * 1.1);
+    expect((svg.match(/clip-path="url\(#plot\)"/g) ?? []).length).to.equal(4);
+  });
+
   it("escapes names in the SVG", () => {
     const svg = renderReport({ ...report, workload: { name: "a<b & c", params: {} } })["ttft-cdf.svg"];
     checkXml(svg);
