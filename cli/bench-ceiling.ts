@@ -14,7 +14,7 @@ import type { ProgressSink } from "../bench/loadgen/progress.js";
 import type { ClientCeiling, RunResult } from "../bench/report/types.js";
 import { runSweep } from "../bench/run-sweep.js";
 import type { Workload } from "../bench/workloads/types.js";
-import { commandLine, finishReport, stderrProgress, workloadConfigOf } from "./bench-common.js";
+import { commandLine, finishReport, stderrProgress, stopMeshesOnSignal, workloadConfigOf } from "./bench-common.js";
 import type { LoadConfig } from "./bench-common.js";
 import { CEILING_FLAGS } from "./bench-flags.js";
 
@@ -66,6 +66,7 @@ export async function runBenchCeiling(argv: string[]): Promise<number> {
   if (loaded.config === undefined) return loaded.exitCode;
   const config = loaded.config;
   const loadAtStart = loadavg();
+  stopMeshesOnSignal();
   const { run, ceiling, workload, model } = await measureCeiling(config, stderrProgress());
   return finishReport({
     version: 1, kind: "ceiling", createdAt: new Date().toISOString(), command: commandLine("ceiling", argv), model,

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, platform, release } from "node:os";
 import type { ConfigOf } from "#common/config/index.js";
+import { stopAllMeshes } from "../bench/compare/mesh-launcher.js";
 import type { ModelInfo } from "../bench/loadgen/model-info.js";
 import type { ProgressSink } from "../bench/loadgen/progress.js";
 import { renderSummary } from "../bench/report/summary-md.js";
@@ -23,6 +24,16 @@ export function workloadConfigOf(config: LoadConfig, model: ModelInfo): Workload
 /** Progress on stderr, so stdout carries only the summary. */
 export function stderrProgress(): ProgressSink {
   return { isTTY: process.stderr.isTTY === true, write: (text) => void process.stderr.write(text) };
+}
+
+/** On SIGINT / SIGTERM: stop the meshes and stand-ins this process started, then exit 130. */
+export function stopMeshesOnSignal(): void {
+  const stop = (): void => {
+    process.stderr.write("\nstopping the meshes this bench started…\n");
+    void stopAllMeshes(5000).finally(() => process.exit(130));
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
 }
 
 /** `kvmesh bench ...` as typed, for the report. */

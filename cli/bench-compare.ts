@@ -17,7 +17,7 @@ import { runSweep } from "../bench/run-sweep.js";
 import type { Workload } from "../bench/workloads/types.js";
 import { KVMESH_JS, measureCeiling } from "./bench-ceiling.js";
 import type { CeilingResult } from "./bench-ceiling.js";
-import { commandLine, finishReport, stderrProgress, workloadConfigOf } from "./bench-common.js";
+import { commandLine, finishReport, stderrProgress, stopMeshesOnSignal, workloadConfigOf } from "./bench-common.js";
 import { COMPARE_FLAGS } from "./bench-flags.js";
 
 const words = (text: string): string[] => text.split(/\s+/).filter((w) => w !== "");
@@ -28,6 +28,7 @@ export async function runBenchCompare(argv: string[]): Promise<number> {
   if (loaded.config === undefined) return loaded.exitCode;
   const config = loaded.config;
   const loadAtStart = loadavg();
+  stopMeshesOnSignal();
   const plan = planLoads(config.workload, config.concurrency, config.requestRate, config.timeScale);
   const policies = words(config.policies.replace(/,/g, " "));
   const command = config.upCommand === undefined ? [process.execPath, KVMESH_JS, "up"] : words(config.upCommand);
@@ -44,6 +45,7 @@ export async function runBenchCompare(argv: string[]): Promise<number> {
       "--discovery-dir", registry, ...words(config.upArgs)];
     process.stderr.write(`starting ${[...command, ...args].join(" ")}\n`);
     const mesh = await launchMesh({ command, args, readyTimeoutMs: config.upTimeoutMs });
+    process.stderr.write(`${policy}: mesh healthy at ${mesh.url} (pid ${mesh.pid})\n`);
     try {
       const info = await fetchModelInfo(mesh.url);
       model = info.id;

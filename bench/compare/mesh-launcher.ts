@@ -35,6 +35,14 @@ export interface RunningMesh {
   stop(graceMs?: number): Promise<number | null>;
 }
 
+/** Every mesh launched and not yet stopped, so a signal handler can stop them (see {@link stopAllMeshes}). */
+const running = new Set<RunningMesh>();
+
+/** Stops every mesh still running (for SIGINT / SIGTERM: a mesh must not outlive the bench). */
+export async function stopAllMeshes(graceMs = 10_000): Promise<void> {
+  await Promise.all([...running].map((m) => m.stop(graceMs)));
+}
+
 const defaultHealth = async (url: string): Promise<number> => (await fetch(`${url}/health`)).status;
 const defaultSpawn = (cmd: string, args: readonly string[]): ChildProcess => nodeSpawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
 
@@ -61,6 +69,7 @@ export async function launchMesh(options: LaunchOptions): Promise<RunningMesh> {
     });
   }
   const stop = async (graceMs = 10_000): Promise<number | null> => {
+    running.delete(mesh);
     if (exitCode !== undefined) return exitCode;
     child.kill("SIGTERM");
     const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
@@ -68,6 +77,15 @@ export async function launchMesh(options: LaunchOptions): Promise<RunningMesh> {
     clearTimeout(timer);
     return code;
   };
+  const mesh: RunningMesh = {
+    get url() {
+      return url ?? "";
+    },
+    pid: child.pid,
+    lines,
+    stop,
+  };
+  running.add(mesh);
   const deadline = Date.now() + options.readyTimeoutMs;
   const poll = options.pollMs ?? 200;
   const health = options.healthStatus ?? defaultHealth;
@@ -81,5 +99,5 @@ export async function launchMesh(options: LaunchOptions): Promise<RunningMesh> {
     if (url !== undefined && (await health(url).catch(() => 0)) === 200) break;
     await new Promise((r) => setTimeout(r, poll));
   }
-  return { url, pid: child.pid, lines, stop };
+  return mesh;
 }

@@ -6,7 +6,7 @@ import { aggregate } from "../stats/aggregate.js";
 import { availableReuse } from "../stats/available-reuse.js";
 import type { RequestRecord } from "../stats/record.js";
 import type { LoadPoint, RunResult } from "../report/types.js";
-import type { BenchRequest, Workload } from "../workloads/types.js";
+import type { BenchRequest, RequestChain, Workload } from "../workloads/types.js";
 import { withPoissonArrivals } from "./arrivals.js";
 import { sendCompletion } from "./completion-client.js";
 import type { CompletionTarget } from "./completion-client.js";
@@ -31,10 +31,21 @@ export interface RunLoadOptions {
   readonly sleep: (ms: number) => Promise<void>;
 }
 
+/**
+ * The chains as the load sends them: a closed loop ignores arrival times (a trace driven at a
+ * fixed concurrency, as the ceiling does, must not wait for its timestamps); an open loop gets
+ * Poisson times; a trace keeps its own.
+ */
+export function arrivalsFor(workload: Workload, load: LoadPoint, seed: number): readonly RequestChain[] {
+  if (load.kind === "rate") return withPoissonArrivals(workload.chains, load.value, seed);
+  if (load.kind === "concurrency") return workload.chains.map((c) => ({ requests: c.requests }));
+  return workload.chains;
+}
+
 /** Runs the load; resolves when every sent request has finished. */
 export async function runLoad(options: RunLoadOptions): Promise<RunResult> {
   const { workload, load, target } = options;
-  const chains = load.kind === "rate" ? withPoissonArrivals(workload.chains, load.value, options.seed) : workload.chains;
+  const chains = arrivalsFor(workload, load, options.seed);
   const concurrency = load.kind === "concurrency" ? load.value : (options.concurrencyCap ?? Number.POSITIVE_INFINITY);
   const total = Math.min(options.maxRequests ?? Infinity, chains.reduce((n, c) => n + c.requests.length, 0));
   const progress = createProgress(`${options.label} ${load.kind}=${load.value}`, total, options.progress, target.now);

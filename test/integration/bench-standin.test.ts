@@ -117,4 +117,15 @@ describe("kvmesh bench against the loopback stand-in", function () {
     expect(Object.keys(rr.perWorker)).to.have.length(4);
     expect(stdout).to.include("## KV routing against the baselines");
   });
+
+  it("compare: SIGTERM stops the mesh it started and exits 130", async () => {
+    const proc = startProcess("node", [KVMESH_CLI, "bench", "compare", "--up-command", `node ${KVMESH_CLI} bench standin`, "--policies", "kv", "--no-ceiling",
+      "--workload", "multi-turn", "--sessions", "2", "--turns", "50", "--think-time", "200ms", "--out", join(dir, "killed")]);
+    const line = await proc.waitForLine(/kv: mesh healthy at .* \(pid \d+\)/, 20_000);
+    const pid = Number(/\(pid (\d+)\)/.exec(line)![1]);
+    expect(() => process.kill(pid, 0)).to.not.throw();
+    proc.signal("SIGTERM");
+    expect(await proc.waitForExit(15_000)).to.equal(130);
+    expect(() => process.kill(pid, 0)).to.throw(/ESRCH/);
+  });
 });

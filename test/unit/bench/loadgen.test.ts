@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { withPoissonArrivals } from "../../../bench/loadgen/arrivals.js";
+import { arrivalsFor } from "../../../bench/loadgen/run-load.js";
 import { httpErrorKind, readChunk } from "../../../bench/loadgen/chunk.js";
 import { completionBody } from "../../../bench/loadgen/completion-client.js";
 import { planLoads } from "../../../bench/loadgen/loads.js";
@@ -109,5 +110,20 @@ describe("bench progress", () => {
     q.done();
     expect(tty.every((l) => l.startsWith("\r"))).to.equal(true);
     expect(tty.at(-1)).to.match(/10\/100 .* errors 1\n$/);
+  });
+});
+
+describe("bench arrivals per load kind", () => {
+  const workload = { name: "trace", params: {}, chains: [{ atMs: 0, requests: [] }, { atMs: 5000, requests: [] }] };
+  const cases = [
+    { load: { kind: "concurrency", value: 4 } as const, want: [undefined, undefined] },
+    { load: { kind: "trace", value: 1 } as const, want: [0, 5000] },
+  ];
+  for (const { load, want } of cases) it(`${load.kind}: arrival times ${JSON.stringify(want)}`, () => expect(arrivalsFor(workload, load, 1).map((c) => c.atMs)).to.deep.equal(want));
+
+  it("rate: Poisson times replace the trace's", () => {
+    const at = arrivalsFor(workload, { kind: "rate", value: 100 }, 1).map((c) => c.atMs!);
+    expect(at[0]).to.equal(0);
+    expect(at[1]).to.be.greaterThan(0).and.below(5000);
   });
 });

@@ -1,6 +1,6 @@
 // The launcher with stub commands (a node one-liner) and an injected health probe: no sockets.
 import { expect } from "chai";
-import { launchMesh, URL_PATTERN } from "../../../bench/compare/mesh-launcher.js";
+import { launchMesh, stopAllMeshes, URL_PATTERN } from "../../../bench/compare/mesh-launcher.js";
 
 const node = (script: string): string[] => [process.execPath, "-e", script, "--"];
 const SERVE = "console.log('starting'); setTimeout(() => console.log('kvmesh up: frontend at http://127.0.0.1:4567 (8 workers)'), 50); process.on('SIGTERM', () => { console.log('bye'); process.exit(0); }); setInterval(() => {}, 1000);";
@@ -37,6 +37,16 @@ describe("bench mesh launcher", function () {
   it("gives up after the timeout and stops the process it started", async () => {
     const err = await launchMesh({ command: node(SERVE), args: [], readyTimeoutMs: 300, pollMs: 10, healthStatus: async () => 503 }).then(() => undefined, (e: Error) => e);
     expect(err?.message).to.match(/not healthy within 300 ms \(http:\/\/127\.0\.0\.1:4567\)/).and.include("bye");
+  });
+
+  it("stops every mesh still running on stopAllMeshes (the signal handler's job)", async () => {
+    const launch = () => launchMesh({ command: node(SERVE), args: [], readyTimeoutMs: 10_000, pollMs: 10, healthStatus: async () => 200 });
+    const [a, b] = await Promise.all([launch(), launch()]);
+    await stopAllMeshes();
+    for (const mesh of [a, b]) {
+      expect(mesh.lines).to.include("bye");
+      expect(() => process.kill(mesh.pid, 0)).to.throw(/ESRCH/);
+    }
   });
 
   for (const { line, want } of [
