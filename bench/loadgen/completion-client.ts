@@ -39,12 +39,24 @@ export function completionBody(model: string, prompt: readonly number[], maxToke
   return JSON.stringify({ model, prompt, max_tokens: maxTokens, stream: true, stream_options: { include_usage: true }, ignore_eos: true });
 }
 
-/** Sends one request; never rejects (failures come back as `error`). */
+/** Errors of a reused keep-alive socket that the server closed as idle just as it was reused. */
+const STALE_SOCKET = new Set(["ECONNRESET", "EPIPE"]);
+
+/**
+ * Sends one request; never rejects (failures come back as `error`). A request that fails on a
+ * reused keep-alive socket before any response byte is sent once more on a fresh one (Node's
+ * documented remedy): that race is the client's, and would otherwise count as a server error.
+ * Times still run from the first attempt.
+ */
 export function sendCompletion(target: CompletionTarget, prompt: readonly number[], maxTokens: number): Promise<CompletionOutcome> {
-  const { now } = target;
   const body = completionBody(target.model, prompt, maxTokens);
-  const t0 = now();
+  return attempt(target, body, target.now(), true);
+}
+
+function attempt(target: CompletionTarget, body: string, t0: number, mayRetry: boolean): Promise<CompletionOutcome> {
+  const { now } = target;
   return new Promise((resolve) => {
+    let responded = false;
     let settled = false;
     let ttftMs: number | undefined;
     let last = 0;
@@ -64,6 +76,7 @@ export function sendCompletion(target: CompletionTarget, prompt: readonly number
       agent: target.agent,
       headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), accept: "text/event-stream" },
     }, (res) => {
+      responded = true;
       res.setEncoding("utf8");
       if (res.statusCode !== 200) {
         let text = "";
@@ -96,13 +109,21 @@ export function sendCompletion(target: CompletionTarget, prompt: readonly number
         }
       });
       res.on("end", () => finish(done ? undefined : "stream:truncated"));
-      res.on("error", (err: NodeJS.ErrnoException) => finish(`network:${err.code ?? err.name}`));
+      // After the response began, a reset is the stream's failure, not a connection race.
+      res.on("error", (err: NodeJS.ErrnoException) => finish(`stream:${err.code ?? err.name}`));
     });
     req.setTimeout(target.timeoutMs, () => {
       req.destroy();
       finish("timeout");
     });
-    req.on("error", (err: NodeJS.ErrnoException) => finish(`network:${err.code ?? err.name}`));
+    req.on("error", (err: NodeJS.ErrnoException) => {
+      if (mayRetry && !responded && !settled && req.reusedSocket && STALE_SOCKET.has(err.code ?? "")) {
+        settled = true;
+        resolve(attempt(target, body, t0, false));
+        return;
+      }
+      finish(`network:${err.code ?? err.name}`);
+    });
     req.end(body);
   });
 }
