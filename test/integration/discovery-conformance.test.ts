@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { ConsulDiscovery, FileDiscovery } from "#common/discovery/index.js";
 import type { Discovery, ServiceInstance } from "#common/discovery/index.js";
 import { ConsulStandin } from "../support/consul-standin.js";
+import { seededRandom } from "#common/seeded-random.js";
 
 const TTL_MS = 1000;
 
@@ -36,20 +37,8 @@ function consulBackend(): BackendFactory {
     name: "consul (stand-in)",
     setup: async () => void (standin = await ConsulStandin.start()),
     // A short blocking wait makes the watch wake often with an unchanged set.
-    make: (namespace) => new ConsulDiscovery({ namespace, consulUrl: standin!.url, ttlMs: TTL_MS, waitMs: 300, random: mulberry32(7) }),
+    make: (namespace) => new ConsulDiscovery({ namespace, consulUrl: standin!.url, ttlMs: TTL_MS, waitMs: 300, random: seededRandom(7) }),
     teardown: async () => standin?.close(),
-  };
-}
-
-/** Seeded PRNG, so the choice of what to deregister is the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -164,7 +153,7 @@ function discoveryConformance(factory: BackendFactory): void {
       const all = Array.from({ length: 200 }, (_, i) => `e${String(i).padStart(3, "0")}`);
       const regs = await Promise.all(all.map((id, i) => d.register(spec("worker-e", id, 10_000 + i))));
       expect(ids(await d.list("worker-e"))).to.deep.equal(all);
-      const random = mulberry32(42);
+      const random = seededRandom(42);
       const order = all.map((id, i) => ({ i, key: random() })).sort((x, y) => x.key - y.key);
       const dropped = new Set(order.slice(0, 100).map(({ i }) => all[i]));
       await Promise.all(regs.filter((r) => dropped.has(r.instance.instanceId)).map((r) => r.deregister()));

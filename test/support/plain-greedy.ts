@@ -8,13 +8,24 @@ function argmax(values: Float32Array): number {
   return best;
 }
 
-/** Greedy continuation of `prompt` by `newTokens` tokens (the model's K/V inputs fed empty). */
-export async function plainGreedy(session: ort.InferenceSession, prompt: readonly number[], newTokens: number): Promise<number[]> {
+/** The K/V geometry the empty past inputs need. */
+export interface PastDims {
+  readonly layers: number;
+  readonly heads: number;
+  readonly headDim: number;
+}
+
+/** The geometry from the session's input metadata (when its shapes are static). */
+function dimsOf(session: ort.InferenceSession): PastDims {
   const layers = session.inputNames.filter((n) => /^past_key_values\.\d+\.key$/.test(n)).length;
   const meta = session.inputMetadata.find((m) => m.name === "past_key_values.0.key");
   const shape = meta && "shape" in meta ? meta.shape : [];
-  const heads = Number(shape[1]);
-  const headDim = Number(shape[3]);
+  return { layers, heads: Number(shape[1]), headDim: Number(shape[3]) };
+}
+
+/** Greedy continuation of `prompt` by `newTokens` tokens (the model's K/V inputs fed empty). */
+export async function plainGreedy(session: ort.InferenceSession, prompt: readonly number[], newTokens: number, dims: PastDims = dimsOf(session)): Promise<number[]> {
+  const { layers, heads, headDim } = dims;
   const ids = [...prompt];
   for (let step = 0; step < newTokens; step++) {
     const n = ids.length;

@@ -1,16 +1,6 @@
 import { expect } from "chai";
 import { backoffDelay } from "#common/discovery/backoff.js";
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "#common/seeded-random.js";
 
 describe("discovery backoff", () => {
   const cases = [
@@ -28,7 +18,7 @@ describe("discovery backoff", () => {
   }
 
   it("stays within [cap/2, cap) and grows with the attempt (seeded)", () => {
-    const random = mulberry32(1);
+    const random = seededRandom(1);
     for (let attempt = 0; attempt < 12; attempt++) {
       const cap = Math.min(5000, 200 * 2 ** attempt);
       for (let k = 0; k < 50; k++) {

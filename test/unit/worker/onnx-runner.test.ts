@@ -10,6 +10,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeTinyModel } from "../../../services/worker/src/model/tiny/create-tiny.js";
+import { seededRandom } from "#common/seeded-random.js";
+import { plainGreedy } from "../../support/plain-greedy.js";
 
 const NEW_TOKENS = 64;
 const BLOCK_SIZE = 16;
@@ -29,18 +31,6 @@ function argmax(values: Float32Array): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
   return best;
-}
-
-/** Mulberry32: seeded so block placement is scrambled the same way every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A shuffled free list, so a sequence's blocks are scattered over the cache. */
@@ -98,28 +88,6 @@ function newSeq(prompt: readonly number[], blocks: number[] = [], computed = 0):
   return { ids: [...prompt], promptLength: prompt.length, blocks, computed };
 }
 
-/** The reference: no cache, the whole sequence fed every step, batch of one. */
-async function plainGreedy(session: ort.InferenceSession, prompt: readonly number[], layers: number, heads: number, headDim: number): Promise<number[]> {
-  const ids = [...prompt];
-  for (let step = 0; step < NEW_TOKENS; step++) {
-    const n = ids.length;
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor("int64", BigInt64Array.from(ids, BigInt), [1, n]),
-      attention_mask: new ort.Tensor("int64", new BigInt64Array(n).fill(1n), [1, n]),
-      position_ids: new ort.Tensor("int64", BigInt64Array.from(ids.keys(), BigInt), [1, n]),
-    };
-    for (let layer = 0; layer < layers; layer++) {
-      for (const kind of ["key", "value"]) {
-        feeds[`past_key_values.${layer}.${kind}`] = new ort.Tensor("float32", new Float32Array(0), [1, heads, 0, headDim]);
-      }
-    }
-    const logits = (await session.run(feeds)).logits;
-    const vocab = logits.dims[2];
-    ids.push(argmax((logits.data as Float32Array).subarray((n - 1) * vocab, n * vocab)));
-  }
-  return ids.slice(prompt.length);
-}
-
 /** A model the invariance tests run on: where it is and how to tokenize for it. */
 interface RunnerModelCase {
   readonly name: string;
@@ -165,7 +133,7 @@ function describeRunner(modelCase: RunnerModelCase): void {
       runner = await createOnnxRunner({ model: model(), numBlocks: 256, blockSize: BLOCK_SIZE, intraOpThreads: 1, device: "cpu" });
       session = await ort.InferenceSession.create(model().onnxPath, { intraOpNumThreads: 1, executionMode: "sequential" });
       const m = model();
-      for (const text of PROMPTS) reference.set(text, await plainGreedy(session, encode(text), m.numLayers, m.numKvHeads, m.headDim));
+      for (const text of PROMPTS) reference.set(text, await plainGreedy(session, encode(text), NEW_TOKENS, { layers: m.numLayers, heads: m.numKvHeads, headDim: m.headDim }));
     });
 
     after(async () => {
