@@ -4,7 +4,7 @@
  * ones per policy), so a compare can be exercised end to end without the mesh.
  */
 import { hashBlocks } from "#common/kv-hash.js";
-import { seededRng } from "../workloads/rng.js";
+import { seededRandom } from "#common/seeded-random.js";
 
 /** The policies the simulation knows (the router's names). */
 export const SIM_POLICIES = ["kv", "round-robin", "random"] as const;
@@ -26,7 +26,7 @@ export interface PrefixCacheSim {
 export function createPrefixCacheSim(workers: number, blockSize: number, policy: SimPolicy, seed = 1): PrefixCacheSim {
   const caches = Array.from({ length: workers }, () => new Set<bigint>());
   const served = new Array<number>(workers).fill(0);
-  const rng = seededRng(seed);
+  const rng = seededRandom(seed);
   let next = 0;
   const overlap = (w: number, sequence: readonly bigint[], max: number): number => {
     let hit = 0;

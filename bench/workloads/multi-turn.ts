@@ -6,7 +6,8 @@
  * answer of the right length drawn from the seed; the previous prompt is therefore the part a
  * prefix cache can reuse, exactly what the available-reuse statistic counts as already sent.
  */
-import { drawLength, mixSeed, randomTokens, seededRng } from "./rng.js";
+import { seededRandom } from "#common/seeded-random.js";
+import { drawLength, mixSeed, randomTokens } from "./rng.js";
 import type { BenchRequest, RequestChain, TokenRange, Workload } from "./types.js";
 
 /** Knobs of {@link multiTurnWorkload}. */
@@ -32,7 +33,7 @@ export function multiTurnWorkload(options: MultiTurnOptions): Workload {
   const chains: RequestChain[] = [];
   for (let s = 0; s < sessions; s++) {
     // One stream per session: adding a session never changes the others.
-    const rng = seededRng(mixSeed(seed, s));
+    const rng = seededRandom(mixSeed(seed, s));
     let history: number[] = [];
     const requests: BenchRequest[] = [];
     for (let t = 0; t < turns; t++) {

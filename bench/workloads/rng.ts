@@ -1,23 +1,12 @@
 /**
- * Seeded randomness for workloads: mulberry32, normal draws, and token ids. Every generator
- * takes a seed so the same flags give the same requests on every run and every machine.
+ * Seeded draws for workloads on top of common's one PRNG: seed mixing, normal draws, token ids
+ * and Poisson gaps. Every generator takes a seed so the same flags give the same requests on
+ * every run and every machine.
  */
 import type { TokenRange } from "./types.js";
 
-/** Uniform numbers in [0, 1). */
+/** Uniform numbers in [0, 1) (from `seededRandom` in common). */
 export type Rng = () => number;
-
-/** mulberry32: small, fast, and good enough for synthetic prompts. */
-export function seededRng(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A 32-bit seed mixed from several integers (murmur3's finaliser), so nearby keys give unrelated streams. */
 export function mixSeed(...parts: number[]): number {

@@ -4,7 +4,8 @@
  * `prefixRatio` of the mean input length, so a cache that keeps each group's prefix can skip
  * about that share of all prompt tokens.
  */
-import { drawLength, randomTokens, seededRng } from "./rng.js";
+import { seededRandom } from "#common/seeded-random.js";
+import { drawLength, randomTokens } from "./rng.js";
 import type { BenchRequest, RequestChain, TokenRange, Workload } from "./types.js";
 
 /** Knobs of {@link sharedPrefixWorkload}. */
@@ -26,7 +27,7 @@ export function sharedPrefixWorkload(options: SharedPrefixOptions): Workload {
   const { numRequests, prefixGroups, prefixRatio, inputLen, inputLenStd, outputLen, outputLenStd, seed, tokens } = options;
   if (prefixGroups < 1) throw new RangeError("prefix groups must be at least 1");
   if (prefixRatio < 0 || prefixRatio > 1) throw new RangeError("prefix ratio must be within [0, 1]");
-  const rng = seededRng(seed);
+  const rng = seededRandom(seed);
   // The prefix never takes the whole prompt: every request keeps at least one token of its own.
   const prefixLen = Math.min(Math.round(prefixRatio * inputLen), Math.max(0, inputLen - 1));
   const prefixes = Array.from({ length: prefixGroups }, () => randomTokens(rng, prefixLen, tokens));

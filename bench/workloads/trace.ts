@@ -3,7 +3,8 @@
  * i-th block is synthesised from hash_ids[i] alone. Equal ids therefore give equal blocks, and
  * two requests share exactly the prefix over which their id lists agree, as in the trace.
  */
-import { mixSeed, randomTokens, seededRng } from "./rng.js";
+import { seededRandom } from "#common/seeded-random.js";
+import { mixSeed, randomTokens } from "./rng.js";
 import type { TraceRecord } from "./trace-parser.js";
 import type { BenchRequest, RequestChain, TokenRange, Workload } from "./types.js";
 
@@ -30,7 +31,7 @@ export interface TraceOptions {
 
 /** The tokens of the block named `hashId`: a pure function of (seed, id). */
 export function blockTokens(hashId: number, blockSize: number, seed: number, tokens: TokenRange): number[] {
-  return randomTokens(seededRng(mixSeed(seed, hashId)), blockSize, tokens);
+  return randomTokens(seededRandom(mixSeed(seed, hashId)), blockSize, tokens);
 }
 
 /** The prompt length of a record once each hash id stands for `blockSize` tokens. */
@@ -58,7 +59,7 @@ export function traceWorkload(options: TraceOptions): Workload {
         if (out.length >= promptLen) break;
         out.push(...blockTokens(id, blockSize, seed, tokens));
       }
-      while (out.length < promptLen) out.push(...randomTokens(seededRng(mixSeed(seed, -1 - i, out.length)), blockSize, tokens));
+      while (out.length < promptLen) out.push(...randomTokens(seededRandom(mixSeed(seed, -1 - i, out.length)), blockSize, tokens));
       return out.slice(0, promptLen);
     };
     const request: BenchRequest = { id: `t${i}`, promptLen, prompt, outputLen, thinkMs: 0 };
