@@ -35,15 +35,15 @@ export interface CeilingResult {
 
 /**
  * Starts the stand-in, drives `config`'s workload closed loop at the highest --concurrency (at
- * least 64) with no think time and at least 2000 requests where the workload has a count,
- * then stops it.
+ * least 64) with no think time and at least 2000 requests (multi-turn: enough sessions) where
+ * the workload has a count, then stops it.
  */
 export async function measureCeiling(loadConfig: LoadConfig, progress: ProgressSink): Promise<CeilingResult> {
   const given = loadConfig.concurrency === undefined ? [] : parseList(loadConfig.concurrency, "concurrency", true);
   const concurrency = Math.max(MIN_CEILING_CONCURRENCY, ...given);
   const config: LoadConfig = {
     ...loadConfig, thinkTimeMs: 0, numRequests: Math.max(loadConfig.numRequests, MIN_CEILING_REQUESTS),
-    sessions: Math.max(loadConfig.sessions, concurrency),
+    sessions: Math.max(loadConfig.sessions, concurrency, Math.ceil(MIN_CEILING_REQUESTS / loadConfig.turns)),
   };
   const standin = await launchMesh({ command: [process.execPath, KVMESH_JS, "bench", "standin"], args: ["--no-simulate-cache"], readyTimeoutMs: 30_000 });
   try {
