@@ -44,7 +44,7 @@ export function createProgress(label: string, total: number, sink: ProgressSink,
       if (sink.isTTY) {
         if (t - lastDraw < 100) return; // a redraw per request would cost more than the request
         lastDraw = t;
-        sink.write(`\r${line()}`);
+        sink.write(`\r${line()}\x1b[K`); // erase what a longer earlier line left
         return;
       }
       const decile = total > 0 ? Math.floor((finished * 10) / total) : 0;
@@ -55,7 +55,7 @@ export function createProgress(label: string, total: number, sink: ProgressSink,
       }
     },
     done() {
-      sink.write(sink.isTTY ? `\r${line()}\n` : `${line()} done\n`);
+      sink.write(sink.isTTY ? `\r${line()}\x1b[K\n` : `${line()} done\n`);
     },
   };
 }

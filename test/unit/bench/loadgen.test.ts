@@ -109,7 +109,7 @@ describe("bench progress", () => {
     for (let i = 0; i < 10; i++) q.tick(i === 3);
     q.done();
     expect(tty.every((l) => l.startsWith("\r"))).to.equal(true);
-    expect(tty.at(-1)).to.match(/10\/100 .* errors 1\n$/);
+    expect(tty.at(-1)).to.match(/10\/100 .* errors 1\x1b\[K\n$/);
   });
 });
 
