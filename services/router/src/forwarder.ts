@@ -4,6 +4,7 @@ import type { GenerateRequest, GenerateResponse, Usage } from "#contracts/gen/kv
 import type { Decider, RoutePlan } from "./decider.js";
 import type { WorkerId } from "./indexer/types.js";
 import { codeOf, isBrokenStream, migratedUsage, remainingTokens, resumeRequest, stamp, StreamEndedError } from "./resume-request.js";
+import { WorkerLostError } from "./worker-lost-error.js";
 import type { WorkerView } from "./workers/worker-registry.js";
 
 /** One worker's Generate stream: its messages in order; errors are thrown by the iteration. */
@@ -100,14 +101,18 @@ export class Forwarder {
         decider.finish(attemptId);
       }
       failed.add(workerId);
+      const unreachable = codeOf(failure) === Code.UNAVAILABLE || failure instanceof StreamEndedError;
+      // Before the first token only an unreachable worker counts as lost; any other broken
+      // call (e.g. INTERNAL) is the worker's answer about this request.
+      if (!isBrokenStream(failure) || (generated.length === 0 && !unreachable)) throw failure;
       // A pinned request names its worker: there is nowhere else it may go.
-      if (request.workerId !== undefined || !isBrokenStream(failure)) throw failure;
-      if (generated.length === 0 && (codeOf(failure) === Code.UNAVAILABLE || failure instanceof StreamEndedError)) {
-        if (retries++ >= migrationLimit) throw failure;
+      if (request.workerId !== undefined) throw new WorkerLostError(workerId, generated.length, "pinned", migrationLimit, failure);
+      if (generated.length === 0) {
+        if (retries++ >= migrationLimit) throw new WorkerLostError(workerId, 0, "limit", migrationLimit, failure);
         observer?.retried(workerId, failure);
         continue;
       }
-      if (generated.length === 0 || migrations >= migrationLimit) throw failure;
+      if (migrations >= migrationLimit) throw new WorkerLostError(workerId, generated.length, "limit", migrationLimit, failure);
       migrations++;
       observer?.migrated(workerId, failure);
     }

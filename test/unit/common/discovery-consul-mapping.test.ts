@@ -12,8 +12,12 @@ describe("discovery consul mapping", () => {
       name: "kvmesh-worker",
       address: "10.0.0.1",
       port: 9000,
-      meta: { model: "m", kvmesh_namespace: "kvmesh", kvmesh_service: "worker" },
-      check: { name: "kvmesh heartbeat", ttl: "1000ms", status: "passing", deregistercriticalserviceafter: "1m" },
+      tags: ["kvmesh", "role=worker", "namespace=kvmesh", "model=m"],
+      meta: { model: "m", kvmesh_namespace: "kvmesh", kvmesh_service: "worker", kvmesh_role: "worker" },
+      check: {
+        name: "kvmesh heartbeat", notes: "TTL refreshed by the instance every ttl/3 while it serves; registered only once SERVING",
+        ttl: "1000ms", status: "passing", deregistercriticalserviceafter: "1m",
+      },
     });
     expect(consulCheckId("w1")).to.equal("service:w1");
     expect(consulServiceName("ns", "router")).to.equal("ns-router");

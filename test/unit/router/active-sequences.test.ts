@@ -60,6 +60,18 @@ describe("router active sequences: load lifecycle", () => {
     expect([seqs.activeBlocks("w1"), seqs.activeBlocks("w2"), seqs.activeBlocks("w3")]).to.deep.equal([0, 0, 2]);
   });
 
+  it("blocks already active are the longest common leading run with any request on the worker", () => {
+    const seqs = new ActiveSequences(clock().now);
+    seqs.add({ requestId: "a", workerId: "w1", sequenceHashes: h(1, 2, 3), totalBlocks: 3, prefillTokens: 0 });
+    seqs.add({ requestId: "b", workerId: "w1", sequenceHashes: h(1, 2, 7, 8), totalBlocks: 4, prefillTokens: 0 });
+    expect(seqs.activeBlocks("w1"), "{1,2,3,7,8}").to.equal(5);
+    expect(seqs.sharedBlocks(h(1, 2, 3, 4))).to.deep.equal(new Map([["w1", 3]]));
+    expect(seqs.sharedBlocks(h(1, 2, 7, 9))).to.deep.equal(new Map([["w1", 3]]));
+    expect(seqs.newBlocksFor("w1", h(9, 1, 2), 4)).to.equal(4);
+    seqs.free("a");
+    expect(seqs.activeBlocks("w1"), "{1,2,7,8}").to.equal(4);
+  });
+
   const sweepCases = [
     { name: "just before 5 minutes: kept", advance: STALE_SEQUENCE_MS - 1, touchAt: undefined, swept: [] as string[] },
     { name: "at 5 minutes: swept", advance: STALE_SEQUENCE_MS, touchAt: undefined, swept: ["r1"] },

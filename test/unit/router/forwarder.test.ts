@@ -1,7 +1,9 @@
 import { expect } from "chai";
 import { CancelledError, Code, NoWorkerError } from "#common/errors.js";
+import { toGrpcStatus } from "#common/grpc-errors.js";
 import type { GenerateRequest, GenerateResponse } from "#contracts/gen/kvmesh/v1/common.js";
 import { Forwarder } from "../../../services/router/src/forwarder.js";
+import { WorkerLostError } from "../../../services/router/src/worker-lost-error.js";
 import type { Opened, Step } from "./router-fakes.js";
 import { deciderFor, readyRegistry, scriptedStream, tokens } from "./router-fakes.js";
 
@@ -77,9 +79,9 @@ describe("router forwarder", () => {
       scripts: { w1: [[{ fail: Code.INVALID_ARGUMENT }]] }, error: Code.INVALID_ARGUMENT, opened: ["w1"],
     },
     {
-      name: "the migration limit stops the moves",
+      name: "the migration limit stops the moves (a lost worker is UNAVAILABLE whatever the broken call said)",
       scripts: { w1: [[tokens([1]), { fail: Code.UNAVAILABLE }]], w2: [[tokens([2]), { fail: Code.INTERNAL }]] },
-      limit: 1, error: Code.INTERNAL, opened: ["w1", "w2"],
+      limit: 1, error: Code.UNAVAILABLE, opened: ["w1", "w2"],
     },
     {
       name: "INTERNAL before the first token is not retried",
@@ -98,6 +100,33 @@ describe("router forwarder", () => {
       expect((err as { code?: number }).code).to.equal(c.error);
       expect(opened.map((o) => o.workerId)).to.deep.equal(c.opened);
       expect(sequences.activeRequests()).to.equal(0);
+    });
+  }
+
+  const lost: { name: string; scripts: Record<string, Step[][]>; limit: number; pinned?: string; message: RegExp }[] = [
+    {
+      name: "migration limit 0, lost mid-stream", limit: 0,
+      scripts: { w1: [[tokens([1, 2]), { fail: Code.UNAVAILABLE }]] }, message: /worker w1 was lost mid-stream after 2 tokens.*--migration-limit 0/,
+    },
+    {
+      name: "migration limit 0, unreachable before the first token", limit: 0,
+      scripts: { w1: [[{ fail: Code.UNAVAILABLE }]] }, message: /worker w1 was lost before the first token.*--migration-limit 0/,
+    },
+    {
+      name: "pinned worker lost", limit: 3, pinned: "w2",
+      scripts: { w2: [[tokens([1]), { fail: Code.INTERNAL }]] }, message: /worker w2 was lost mid-stream after 1 tokens \(code 13.*pinned/,
+    },
+  ];
+  for (const c of lost) {
+    it(`a stream that may not move names its lost worker: ${c.name}`, async () => {
+      const { forwarder, opened } = forwarderWith(c.scripts, c.limit);
+      const err = await collect(forwarder.generate({ ...REQUEST, workerId: c.pinned }, new AbortController().signal)).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(WorkerLostError);
+      expect((err as WorkerLostError).code).to.equal(Code.UNAVAILABLE);
+      expect((err as Error).message).to.match(c.message);
+      // What the caller receives: the same code and words, not the generic INTERNAL text.
+      expect(toGrpcStatus(err)).to.include({ code: Code.UNAVAILABLE, details: (err as Error).message });
+      expect(opened).to.have.length(1);
     });
   }
 

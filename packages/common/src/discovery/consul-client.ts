@@ -9,14 +9,36 @@ export type ConsulClient = Consul;
 /** Default agent address, as in Consul's own CLI. */
 const DEFAULT_CONSUL_URL = "http://127.0.0.1:8500";
 
-/** Builds a client for an agent URL such as `http://127.0.0.1:8500`. */
-export function createConsulClient(consulUrl: string | undefined): ConsulClient {
+/**
+ * Deadline of every non-blocking agent call: a hung agent must not stall heartbeats (they run
+ * one at a time) until the TTL runs out. Blocking queries set their own, longer timeout.
+ */
+export const CONSUL_REQUEST_TIMEOUT_MS = 5_000;
+
+/** Client settings beyond the URL. */
+export interface ConsulClientOptions {
+  /** ACL token sent with every call (X-Consul-Token); unset: anonymous. */
+  token?: string;
+  /** Deadline of non-blocking calls (default {@link CONSUL_REQUEST_TIMEOUT_MS}). */
+  timeoutMs?: number;
+}
+
+/**
+ * Builds a client for an agent URL such as `http://127.0.0.1:8500`; userinfo in the URL is
+ * refused (it would be logged with the URL; use a token instead).
+ */
+export function createConsulClient(consulUrl: string | undefined, options: ConsulClientOptions = {}): ConsulClient {
   const url = new URL(consulUrl || DEFAULT_CONSUL_URL);
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new Error(`--consul-url must be http(s)://host:port, got ${consulUrl}`);
   }
+  if (url.username || url.password) throw new Error("--consul-url must not carry credentials; set CONSUL_HTTP_TOKEN");
   const secure = url.protocol === "https:";
-  return new Consul({ host: url.hostname, port: url.port ? Number(url.port) : 8500, secure });
+  const defaults: Record<string, unknown> = { timeout: options.timeoutMs ?? CONSUL_REQUEST_TIMEOUT_MS };
+  if (options.token) defaults.token = options.token;
+  // Brackets of an IPv6 literal are URL syntax, not part of the host the socket connects to.
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  return new Consul({ host, port: url.port ? Number(url.port) : 8500, secure, defaults } as never);
 }
 
 /**

@@ -18,7 +18,13 @@ export interface ConsulDiscoveryOptions {
   waitMs?: number;
   /** Jitter source for retry backoff (default Math.random). */
   random?: () => number;
+  /** ACL token; default: the CONSUL_HTTP_TOKEN environment variable, as Consul's own CLI reads it. */
+  token?: string;
 }
+
+/** Attempts of a deregistration before giving up (the TTL and the reaper clean up after that). */
+const DEREGISTER_ATTEMPTS = 3;
+
 
 const silentLog: DiscoveryLog = { warn: () => undefined, debug: () => undefined };
 
@@ -37,7 +43,7 @@ export class ConsulDiscovery implements Discovery {
     if (!(options.ttlMs > 0)) throw new Error(`discovery ttl must be positive, got ${options.ttlMs}`);
     this.namespace = options.namespace;
     this.log = options.log ?? silentLog;
-    this.consul = createConsulClient(options.consulUrl);
+    this.consul = createConsulClient(options.consulUrl, { token: options.token ?? process.env.CONSUL_HTTP_TOKEN });
   }
 
   /** {@inheritDoc Discovery.register} */
@@ -54,7 +60,7 @@ export class ConsulDiscovery implements Discovery {
     await agent.service.register(registerOptions as never);
     const beat = async (): Promise<void> => {
       try {
-        await agent.check.pass({ id: consulCheckId(id) });
+        await agent.check.pass({ id: consulCheckId(id), note: "serving" });
       } catch (err) {
         if (!isNotFound(err)) throw err;
         // The agent forgot us (restarted, or reaped us after a long critical spell): come back.
@@ -81,9 +87,7 @@ export class ConsulDiscovery implements Discovery {
         deregistered = true;
         this.heartbeats.delete(heartbeat);
         await heartbeat.stop();
-        await agent.service.deregister(id).catch((err: unknown) => {
-          if (!isNotFound(err)) throw err;
-        });
+        await this.deregisterWithRetry(id);
       },
     };
   }
@@ -121,6 +125,24 @@ export class ConsulDiscovery implements Discovery {
     this.heartbeats.clear();
     await Promise.all(beats.map((h) => h.stop()));
     this.consul.destroy();
+  }
+
+  /**
+   * Removes the service; 404 means already gone. A transient failure is retried briefly, since a
+   * stale passing record would keep drawing requests until its TTL ran out.
+   */
+  private async deregisterWithRetry(id: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.consul.agent.service.deregister(id);
+        return;
+      } catch (err) {
+        if (isNotFound(err)) return;
+        if (attempt >= DEREGISTER_ATTEMPTS) throw err;
+        this.log.warn({ err, instance_id: id, attempt }, "consul deregistration failed; retrying");
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
   }
 
   private toInstances(service: string, answer: HealthAnswer): ServiceInstance[] {

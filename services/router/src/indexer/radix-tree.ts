@@ -1,16 +1,6 @@
 import type { LocalBlockHash, SequenceHash } from "#common/kv-hash.js";
+import { RadixNode } from "./radix-node.js";
 import type { OverlapScores, StoredBlockData, WorkerId } from "./types.js";
-
-/** One cached block: reached from its parent by its local hash, so a path is a prefix. */
-class RadixNode {
-  readonly children = new Map<bigint, RadixNode>();
-  readonly workers = new Set<WorkerId>();
-  constructor(
-    readonly localHash: bigint,
-    readonly sequenceHash: bigint,
-    readonly parent: RadixNode | null,
-  ) {}
-}
 
 /** Outcome of storing a chain of blocks for one worker. */
 export interface StoreOutcome {
@@ -26,7 +16,7 @@ export interface StoreOutcome {
  * keeps sequence hash → node, because removals and parents are named by sequence hash.
  */
 export class RadixTree {
-  private readonly root = new RadixNode(0n, 0n, null);
+  private readonly root = new RadixNode(0n, null);
   private readonly byWorker = new Map<WorkerId, Map<bigint, RadixNode>>();
 
   /** Store `blocks` for `workerId` below `parentSequenceHash` (undefined: the root). */
@@ -41,15 +31,11 @@ export class RadixTree {
     }
     let added = 0;
     for (const block of blocks) {
-      let child: RadixNode | undefined = parent.children.get(block.localHash);
-      if (child === undefined) {
-        child = new RadixNode(block.localHash, block.sequenceHash, parent);
-        parent.children.set(block.localHash, child);
-      }
+      const child = parent.childFor(block.localHash);
       // A duplicate store is a no-op: the worker already holds this block.
       if (!lookup.has(block.sequenceHash)) {
         lookup.set(block.sequenceHash, child);
-        child.workers.add(workerId);
+        child.add(workerId);
         added++;
       }
       parent = child;
@@ -63,7 +49,7 @@ export class RadixTree {
     const node = lookup?.get(sequenceHash);
     if (lookup === undefined || node === undefined) return false;
     lookup.delete(sequenceHash);
-    node.workers.delete(workerId);
+    node.delete(workerId);
     this.prune(node);
     return true;
   }
@@ -74,7 +60,7 @@ export class RadixTree {
     if (lookup === undefined) return 0;
     this.byWorker.delete(workerId);
     for (const node of lookup.values()) {
-      node.workers.delete(workerId);
+      node.delete(workerId);
       this.prune(node);
     }
     return lookup.size;
@@ -83,21 +69,27 @@ export class RadixTree {
   /** Contiguous leading blocks held per worker: a worker counts at depth i only if it held 0..i-1. */
   findMatches(localHashes: readonly LocalBlockHash[]): OverlapScores {
     const scores: OverlapScores = new Map();
-    const first = localHashes.length > 0 ? this.root.children.get(localHashes[0]) : undefined;
+    const first = localHashes.length > 0 ? this.root.child(localHashes[0]) : undefined;
     if (first === undefined) return scores;
-    // Workers whose run is still unbroken; each level only checks them, not the node's set.
-    let active = [...first.workers];
+    // Workers whose run is still unbroken, compacted in place as runs end (no array a level).
+    const active: WorkerId[] = [];
+    first.holdersInto(active);
+    let live = active.length;
     let node = first;
     let depth = 1;
-    for (; depth < localHashes.length && active.length > 0; depth++) {
-      const child = node.children.get(localHashes[depth]);
+    for (; depth < localHashes.length && live > 0; depth++) {
+      const child = node.child(localHashes[depth]);
       if (child === undefined) break;
-      const kept = active.filter((w) => child.workers.has(w));
-      if (kept.length !== active.length) for (const w of active) if (!child.workers.has(w)) scores.set(w, depth);
-      active = kept;
+      let kept = 0;
+      for (let i = 0; i < live; i++) {
+        const w = active[i];
+        if (child.has(w)) active[kept++] = w;
+        else scores.set(w, depth);
+      }
+      live = kept;
       node = child;
     }
-    for (const w of active) scores.set(w, depth);
+    for (let i = 0; i < live; i++) scores.set(active[i], depth);
     return scores;
   }
 
@@ -127,9 +119,9 @@ export class RadixTree {
     let count = 0;
     const stack = [this.root];
     while (stack.length > 0) {
-      const node = stack.pop()!;
-      count += node.children.size;
-      for (const child of node.children.values()) stack.push(child);
+      const before = stack.length - 1;
+      stack.pop()!.childrenInto(stack);
+      count += stack.length - before;
     }
     return count;
   }
@@ -137,8 +129,8 @@ export class RadixTree {
   /** Unlink nodes nobody holds and nothing hangs below, walking up. */
   private prune(start: RadixNode): void {
     let node: RadixNode = start;
-    while (node.parent !== null && node.workers.size === 0 && node.children.size === 0) {
-      node.parent.children.delete(node.localHash);
+    while (node.parent !== null && node.isEmpty() && !node.hasChildren()) {
+      node.parent.removeChild(node.localHash);
       node = node.parent;
     }
   }

@@ -1,14 +1,10 @@
 /** A source of uniform numbers in [0, 1); injected so routing with temperature is reproducible. */
+import { seededRandom } from "#common/seeded-random.js";
+
+/** A uniform generator in [0, 1). */
 export type Rng = () => number;
 
-/** mulberry32: a small, fast seeded generator (not cryptographic; routing needs none). */
+/** The shared seeded generator (common/seeded-random.ts); routing needs nothing cryptographic. */
 export function seededRng(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seed);
 }

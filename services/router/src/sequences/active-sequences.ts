@@ -1,5 +1,5 @@
 import type { SequenceHash } from "#common/kv-hash.js";
-import { BlockRefs } from "./block-refs.js";
+import { ActiveChains } from "./active-chains.js";
 
 /** Requests silent this long are assumed lost and freed (ARCHITECTURE.md, Router decision). */
 export const STALE_SEQUENCE_MS = 5 * 60_000;
@@ -41,8 +41,8 @@ interface WorkerLoadState {
 export class ActiveSequences {
   private readonly requests = new Map<string, ActiveRequest>();
   private readonly workers = new Map<string, WorkerLoadState>();
-  /** Active blocks ref-counted per worker: a prefix shared by requests counts once. */
-  private readonly refs = new BlockRefs();
+  /** Active blocks per worker as its requests' chains: a prefix shared by requests counts once. */
+  private readonly chains = new ActiveChains();
   private lastSweepAt = Number.NEGATIVE_INFINITY;
 
   /** `now` is milliseconds from an injected clock. */
@@ -57,7 +57,7 @@ export class ActiveSequences {
     if (this.now() - this.lastSweepAt >= 1000) this.sweep();
     this.free(admission.requestId);
     const load = this.loadOf(admission.workerId, true)!;
-    for (const hash of admission.sequenceHashes) if (this.refs.acquire(hash, admission.workerId)) load.distinctBlocks++;
+    load.distinctBlocks += this.chains.add(admission.sequenceHashes, admission.workerId);
     const partialBlocks = Math.max(0, admission.totalBlocks - admission.sequenceHashes.length);
     load.partialBlocks += partialBlocks;
     load.prefillTokens += admission.prefillTokens;
@@ -93,7 +93,7 @@ export class ActiveSequences {
     this.requests.delete(requestId);
     const load = this.loadOf(request.workerId, false);
     if (load === undefined) return true;
-    for (const hash of request.hashes) if (this.refs.release(hash, request.workerId)) load.distinctBlocks--;
+    load.distinctBlocks -= this.chains.remove(request.hashes, request.workerId);
     load.partialBlocks -= request.partialBlocks;
     load.prefillTokens -= request.prefillTokens;
     if (load.distinctBlocks === 0 && load.partialBlocks === 0 && load.prefillTokens === 0) {
@@ -129,7 +129,7 @@ export class ActiveSequences {
 
   /** Per worker, how many of these blocks are already active on it (absent: none), in one pass. */
   sharedBlocks(sequenceHashes: readonly SequenceHash[]): Map<string, number> {
-    return this.refs.countPerWorker(sequenceHashes);
+    return this.chains.sharedPerWorker(sequenceHashes);
   }
 
 
