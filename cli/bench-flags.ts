@@ -47,7 +47,7 @@ export const COMPARE_FLAGS = defineFlags([
   { name: "speedup-ratio", type: "number", min: 0, default: 1, help: "mocker: simulated time runs this much faster" },
   { name: "model", type: "string", default: "../shared/models/stories260K", help: "model directory (or repo id) passed to kvmesh up" },
   { name: "up-command", type: "string", help: "command that starts a mesh, split on spaces (default: this node and kvmesh.js, then `up`)" },
-  { name: "up-args", type: "string", default: "", help: "more flags for every mesh, split on spaces" },
+  { name: "up-args", type: "string", default: "", help: "more flags for every mesh, split on spaces; give it with = since the value starts with --: --up-args=\"--overlap-weight 2\"" },
   { name: "up-timeout", type: "duration", min: 1, default: "180s", help: "longest wait for a mesh's /health 200" },
   { name: "ceiling", type: "bool", default: true, help: "also measure the client's own ceiling against the loopback stand-in" },
   ...LOAD_FLAGS,
