@@ -43,6 +43,11 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     run: async (argv) => (await import("./model-command.js")).runModelCommand(argv),
   },
   {
+    name: "bench",
+    summary: "load generator (shared-prefix, multi-turn, trace replay); `bench compare` runs routing policies side by side",
+    run: async (argv) => (await import("./bench.js")).runBench(argv),
+  },
+  {
     name: "healthcheck",
     summary: "probe a service's grpc.health.v1 (exit 0 only when SERVING)",
     run: async (argv) => (await import("#common/healthcheck.js")).runHealthcheck(argv),
