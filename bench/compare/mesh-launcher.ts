@@ -5,6 +5,7 @@
  */
 import { spawn as nodeSpawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
+import { forEachLine, terminate } from "#common/child-process.js";
 
 /** The first loopback URL on a line: how `kvmesh up` announces the frontend. */
 export const URL_PATTERN = /http:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):\d+/;
@@ -55,27 +56,17 @@ export async function launchMesh(options: LaunchOptions): Promise<RunningMesh> {
   let exitCode: number | null | undefined;
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve((exitCode = code))));
   let url: string | undefined;
-  for (const stream of [child.stdout, child.stderr]) {
-    let partial = "";
-    stream?.setEncoding("utf8");
-    stream?.on("data", (text: string) => {
-      const parts = (partial + text).split("\n");
-      partial = parts.pop() ?? "";
-      for (const line of parts) {
-        lines.push(line);
-        options.onLine?.(line);
-        url ??= URL_PATTERN.exec(line)?.[0];
-      }
-    });
-  }
+  const onLine = (line: string): void => {
+    lines.push(line);
+    options.onLine?.(line);
+    url ??= URL_PATTERN.exec(line)?.[0];
+  };
+  forEachLine(child.stdout, onLine);
+  forEachLine(child.stderr, onLine);
   const stop = async (graceMs = 10_000): Promise<number | null> => {
     running.delete(mesh);
     if (exitCode !== undefined) return exitCode;
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-    const code = await exited;
-    clearTimeout(timer);
-    return code;
+    return terminate(child, exited, graceMs);
   };
   const mesh: RunningMesh = {
     get url() {

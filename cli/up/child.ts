@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import type { WriteStream } from "node:fs";
+import { forEachLine, hasExited, terminate } from "#common/child-process.js";
 
 /** A started service. */
 export interface Child {
@@ -35,7 +36,7 @@ export function startChild(name: string, cli: string, args: readonly string[], l
   // Its own process group: Ctrl-C reaches `up` alone, which then stops the services in order.
   const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"], env: process.env, detached: true });
   // Never leave a service behind, even when `up` itself dies.
-  const reap = (): void => void (child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"));
+  const reap = (): void => void (!hasExited(child) && child.kill("SIGKILL"));
   process.once("exit", reap);
   const log: WriteStream = createWriteStream(logFile, { flags: "a" });
   const records: Array<Record<string, unknown>> = [];
@@ -46,15 +47,8 @@ export function startChild(name: string, cli: string, args: readonly string[], l
     resolve(code);
     listeners.forEach((l) => l());
   }));
-  for (const stream of [child.stdout, child.stderr]) {
-    let partial = "";
-    stream.setEncoding("utf8");
-    stream.on("data", (chunk: string) => {
-      const lines = (partial + chunk).split("\n");
-      partial = lines.pop() ?? "";
-      for (const line of lines) onLine(line);
-    });
-  }
+  forEachLine(child.stdout, onLine);
+  forEachLine(child.stderr, onLine);
   function onLine(line: string): void {
     log.write(`${line}\n`);
     tail.push(line);
@@ -91,11 +85,8 @@ export function startChild(name: string, cli: string, args: readonly string[], l
       check();
     }),
     stop: async (graceMs) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-      await exited;
-      clearTimeout(timer);
+      if (hasExited(child)) return;
+      await terminate(child, exited, graceMs);
     },
   };
 }

@@ -5,6 +5,7 @@ import { expect } from "chai";
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { hasExited, terminate } from "#common/child-process.js";
 import { connectNats } from "#common/events/nats-connection.js";
 import { NatsEventSubscriber } from "#common/events/nats-subscriber.js";
 import type { KvEventBatch, WorkerLoad } from "#contracts/gen/kvmesh/v1/events.js";
@@ -23,12 +24,8 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 15_000): P
 }
 
 async function stopPeer(peer: ChildProcess): Promise<void> {
-  if (peer.exitCode !== null || peer.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => peer.once("exit", () => resolve()));
-  peer.kill("SIGTERM");
-  const timer = setTimeout(() => peer.kill("SIGKILL"), 5000);
-  await exited;
-  clearTimeout(timer);
+  if (hasExited(peer)) return;
+  await terminate(peer, new Promise<void>((resolve) => peer.once("exit", () => resolve())), 5000);
 }
 
 describe("KV events over NATS (two processes)", function () {

@@ -2,6 +2,7 @@
 // stop it (by pid: SIGTERM, then SIGKILL) and restart it on that same port.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
+import { hasExited, terminate } from "#common/child-process.js";
 import { existsSync } from "node:fs";
 
 const LISTENING = /Listening for client connections on 127\.0\.0\.1:(\d+)/;
@@ -75,10 +76,6 @@ async function spawnServer(binary: string, port: number, timeoutMs: number): Pro
 }
 
 async function stopProcess(proc: ChildProcess, graceMs: number): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
-  proc.kill("SIGTERM");
-  const timer = setTimeout(() => proc.kill("SIGKILL"), graceMs);
-  await exited;
-  clearTimeout(timer);
+  if (hasExited(proc)) return;
+  await terminate(proc, new Promise<void>((resolve) => proc.once("exit", () => resolve())), graceMs);
 }

@@ -4,6 +4,7 @@
 // these pids are ever signalled.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
+import { forEachLine, terminate } from "#common/child-process.js";
 
 /** Options of {@link startProcess}. */
 export interface StartProcessOptions {
@@ -41,21 +42,12 @@ export function startProcess(cmd: string, args: readonly string[], options: Star
   const listeners = new Set<() => void>();
   let exitCode: number | null | undefined;
   const notify = (): void => listeners.forEach((l) => l());
-  for (const stream of [child.stdout!, child.stderr!]) {
-    let partial = "";
-    stream.setEncoding("utf8");
-    stream.on("data", (chunk: string) => {
-      const parts = (partial + chunk).split("\n");
-      partial = parts.pop() ?? "";
-      lines.push(...parts);
-      notify();
-    });
-    stream.on("end", () => {
-      if (partial) lines.push(partial);
-      partial = "";
-      notify();
-    });
-  }
+  const onLine = (line: string): void => {
+    lines.push(line);
+    notify();
+  };
+  forEachLine(child.stdout, onLine);
+  forEachLine(child.stderr, onLine);
   const exited = new Promise<number | null>((resolve) => {
     child.once("exit", (code) => {
       exitCode = code;
@@ -95,14 +87,7 @@ export function startProcess(cmd: string, args: readonly string[], options: Star
     signal: (signal) => {
       if (exitCode === undefined) child.kill(signal);
     },
-    stop: async (graceMs = 5000) => {
-      if (exitCode !== undefined) return exitCode;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    },
+    stop: async (graceMs = 5000) => (exitCode !== undefined ? exitCode : terminate(child, exited, graceMs)),
   };
   running.add(handle);
   return handle;
