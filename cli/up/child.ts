@@ -42,8 +42,9 @@ export function startChild(name: string, cli: string, args: readonly string[], l
   const records: Array<Record<string, unknown>> = [];
   const tail: string[] = [];
   const listeners = new Set<() => void>();
+  // "close" comes after the last output line ("exit" may come before it): only then may the log end.
+  child.once("close", () => log.end());
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => {
-    log.end();
     resolve(code);
     listeners.forEach((l) => l());
   }));
