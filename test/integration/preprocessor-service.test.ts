@@ -21,6 +21,7 @@ import { startFakeWorker } from "../support/card-only-worker.js";
 import { startProcess, stopAllProcesses } from "../support/process.js";
 import { storiesModelCard } from "../support/stories-card.js";
 import { loadStoriesTokenizer, requireStoriesModel } from "../support/stories-model.js";
+import { streamMessages } from "../support/stream-messages.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const CLI = fileURLToPath(new URL("../../cli/kvmesh.js", import.meta.url));
@@ -75,13 +76,7 @@ describe("preprocessor service (real process, fake router and worker)", function
   /** Runs a Generate call to its end: the messages, or the error. */
   function generate(request: Partial<PreprocessRequest>): Promise<{ messages: PreprocessResponse[]; error?: ServiceError }> {
     const full: PreprocessRequest = { requestId: "r", model: "chatty", stopStrings: [], includeStopStrInOutput: false, ...request };
-    return new Promise((resolve) => {
-      const messages: PreprocessResponse[] = [];
-      const stream = client.generate(full);
-      stream.on("data", (m: PreprocessResponse) => messages.push(m));
-      stream.on("error", (error: ServiceError) => resolve({ messages, error }));
-      stream.on("end", () => resolve({ messages }));
-    });
+    return streamMessages<PreprocessResponse>(client.generate(full));
   }
 
   const text = (messages: PreprocessResponse[]): string => messages.map((m) => m.text).join("");

@@ -13,6 +13,7 @@ import { startForwardingRouter } from "../support/forwarding-router.js";
 import { startProcess, stopAllProcesses } from "../support/process.js";
 import { loadStoriesTokenizer, repoRoot, requireStoriesModel, storiesModelDir } from "../support/stories-model.js";
 import { KVMESH_CLI, startWorkerProcess } from "../support/worker-process.js";
+import { streamMessages } from "../support/stream-messages.js";
 
 describe("preprocessor with a real onnx worker (stories260K)", function () {
   this.timeout(120_000);
@@ -37,13 +38,7 @@ describe("preprocessor with a real onnx worker (stories260K)", function () {
 
   function generate(request: Partial<PreprocessRequest>): Promise<{ messages: PreprocessResponse[]; error?: ServiceError }> {
     const full: PreprocessRequest = { requestId: "", model: "stories260K", stopStrings: [], includeStopStrInOutput: false, ...request };
-    return new Promise((resolve) => {
-      const messages: PreprocessResponse[] = [];
-      const stream = client.generate(full);
-      stream.on("data", (m: PreprocessResponse) => messages.push(m));
-      stream.on("error", (error: ServiceError) => resolve({ messages, error }));
-      stream.on("end", () => resolve({ messages }));
-    });
+    return streamMessages<PreprocessResponse>(client.generate(full));
   }
 
   const PROMPT = "Once upon a time";

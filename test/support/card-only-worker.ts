@@ -2,13 +2,11 @@
 // and registers in discovery as service "worker" with meta.model = the card's name.
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
-import type { Discovery, Registration } from "#common/discovery/index.js";
-import { startGrpcServer } from "#common/grpc-server.js";
-import type { GrpcServerHandle } from "#common/grpc-server.js";
-import { createLogger } from "#common/logger.js";
+import type { Discovery } from "#common/discovery/index.js";
 import type { ModelCard } from "#contracts/gen/kvmesh/v1/common.js";
 import { WorkerService } from "#contracts/gen/kvmesh/v1/worker.js";
 import type { GetModelCardRequest, GetModelCardResponse } from "#contracts/gen/kvmesh/v1/worker.js";
+import { startRegisteredFake } from "./registered-fake.js";
 
 /** A running fake worker. */
 export interface FakeWorker {
@@ -26,24 +24,18 @@ export async function startFakeWorker(discovery: Discovery, instanceId: string, 
     cardFetches++;
     callback(null, { card, workerId: instanceId });
   };
-  const server: GrpcServerHandle = await startGrpcServer({
-    address: "127.0.0.1:0",
-    log: createLogger({ service: "fake-worker", level: "silent" }),
-    services: [{
+  const fake = await startRegisteredFake({
+    discovery, service: "worker", instanceId, meta: { model: card.name },
+    binding: {
       definition: WorkerService,
       implementation: { getModelCard, generate: unimplemented, getLoad: unimplemented, streamKvEvents: unimplemented, dumpKvState: unimplemented, clearKvCache: unimplemented },
-    }],
+    },
   });
-  server.setServing(true);
-  const registration: Registration = await discovery.register({ service: "worker", instanceId, address: "127.0.0.1", port: server.port, meta: { model: card.name } });
   return {
-    port: server.port,
+    port: fake.port,
     get cardFetches() {
       return cardFetches;
     },
-    stop: async () => {
-      await registration.deregister();
-      await server.drain(100);
-    },
+    stop: () => fake.stop(),
   };
 }

@@ -5,12 +5,10 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { ServerWritableStream } from "@grpc/grpc-js";
 import type { FileDiscovery } from "#common/discovery/index.js";
 import type { Registration } from "#common/discovery/index.js";
-import { startGrpcServer } from "#common/grpc-server.js";
-import type { GrpcServerHandle } from "#common/grpc-server.js";
-import { createLogger } from "#common/logger.js";
 import { FinishReason } from "#contracts/gen/kvmesh/v1/common.js";
 import { PreprocessorService } from "#contracts/gen/kvmesh/v1/preprocessor.js";
 import type { PreprocessRequest, PreprocessResponse, PreprocessorServer } from "#contracts/gen/kvmesh/v1/preprocessor.js";
+import { startRegisteredFake } from "./registered-fake.js";
 
 /** The reply of a normal request, one message per piece. */
 export const FAKE_PIECES = ["Hello", " from", " the fake"];
@@ -68,7 +66,6 @@ async function serve(call: ServerWritableStream<PreprocessRequest, PreprocessRes
 export async function startFakePreprocessor(discovery: FileDiscovery, options: { instanceId: string; workerId?: string; refuseAll?: boolean }): Promise<FakePreprocessor> {
   const requests: PreprocessRequest[] = [];
   const cancelled: string[] = [];
-  const log = createLogger({ service: "fake-preprocessor", level: "silent" });
   const implementation: PreprocessorServer = {
     generate: (call) => {
       requests.push(call.request);
@@ -77,14 +74,6 @@ export async function startFakePreprocessor(discovery: FileDiscovery, options: {
     },
     tokenize: (_call, callback) => callback({ code: GrpcStatus.UNIMPLEMENTED, details: "fake" }),
   };
-  const server: GrpcServerHandle = await startGrpcServer({ address: "127.0.0.1:0", log, services: [{ definition: PreprocessorService, implementation }] });
-  server.setServing(true);
-  const registration = await discovery.register({ service: "preprocessor", instanceId: options.instanceId, address: "127.0.0.1", port: server.port, meta: {} });
-  return {
-    port: server.port, requests, cancelled, registration,
-    close: async () => {
-      await registration.deregister();
-      await server.drain(100);
-    },
-  };
+  const fake = await startRegisteredFake({ discovery, service: "preprocessor", instanceId: options.instanceId, binding: { definition: PreprocessorService, implementation } });
+  return { port: fake.port, requests, cancelled, registration: fake.registration, close: () => fake.stop() };
 }

@@ -3,12 +3,10 @@
 // discovery as service "router". Its other methods are UNIMPLEMENTED.
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { ServerWritableStream } from "@grpc/grpc-js";
-import type { Discovery, Registration } from "#common/discovery/index.js";
-import { startGrpcServer } from "#common/grpc-server.js";
-import type { GrpcServerHandle } from "#common/grpc-server.js";
-import { createLogger } from "#common/logger.js";
+import type { Discovery } from "#common/discovery/index.js";
 import type { GenerateRequest, GenerateResponse } from "#contracts/gen/kvmesh/v1/common.js";
 import { RouterService } from "#contracts/gen/kvmesh/v1/router.js";
+import { startRegisteredFake } from "./registered-fake.js";
 
 /** One step of a scripted reply: send a message, fail, or keep the stream open until cancelled. */
 export type FakeStep =
@@ -55,20 +53,9 @@ export async function startFakeRouter(discovery: Discovery, instanceId: string, 
     call.end();
   };
   const unimplemented = (_call: unknown, callback: (err: object) => void): void => callback({ code: GrpcStatus.UNIMPLEMENTED, details: "fake router" });
-  const log = createLogger({ service: "fake-router", level: "silent" });
-  const server: GrpcServerHandle = await startGrpcServer({
-    address: "127.0.0.1:0",
-    log,
-    services: [{ definition: RouterService, implementation: { generate, route: unimplemented, listWorkers: unimplemented, dumpIndex: unimplemented } }],
+  const fake = await startRegisteredFake({
+    discovery, service: "router", instanceId,
+    binding: { definition: RouterService, implementation: { generate, route: unimplemented, listWorkers: unimplemented, dumpIndex: unimplemented } },
   });
-  server.setServing(true);
-  const registration: Registration = await discovery.register({ service: "router", instanceId, address: "127.0.0.1", port: server.port, meta: {} });
-  return {
-    calls,
-    port: server.port,
-    stop: async () => {
-      await registration.deregister();
-      await server.drain(100);
-    },
-  };
+  return { calls, port: fake.port, stop: () => fake.stop() };
 }

@@ -5,15 +5,14 @@ import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from "@grpc
 import { EventRing } from "#common/events/event-ring.js";
 import { createStreamKvEventsHandler } from "#common/events/kv-event-stream-handler.js";
 import type { WorkerLoadCounts } from "#common/events/kv-event-stream-handler.js";
-import { startGrpcServer } from "#common/grpc-server.js";
 import type { GrpcServerHandle } from "#common/grpc-server.js";
 import { hashBlocks } from "#common/kv-hash.js";
-import { createLogger } from "#common/logger.js";
 import type { GenerateRequest, GenerateResponse } from "#contracts/gen/kvmesh/v1/common.js";
 import type { KvEvent } from "#contracts/gen/kvmesh/v1/events.js";
 import { WorkerService } from "#contracts/gen/kvmesh/v1/worker.js";
 import type { DumpKvStateResponse, GetModelCardResponse, WorkerServer } from "#contracts/gen/kvmesh/v1/worker.js";
 import type { MemoryDiscovery } from "./memory-discovery.js";
+import { startRegisteredFake } from "./registered-fake.js";
 
 /** What a fake Generate does with a request: tokens to stream, then an optional failure. */
 export interface GenerateScript {
@@ -38,7 +37,6 @@ export interface FakeWorker {
   stop(): Promise<void>;
 }
 
-const quiet = createLogger({ service: "fake-worker", level: "silent" });
 
 /** Starts a fake worker of `model` with `blockSize` and registers it as service "worker". */
 export async function startFakeWorker(discovery: MemoryDiscovery, workerId: string, model: string, blockSize: number): Promise<FakeWorker> {
@@ -80,11 +78,12 @@ export async function startFakeWorker(discovery: MemoryDiscovery, workerId: stri
     }),
     clearKvCache: (_call: unknown, callback: sendUnaryData<never>) => callback({ code: GrpcStatus.UNIMPLEMENTED, details: "fake" }, null),
   };
-  const server = await startGrpcServer({ address: "127.0.0.1:0", log: quiet, services: [{ definition: WorkerService, implementation }], reflection: false });
-  server.setServing(true);
-  await discovery.register({ service: "worker", instanceId: workerId, address: "127.0.0.1", port: server.port, meta: { model, block_size: String(blockSize), engine: "mocker" } });
+  const { server, port } = await startRegisteredFake({
+    discovery, service: "worker", instanceId: workerId, meta: { model, block_size: String(blockSize), engine: "mocker" },
+    binding: { definition: WorkerService, implementation }, reflection: false,
+  });
   return Object.assign(self, {
-    workerId, port: server.port, server, requests, scripts,
+    workerId, port, server, requests, scripts,
     cache: (tokens: number[]) => {
       const h = hashBlocks(tokens, blockSize);
       const blocks = h.local.map((localHash, i) => ({ localHash, sequenceHash: h.sequence[i] }));

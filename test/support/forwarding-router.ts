@@ -5,12 +5,11 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { ServerWritableStream, ServiceError } from "@grpc/grpc-js";
 import type { Discovery } from "#common/discovery/index.js";
 import { createClient } from "#common/grpc-client.js";
-import { startGrpcServer } from "#common/grpc-server.js";
-import { createLogger } from "#common/logger.js";
 import type { GenerateRequest, GenerateResponse } from "#contracts/gen/kvmesh/v1/common.js";
 import { RouterService } from "#contracts/gen/kvmesh/v1/router.js";
 import { WorkerClient } from "#contracts/gen/kvmesh/v1/worker.js";
 import type { FakeRouter, SeenCall } from "./fake-router.js";
+import { startRegisteredFake } from "./registered-fake.js";
 
 /** Starts the forwarding router on 127.0.0.1:0 in front of the worker at `workerAddress`. */
 export async function startForwardingRouter(discovery: Discovery, instanceId: string, workerAddress: string): Promise<FakeRouter> {
@@ -33,19 +32,15 @@ export async function startForwardingRouter(discovery: Discovery, instanceId: st
     });
   };
   const unimplemented = (_call: unknown, callback: (err: object) => void): void => callback({ code: GrpcStatus.UNIMPLEMENTED, details: "forwarding router" });
-  const server = await startGrpcServer({
-    address: "127.0.0.1:0",
-    log: createLogger({ service: "forwarding-router", level: "silent" }),
-    services: [{ definition: RouterService, implementation: { generate, route: unimplemented, listWorkers: unimplemented, dumpIndex: unimplemented } }],
+  const fake = await startRegisteredFake({
+    discovery, service: "router", instanceId,
+    binding: { definition: RouterService, implementation: { generate, route: unimplemented, listWorkers: unimplemented, dumpIndex: unimplemented } },
   });
-  server.setServing(true);
-  const registration = await discovery.register({ service: "router", instanceId, address: "127.0.0.1", port: server.port, meta: {} });
   return {
     calls,
-    port: server.port,
+    port: fake.port,
     stop: async () => {
-      await registration.deregister();
-      await server.drain(100);
+      await fake.stop();
       worker.close();
     },
   };
