@@ -43,6 +43,12 @@ describe("worker process lifecycle", function () {
     expect(err?.stderr).to.include("--engine").and.include("--block-size");
   });
 
+  it("rejects a --chat-template that is neither a file nor a template, with exit 2", async () => {
+    const err = await run("node", [KVMESH_CLI, "worker", "--model", storiesModelDir, "--chat-template", "/no/such/template.jinja"]).then(() => undefined, (e: { code: number; stderr: string }) => e);
+    expect(err?.code).to.equal(2);
+    expect(err?.stderr).to.include("neither a readable file nor a Jinja template");
+  });
+
   it("answers RESOURCE_EXHAUSTED beyond --max-waiting and still serves the admitted requests", async () => {
     const worker = await startWorkerProcess(["--model", storiesModelDir, "--engine", "mocker", "--speedup-ratio", "1", "--max-num-seqs", "1", "--max-waiting", "2"]);
     const send = (i: number) => collectStream(worker.client().generate({ requestId: `q${i}`, model: "", tokenIds: [5, 6, 7, i], stop: { maxTokens: 20, stopTokenIds: [], ignoreEos: true } }));

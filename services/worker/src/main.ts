@@ -2,6 +2,7 @@
  * `kvmesh worker`: parse config, load the model, start one worker (or N mocker workers), serve
  * until SIGTERM, then deregister → drain → close engines → close NATS → exit 0.
  */
+import { loadTemplateOverride } from "#common/chat-template-arg.js";
 import { loadServiceConfig } from "#common/config/index.js";
 import { connectNats } from "#common/events/nats-connection.js";
 import { NatsEventPublisher } from "#common/events/nats-publisher.js";
@@ -24,6 +25,13 @@ export async function runWorker(argv: string[]): Promise<number> {
     console.error("kvmesh worker: --workers > 1 is for the mocker (one onnx worker per process)");
     return 2;
   }
+  let chatTemplate: string | undefined;
+  try {
+    chatTemplate = config.chatTemplate === undefined ? undefined : loadTemplateOverride(config.chatTemplate).template;
+  } catch (err) {
+    console.error(`kvmesh worker: ${(err as Error).message}`);
+    return 2;
+  }
   const log = createLogger({ service: "worker", level: config.logLevel });
   // A local directory, a Hugging Face repo id (downloaded once into the hub cache), or the tiny model.
   const modelDir = await resolveModel(config.model, { log, onnxVariant: config.onnxVariant });
@@ -35,7 +43,7 @@ export async function runWorker(argv: string[]): Promise<number> {
   const nats = config.natsUrl ? await connectNats({ url: config.natsUrl, name: `worker-${process.pid}`, log }) : undefined;
   const publisher = nats ? new NatsEventPublisher({ connection: nats, namespace: config.namespace, log }) : undefined;
   const workers: WorkerInstance[] = [];
-  for (let i = 0; i < config.workers; i++) workers.push(await startWorkerInstance({ config, modelDir, modelName, log, metrics, discovery, publisher }));
+  for (let i = 0; i < config.workers; i++) workers.push(await startWorkerInstance({ config, modelDir, modelName, chatTemplate, log, metrics, discovery, publisher }));
   const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort);
   if (metricsServer) log.info({ metrics_port: metricsServer.port }, "metrics listening");
   onShutdownSignal(log, config.shutdownGraceMs, [

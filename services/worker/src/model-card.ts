@@ -1,5 +1,4 @@
 /** The worker's ModelCard: what other services need of the model, so none reads its directory. */
-import { existsSync, readFileSync } from "node:fs";
 import type { ModelCard } from "#contracts/gen/kvmesh/v1/common.js";
 import type { ModelFiles } from "./model/model-dir.js";
 
@@ -11,21 +10,15 @@ export interface ModelCardInput {
   readonly contextLength: number;
   readonly blockSize: number;
   readonly totalKvBlocks: number;
-  /** --chat-template: inline Jinja, or the path of a file holding it. */
+  /** The text of --chat-template (read once by main), when given. */
   readonly chatTemplate?: string;
-}
-
-/** Reads `--chat-template` as a file when such a file exists, else takes it as the template itself. */
-export function readChatTemplate(value: string | undefined): string | undefined {
-  if (value === undefined || value === "") return undefined;
-  return !value.includes("{") && existsSync(value) ? readFileSync(value, "utf8") : value;
 }
 
 /** Builds the card; generation_config is served as JSON text ("" when the model has none). */
 export function buildModelCard(input: ModelCardInput): ModelCard {
   const { model } = input;
   const generation = Object.keys(model.generationConfig).length > 0 ? JSON.stringify(model.generationConfig) : "";
-  const chatTemplate = readChatTemplate(input.chatTemplate);
+  const { chatTemplate } = input;
   return {
     name: input.name,
     contextLength: input.contextLength,

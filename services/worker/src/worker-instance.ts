@@ -22,6 +22,8 @@ export interface WorkerInstanceDeps {
   readonly modelDir: string;
   /** Served model name. */
   readonly modelName: string;
+  /** The --chat-template text, when given. */
+  readonly chatTemplate?: string;
   readonly log: Logger;
   readonly metrics: WorkerMetrics;
   readonly discovery: Discovery;
@@ -61,7 +63,7 @@ export async function startWorkerInstance(deps: WorkerInstanceDeps): Promise<Wor
     contextLength: engine.maxModelLen,
     blockSize: built.runner.blockSize,
     totalKvBlocks: built.runner.numBlocks,
-    chatTemplate: config.chatTemplate,
+    chatTemplate: deps.chatTemplate,
   });
   const service = createWorkerService({ engine, bridge, identity, card, log, loadIntervalMs: config.loadIntervalMs });
   const handle = await startServiceInstance({

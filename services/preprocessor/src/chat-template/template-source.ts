@@ -3,23 +3,10 @@
  * `--chat-template`, the worker's (card.chat_template), then tokenizer_config.json's
  * `chat_template` (a string, or a list of named templates as newer Hugging Face configs have).
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import type { TemplateSource } from "#common/chat-template-arg.js";
 
-/** A template text, and where it came from (for messages). */
-export interface TemplateSource {
-  template: string;
-  origin: string;
-}
-
-/**
- * `--chat-template`: a path to a file, or the template itself (it must then contain `{{` or
- * `{%`, so a mistyped path is an error rather than a template that prints the path).
- */
-export function loadTemplateOverride(value: string): TemplateSource {
-  if (existsSync(value) && statSync(value).isFile()) return { template: readFileSync(value, "utf8"), origin: `--chat-template file ${value}` };
-  if (value.includes("{{") || value.includes("{%")) return { template: value, origin: "--chat-template" };
-  throw new Error(`--chat-template: "${value}" is neither a readable file nor a Jinja template`);
-}
+export type { TemplateSource } from "#common/chat-template-arg.js";
+export { loadTemplateOverride } from "#common/chat-template-arg.js";
 
 /** tokenizer_config's chat_template: the string, or from a named list `default` (`tool_use` when tools are given). */
 function fromTokenizerConfig(value: unknown, withTools: boolean): string | undefined {
