@@ -86,12 +86,21 @@ export class WorkerMetrics {
     const list = this.recent.get(workerId) ?? [];
     list.push({ at: this.now(), tokens });
     this.recent.set(workerId, list);
+    // Pruned here too: without a scraper the window would otherwise grow every step.
+    this.prune(list);
   }
 
   private tokensPerSecond(workerId: string): number {
     const list = this.recent.get(workerId) ?? [];
-    const since = this.now() - RATE_WINDOW_MS;
-    while (list.length > 0 && list[0].at < since) list.shift();
+    this.prune(list);
     return list.reduce((sum, e) => sum + e.tokens, 0) / (RATE_WINDOW_MS / 1000);
+  }
+
+  /** Drops the entries older than the window. */
+  private prune(list: Array<{ at: number }>): void {
+    const since = this.now() - RATE_WINDOW_MS;
+    let old = 0;
+    while (old < list.length && list[old].at < since) old++;
+    if (old > 0) list.splice(0, old);
   }
 }
