@@ -44,14 +44,14 @@ export class Pipeline {
         if (controller.signal.aborted) break;
         yield message;
       }
-      if (timedOut) throw new TimeoutError(`request timed out after ${this.requestTimeoutMs} ms`);
     } catch (err) {
-      if (timedOut) throw new TimeoutError(`request timed out after ${this.requestTimeoutMs} ms`);
-      throw err;
+      // A timeout cancels the call, which then fails as CANCELLED: the timeout is the cause.
+      if (!timedOut) throw err;
     } finally {
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
     }
+    if (timedOut) throw new TimeoutError(`request timed out after ${this.requestTimeoutMs} ms`);
   }
 
   /** Stops following discovery and closes the clients. */
