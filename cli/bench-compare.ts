@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadavg } from "node:os";
 import { loadServiceConfig } from "#common/config/index.js";
+import { meshArgs } from "../bench/compare/mesh-args.js";
 import { launchMesh } from "../bench/compare/mesh-launcher.js";
 import { compareRuns } from "../bench/compare/ratios.js";
 import { planLoads } from "../bench/loadgen/loads.js";
@@ -18,7 +19,7 @@ import type { Workload } from "../bench/workloads/types.js";
 import { KVMESH_JS, measureCeiling } from "./bench-ceiling.js";
 import type { CeilingResult } from "./bench-ceiling.js";
 import { commandLine, finishReport, stderrProgress, stopMeshesOnSignal, workloadConfigOf } from "./bench-common.js";
-import { COMPARE_FLAGS } from "./bench-flags.js";
+import { COMPARE_CONCURRENCY, COMPARE_FLAGS, COMPARE_SHARED_PREFIX_KV_BLOCKS } from "./bench-flags.js";
 
 const words = (text: string): string[] => text.split(/\s+/).filter((w) => w !== "");
 
@@ -29,7 +30,7 @@ export async function runBenchCompare(argv: string[]): Promise<number> {
   const config = loaded.config;
   const loadAtStart = loadavg();
   stopMeshesOnSignal();
-  const plan = planLoads(config.workload, config.concurrency, config.requestRate, config.timeScale);
+  const plan = planLoads(config.workload, config.concurrency, config.requestRate, config.timeScale, COMPARE_CONCURRENCY);
   const policies = words(config.policies.replace(/,/g, " "));
   const command = config.upCommand === undefined ? [process.execPath, KVMESH_JS, "up"] : words(config.upCommand);
   const progress = stderrProgress();
@@ -40,9 +41,7 @@ export async function runBenchCompare(argv: string[]): Promise<number> {
   for (const policy of policies) {
     // A registry of its own: a mesh must never discover another one's workers (earlier policies', or a colleague's).
     const registry = mkdtempSync(join(tmpdir(), `kvmesh-bench-${policy}-`));
-    const args = ["--engine", config.engine, "--workers", String(config.workers), "--speedup-ratio", String(config.speedupRatio),
-      "--router-mode", policy, "--http-port", "0", "--model", config.model, "--block-size", String(config.blockSize),
-      "--discovery-dir", registry, ...words(config.upArgs)];
+    const args = meshArgs({ ...config, policy, sharedPrefixKvBlocks: COMPARE_SHARED_PREFIX_KV_BLOCKS, discoveryDir: registry, upArgs: words(config.upArgs) });
     process.stderr.write(`starting ${[...command, ...args].join(" ")}\n`);
     const mesh = await launchMesh({ command, args, readyTimeoutMs: config.upTimeoutMs });
     process.stderr.write(`${policy}: mesh healthy at ${mesh.url} (pid ${mesh.pid})\n`);

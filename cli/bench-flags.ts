@@ -1,10 +1,13 @@
 /** The flags of `kvmesh bench` and its modes: the load and workload knobs they all share, then each mode's own. */
-import { defineFlags } from "#common/config/index.js";
+import { defineFlags, withDefaults } from "#common/config/index.js";
 import { WORKLOAD_KINDS } from "../bench/workloads/build.js";
+
+/** Closed-loop loads of a compare left without --concurrency: every worker busy (2 and 4 requests each). */
+export const COMPARE_CONCURRENCY = "16,32";
 
 /** Load and workload knobs (every mode). */
 export const LOAD_FLAGS = defineFlags([
-  { name: "concurrency", type: "string", help: "closed loop: requests in flight, or a list to sweep (\"1,8,32\"); with --request-rate or a trace, one value caps in-flight requests (default 8)" },
+  { name: "concurrency", type: "string", help: `closed loop: requests in flight, or a list to sweep ("1,8,32"); with --request-rate or a trace, one value caps in-flight requests (default: 8 closed loop; compare: ${COMPARE_CONCURRENCY})` },
   { name: "request-rate", type: "string", help: "open loop: Poisson arrivals per second, or a list to sweep" },
   { name: "workload", type: "enum", choices: WORKLOAD_KINDS, default: "shared-prefix", help: "what to send" },
   { name: "num-requests", type: "int", min: 1, default: 500, help: "requests of a shared-prefix workload" },
@@ -39,6 +42,13 @@ export const RUN_FLAGS = defineFlags([
   ...LOAD_FLAGS,
 ]);
 
+/**
+ * KV blocks per mocker worker in a shared-prefix compare: 512 × 64 = 32K tokens, the KV cache of
+ * an 8B model on a 24 GB GPU. The default workload's 8 prefixes of ~7.4K tokens need 2 workers'
+ * caches at least, so a policy that sends every prefix everywhere keeps evicting.
+ */
+export const COMPARE_SHARED_PREFIX_KV_BLOCKS = 512;
+
 /** `kvmesh bench compare`: one fresh mesh per policy. */
 export const COMPARE_FLAGS = defineFlags([
   { name: "policies", type: "string", default: "kv,round-robin,random", help: "router modes to compare, each on a fresh mesh" },
@@ -50,7 +60,10 @@ export const COMPARE_FLAGS = defineFlags([
   { name: "up-args", type: "string", default: "", help: "more flags for every mesh, split on spaces; give it with = since the value starts with --: --up-args=\"--overlap-weight 2\"" },
   { name: "up-timeout", type: "duration", min: 1, default: "180s", help: "longest wait for a mesh's /health 200" },
   { name: "ceiling", type: "bool", default: true, help: "also measure the client's own ceiling against the loopback stand-in" },
-  ...LOAD_FLAGS,
+  { name: "num-kv-blocks", type: "int", min: 1, help: `KV blocks per worker (default: ${COMPARE_SHARED_PREFIX_KV_BLOCKS} for shared-prefix, a cache too small for all its prefixes but not the fleet's; the worker's own default for multi-turn and trace)` },
+  // The default workload is the regime KV routing is for: long shared prefixes, more of them than
+  // one worker's cache holds, and every worker busy (concurrency at least twice the workers).
+  ...withDefaults(LOAD_FLAGS, { "prefix-ratio": 0.9, "input-len": 8192, "input-len-std": 512, "output-len-std": 16 }),
 ]);
 
 /** `kvmesh bench ceiling`: the client against the instant stand-in. */
@@ -68,5 +81,6 @@ export const STANDIN_FLAGS = defineFlags([
   { name: "simulate-cache", type: "bool", default: true, help: "answer cached_tokens from the simulated caches (--no-simulate-cache: always 0, less CPU)" },
   { name: "engine", type: "string", help: "accepted and ignored (kvmesh up compatibility)" },
   { name: "speedup-ratio", type: "number", help: "accepted and ignored (kvmesh up compatibility)" },
+  { name: "num-kv-blocks", type: "int", help: "accepted and ignored (kvmesh up compatibility): the simulated caches are unbounded" },
   { name: "discovery-dir", type: "string", help: "accepted and ignored (kvmesh up compatibility)" },
 ]);

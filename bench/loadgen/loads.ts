@@ -17,9 +17,10 @@ export function parseList(text: string, flag: string, integer: boolean): number[
 
 /**
  * A trace runs once at its own timestamps (a single `--concurrency` caps it); otherwise
- * `--request-rate` values run open loop, else `--concurrency` values (default 8) closed loop.
+ * `--request-rate` values run open loop, else `--concurrency` values (unset: `closedLoopDefault`)
+ * closed loop.
  */
-export function planLoads(workload: string, concurrency: string | undefined, rate: string | undefined, timeScale: number): LoadPlan {
+export function planLoads(workload: string, concurrency: string | undefined, rate: string | undefined, timeScale: number, closedLoopDefault = "8"): LoadPlan {
   if (workload === "trace") {
     if (rate !== undefined) throw new Error("--request-rate does not apply to a trace: it is sent at its own timestamps (use --time-scale)");
     const cap = concurrency === undefined ? undefined : parseList(concurrency, "concurrency", true);
@@ -31,5 +32,5 @@ export function planLoads(workload: string, concurrency: string | undefined, rat
     if (cap && cap.length > 1) throw new Error("--concurrency: with --request-rate it takes one value (the in-flight cap)");
     return { loads: parseList(rate, "request-rate", false).map((value) => ({ kind: "rate", value })), concurrencyCap: cap?.[0] };
   }
-  return { loads: parseList(concurrency ?? "8", "concurrency", true).map((value) => ({ kind: "concurrency", value })) };
+  return { loads: parseList(concurrency ?? closedLoopDefault, "concurrency", true).map((value) => ({ kind: "concurrency", value })) };
 }

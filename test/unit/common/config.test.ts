@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { COMMON_FLAGS, ConfigError, defineFlags, envName, formatHelp, loadServiceConfig, parseArgv, parseConfig, parseDuration } from "#common/config/index.js";
+import { COMMON_FLAGS, ConfigError, defineFlags, envName, formatHelp, loadServiceConfig, parseArgv, parseConfig, parseDuration, withDefaults } from "#common/config/index.js";
 
 const ENV = { HOME: "/home/tester" };
 
@@ -115,6 +115,18 @@ describe("config: errors", () => {
     const { positionals, config } = parseArgv(COMMON_FLAGS, ["127.0.0.1:5", "--namespace", "x", "--", "--not-a-flag"], ENV);
     expect(positionals).to.deep.equal(["127.0.0.1:5", "--not-a-flag"]);
     expect(config.namespace).to.equal("x");
+  });
+
+  it("withDefaults replaces defaults without touching the original list, and refuses unknown flags", () => {
+    const base = defineFlags([
+      { name: "input-len", type: "int", default: 512, help: "tokens" },
+      { name: "concurrency", type: "string", help: "in flight" },
+    ]);
+    const own = withDefaults(base, { "input-len": 8192, concurrency: "16,32" });
+    expect(parseConfig(own, [], ENV)).to.include({ inputLen: 8192, concurrency: "16,32" });
+    expect(parseConfig(own, ["--input-len", "64"], ENV).inputLen).to.equal(64);
+    expect(parseConfig(base, [], ENV)).to.include({ inputLen: 512, concurrency: undefined });
+    expect(() => withDefaults(base, { "no-such": 1 } as never)).to.throw(/no flag --no-such/);
   });
 
   it("treats a flag declared twice as a programming error", () => {

@@ -7,5 +7,5 @@ export { loadServiceConfig } from "./load.js";
 export type { LoadedConfig, LoadServiceConfigOptions } from "./load.js";
 export { parseArgv, parseConfig } from "./parse.js";
 export type { ParsedArgs } from "./parse.js";
-export { configKey, defineFlags, envName } from "./spec.js";
+export { configKey, defineFlags, envName, withDefaults } from "./spec.js";
 export type { CamelCase, ConfigKey, ConfigOf, FlagSpec, FlagType } from "./spec.js";

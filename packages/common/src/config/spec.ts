@@ -63,3 +63,18 @@ export function configKey(flag: FlagSpec): string {
   const camel = flag.name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
   return flag.type === "duration" ? `${camel}Ms` : camel;
 }
+
+/**
+ * The same flags with some defaults replaced: for a mode that shares a flag list but not its
+ * defaults (`kvmesh bench compare` and its own default workload). Naming an unknown flag throws.
+ */
+export function withDefaults<const S extends readonly FlagSpec[]>(
+  flags: S,
+  defaults: { readonly [N in S[number]["name"]]?: string | number | boolean },
+): S {
+  const overrides = defaults as Readonly<Record<string, string | number | boolean>>;
+  for (const name of Object.keys(overrides)) {
+    if (!flags.some((f) => f.name === name)) throw new Error(`withDefaults: no flag --${name}`);
+  }
+  return flags.map((f) => (f.name in overrides ? { ...f, default: overrides[f.name] } : f)) as unknown as S;
+}
