@@ -2,8 +2,8 @@
 import { defineFlags, withDefaults } from "#common/config/index.js";
 import { WORKLOAD_KINDS } from "../bench/workloads/build.js";
 
-/** Closed-loop loads of a compare left without --concurrency: every worker busy (2 and 4 requests each). */
-export const COMPARE_CONCURRENCY = "16,32";
+/** Closed-loop loads of a compare left without --concurrency: every worker busy (3 and 6 requests each on the default 8 workers), where the cost function keeps a request with its prefix instead of moving it to an idle worker. */
+export const COMPARE_CONCURRENCY = "24,48";
 
 /** Load and workload knobs (every mode). */
 export const LOAD_FLAGS = defineFlags([
@@ -62,7 +62,7 @@ export const COMPARE_FLAGS = defineFlags([
   { name: "ceiling", type: "bool", default: true, help: "also measure the client's own ceiling against the loopback stand-in" },
   { name: "num-kv-blocks", type: "int", min: 1, help: `KV blocks per worker (default: ${COMPARE_SHARED_PREFIX_KV_BLOCKS} for shared-prefix, a cache too small for all its prefixes but not the fleet's; the worker's own default for multi-turn and trace)` },
   // The default workload is the regime KV routing is for: long shared prefixes, more of them than
-  // one worker's cache holds, and every worker busy (concurrency at least twice the workers).
+  // one worker's cache holds, and every worker busy (COMPARE_CONCURRENCY).
   ...withDefaults(LOAD_FLAGS, { "prefix-ratio": 0.9, "input-len": 8192, "input-len-std": 512, "output-len-std": 16 }),
 ]);
 

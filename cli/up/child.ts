@@ -8,6 +8,7 @@ import type { ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import type { WriteStream } from "node:fs";
 import { forEachLine, hasExited, terminate } from "#common/child-process.js";
+import { PARENT_PIPE_ENV } from "#common/shutdown.js";
 
 /** A started service. */
 export interface Child {
@@ -34,8 +35,10 @@ function errorText(err: unknown): string {
 /** Starts `node <cli> <args>` with its output in `logFile`. */
 export function startChild(name: string, cli: string, args: readonly string[], logFile: string, echo: (line: string) => void): Child {
   // Its own process group: Ctrl-C reaches `up` alone, which then stops the services in order.
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"], env: process.env, detached: true });
-  // Never leave a service behind, even when `up` itself dies.
+  // Its stdin is a pipe from `up` that nothing writes: when `up` dies, even by SIGKILL, the pipe
+  // closes and the service shuts down by itself (PARENT_PIPE_ENV).
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, [PARENT_PIPE_ENV]: "stdin" }, detached: true });
+  // Never leave a service behind when `up` exits.
   const reap = (): void => void (!hasExited(child) && child.kill("SIGKILL"));
   process.once("exit", reap);
   const log: WriteStream = createWriteStream(logFile, { flags: "a" });

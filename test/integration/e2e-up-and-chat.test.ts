@@ -4,7 +4,7 @@
 // capture-pane), keeps the conversation and obeys /reset and /exit.
 import { expect } from "chai";
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -61,6 +61,20 @@ describe("kvmesh up and kvmesh chat", function () {
     up.signal("SIGINT");
     expect(await up.waitForExit(60_000)).to.equal(0);
     for (const pid of pids) expect(existsSync(`/proc/${pid}`), `child ${pid} gone`).to.equal(false);
+  });
+
+  it("a SIGKILLed up leaves no service behind: each sees its stdin pipe close and shuts down", async () => {
+    const env = { HF_HOME: mkdtempSync(join(tmpdir(), "kvmesh-up-hf-")) };
+    const dir = mkdtempSync(join(tmpdir(), "kvmesh-up-reg-"));
+    const up = startProcess("node", [KVMESH_CLI, "up", "--engine", "mocker", "--workers", "2", "--http-port", "0", "--discovery-dir", dir, "--discovery-ttl", "1s"], { cwd: repoRoot, env });
+    await up.waitForLine(/kvmesh is up: http:\/\/127\.0\.0\.1:\d+/, 120_000);
+    const pids = execFileSync("pgrep", ["-P", String(up.pid)]).toString().trim().split("\n").map(Number);
+    expect(pids.length, "frontend, preprocessor, router and the worker process").to.equal(4);
+    up.signal("SIGKILL");
+    await up.waitForExit(10_000);
+    await waitFor("every service to exit", () => (pids.every((pid) => !existsSync(`/proc/${pid}`)) ? true : undefined), 30_000);
+    const left = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".json"));
+    expect(left, "each deregistered on its way out").to.deep.equal([]);
   });
 
   it("chat streams answers in a terminal, keeps the conversation, and obeys /reset and /exit", async function () {

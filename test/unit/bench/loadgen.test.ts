@@ -66,10 +66,10 @@ describe("bench load plans", () => {
   ] as const;
   for (const { args, want } of cases) it(`plans ${JSON.stringify(args)}`, () => expect(planLoads(args[0], args[1], args[2], 0.5)).to.deep.equal(want));
   it("uses the caller's closed-loop default only when --concurrency and --request-rate are unset", () => {
-    expect(planLoads("shared-prefix", undefined, undefined, 1, "16,32").loads.map((l) => l.value)).to.deep.equal([16, 32]);
-    expect(planLoads("shared-prefix", "4", undefined, 1, "16,32").loads.map((l) => l.value)).to.deep.equal([4]);
-    expect(planLoads("shared-prefix", undefined, "5", 1, "16,32")).to.deep.equal({ loads: [{ kind: "rate", value: 5 }], concurrencyCap: undefined });
-    expect(planLoads("trace", undefined, undefined, 1, "16,32").concurrencyCap).to.equal(undefined);
+    expect(planLoads("shared-prefix", undefined, undefined, 1, "24,48").loads.map((l) => l.value)).to.deep.equal([24, 48]);
+    expect(planLoads("shared-prefix", "4", undefined, 1, "24,48").loads.map((l) => l.value)).to.deep.equal([4]);
+    expect(planLoads("shared-prefix", undefined, "5", 1, "24,48")).to.deep.equal({ loads: [{ kind: "rate", value: 5 }], concurrencyCap: undefined });
+    expect(planLoads("trace", undefined, undefined, 1, "24,48").concurrencyCap).to.equal(undefined);
   });
 
   const bad = [

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { EventEmitter } from "node:events";
-import { Writable } from "node:stream";
+import { PassThrough, Writable } from "node:stream";
 import { createLogger } from "#common/logger.js";
 import { onShutdownSignal } from "#common/shutdown.js";
 
@@ -40,6 +40,28 @@ describe("shutdown", () => {
     proc.emit("SIGINT");
     await exited;
     expect(exits).to.deep.equal([1]);
+  });
+
+  it("shuts down gracefully when the parent's pipe closes, and ignores it once a shutdown runs", async () => {
+    const { proc, exits, exited, options } = harness();
+    const parentPipe = new PassThrough();
+    const order: string[] = [];
+    onShutdownSignal(silentLog, 10, [() => void order.push("deregister")], { ...options, parentPipe });
+    parentPipe.end();
+    await exited;
+    expect(order).to.deep.equal(["deregister"]);
+    expect(exits).to.deep.equal([0]);
+
+    const second = harness();
+    const pipe2 = new PassThrough();
+    let release!: () => void;
+    onShutdownSignal(silentLog, 10, [() => new Promise<void>((r) => (release = r))], { ...second.options, parentPipe: pipe2 });
+    second.proc.emit("SIGTERM");
+    pipe2.end();
+    await new Promise((r) => setImmediate(r));
+    release();
+    await second.exited;
+    expect(second.exits, "the pipe closing mid-shutdown is not a second signal").to.deep.equal([0]);
   });
 
   it("keeps going after a failed step and exits 1", async () => {
