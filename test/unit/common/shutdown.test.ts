@@ -43,7 +43,7 @@ describe("shutdown", () => {
   });
 
   it("shuts down gracefully when the parent's pipe closes, and ignores it once a shutdown runs", async () => {
-    const { proc, exits, exited, options } = harness();
+    const { exits, exited, options } = harness();
     const parentPipe = new PassThrough();
     const order: string[] = [];
     onShutdownSignal(silentLog, 10, [() => void order.push("deregister")], { ...options, parentPipe });
