@@ -15,12 +15,13 @@ const STOP = FinishReason.FINISH_REASON_STOP;
 
 interface Case {
   name: string;
-  options?: Partial<OutputProcessorOptions>;
+  // Thunks, like messages: the tokenizer is read only once the model was found.
+  options?: () => Partial<OutputProcessorOptions>;
   messages: () => GenerateResponse[];
   texts: string[];
   finish: FinishReason;
   stopString?: string;
-  usage?: Usage;
+  usage?: () => Usage;
   /** Token ids of the last message. */
   lastIds?: () => number[];
 }
@@ -34,11 +35,11 @@ const CASES: Case[] = [
     messages: () => [message(ids("a time")), message(ids("there was"), { finishReason: LENGTH, usage: usage(4, 16) })],
     texts: [" a time", " there was"],
     finish: LENGTH,
-    usage: usage(4, 16),
+    usage: () => usage(4, 16),
   },
   {
     name: "a stop string inside one message ends it at the completing token",
-    options: { stopStrings: ["big"] },
+    options: () => ({ stopStrings: ["big"] }),
     messages: () => [message(ids("a big dog ran"))],
     texts: [" a "],
     finish: STOP,
@@ -53,7 +54,7 @@ const CASES: Case[] = [
   },
   {
     name: "a stop string split across messages; cached tokens of an earlier message are kept",
-    options: { stopStrings: ["dog"] },
+    options: () => ({ stopStrings: ["dog"] }),
     messages: () => {
       const all = ids("a big dog");
       return [message(all.slice(0, all.length - 1), { usage: usage(0, 32) }), message(all.slice(all.length - 1)), message(ids("more"))];
@@ -61,11 +62,11 @@ const CASES: Case[] = [
     texts: [" a big ", ""],
     finish: STOP,
     stopString: "dog",
-    usage: usage(ids("a big dog").length, 32),
+    usage: () => usage(ids("a big dog").length, 32),
   },
   {
     name: "a stop string at the very start emits nothing",
-    options: { stopStrings: [" Hello"] },
+    options: () => ({ stopStrings: [" Hello"] }),
     messages: () => [message(ids("Hello there"))],
     texts: [""],
     finish: STOP,
@@ -73,7 +74,7 @@ const CASES: Case[] = [
   },
   {
     name: "include_stop_str_in_output keeps the stop string",
-    options: { stopStrings: ["big"], includeStopStrInOutput: true },
+    options: () => ({ stopStrings: ["big"], includeStopStrInOutput: true }),
     messages: () => [message(ids("a big dog"))],
     texts: [" a big"],
     finish: STOP,
@@ -81,7 +82,7 @@ const CASES: Case[] = [
   },
   {
     name: "stop strings are not looked for before min_tokens",
-    options: { stopStrings: ["dog"], minTokens: ids("a dog ran").length },
+    options: () => ({ stopStrings: ["dog"], minTokens: ids("a dog ran").length }),
     messages: () => [message(ids("a dog ran a dog too"))],
     texts: [" a dog ran a "],
     finish: STOP,
@@ -89,18 +90,18 @@ const CASES: Case[] = [
   },
   {
     name: "a held-back prefix is released when the stream ends",
-    options: { stopStrings: ["dogs"] },
+    options: () => ({ stopStrings: ["dogs"] }),
     messages: () => [message(ids("a dog"), { finishReason: LENGTH, usage: usage(2) })],
     texts: [" a dog"],
     finish: LENGTH,
   },
   {
     name: "the stop token that ended the stream has no text (eos shown with skip_special_tokens false)",
-    options: { stopTokenIds: [2, 1], skipSpecialTokens: false },
+    options: () => ({ stopTokenIds: [2, 1], skipSpecialTokens: false }),
     messages: () => [message([...ids("a dog"), 2], { finishReason: STOP, usage: usage(3) })],
     texts: [" a dog"],
     finish: STOP,
-    usage: usage(3),
+    usage: () => usage(3),
   },
   {
     name: "an eos token in mid-stream is special and skipped by default",
@@ -123,7 +124,7 @@ describe("preprocessor output processor (stories260K)", () => {
 
   for (const c of CASES) {
     it(c.name, () => {
-      const processor = new OutputProcessor({ tokenizer: storiesTokenizer(), promptTokenIds: PROMPT, skipSpecialTokens: true, stopStrings: [], includeStopStrInOutput: false, ...c.options });
+      const processor = new OutputProcessor({ tokenizer: storiesTokenizer(), promptTokenIds: PROMPT, skipSpecialTokens: true, stopStrings: [], includeStopStrInOutput: false, ...c.options?.() });
       const outputs = [];
       for (const m of c.messages()) {
         const out = processor.push(m);
@@ -136,7 +137,7 @@ describe("preprocessor output processor (stories260K)", () => {
       expect(outputs.slice(0, -1).every((o) => !o.done && o.response.finishReason === undefined)).to.equal(true);
       expect(last.response.finishReason).to.equal(c.finish);
       expect(last.response.stopString).to.equal(c.stopString);
-      if (c.usage) expect(last.response.usage).to.deep.equal(c.usage);
+      if (c.usage) expect(last.response.usage).to.deep.equal(c.usage());
       if (c.lastIds) expect(last.response.tokenIds).to.deep.equal(c.lastIds());
       expect(last.response.workerId).to.equal("w1");
     });
