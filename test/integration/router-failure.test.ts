@@ -12,7 +12,7 @@ import type { GenerateResponse } from "#contracts/gen/kvmesh/v1/common.js";
 import { stopAllProcesses } from "../support/process.js";
 import { dumpIndex, dumpsByWorker, indexByWorker, listWorkers, routerGenerate, startRouterProcess, waitUntil } from "../support/router-process.js";
 import type { RouterProcess } from "../support/router-process.js";
-import { storiesModelDir } from "../support/stories-model.js";
+import { requireStoriesModel, storiesModelDir } from "../support/stories-model.js";
 import { dumpKvState, startWorkerProcess } from "../support/worker-process.js";
 import type { WorkerProcess } from "../support/worker-process.js";
 
@@ -110,7 +110,8 @@ describe("router: a worker killed under 20 concurrent streams (real processes)",
     return w;
   }
 
-  before(async () => {
+  before(async function () {
+    requireStoriesModel(this);
     registryDir = mkdtempSync(join(tmpdir(), "kvmesh-router-fail-"));
     migrating = await startRouterProcess(registryDir, ["--kv-events", "grpc", "--migration-limit", "1"]);
     strict = await startRouterProcess(registryDir, ["--kv-events", "grpc", "--migration-limit", "0"]);

@@ -11,7 +11,7 @@ import type { NatsServerHandle } from "../support/nats-server.js";
 import { stopAllProcesses } from "../support/process.js";
 import { dumpIndex, dumpsByWorker, indexByWorker, listWorkers, route, routerGenerate, startRouterProcess, waitUntil } from "../support/router-process.js";
 import type { RouterProcess } from "../support/router-process.js";
-import { repoRoot, storiesModelDir } from "../support/stories-model.js";
+import { repoRoot, requireStoriesModel, storiesModelDir } from "../support/stories-model.js";
 import { dumpKvState, scrape, startWorkerProcess } from "../support/worker-process.js";
 import type { WorkerProcess } from "../support/worker-process.js";
 
@@ -37,6 +37,7 @@ describe("router with 3 mocker workers, NATS and StreamKvEvents", function () {
   let approximate: RouterProcess;
 
   before(async function () {
+    requireStoriesModel(this);
     if (!natsServerBinary()) {
       if (process.env.CI === "true") throw new Error("nats-server is required under CI");
       this.skip();

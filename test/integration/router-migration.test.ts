@@ -9,7 +9,7 @@ import type { GenerateResponse } from "#contracts/gen/kvmesh/v1/common.js";
 import { stopAllProcesses } from "../support/process.js";
 import { dumpIndex, listWorkers, routerGenerate, startRouterProcess, waitUntil } from "../support/router-process.js";
 import type { RouterProcess } from "../support/router-process.js";
-import { storiesModelDir } from "../support/stories-model.js";
+import { requireStoriesModel, storiesModelDir } from "../support/stories-model.js";
 import { getLoad, metricSum, scrape, startWorkerProcess } from "../support/worker-process.js";
 import type { WorkerProcess } from "../support/worker-process.js";
 
@@ -22,7 +22,8 @@ describe("router: migration and worker loss (real processes)", function () {
   let workers: WorkerProcess[] = [];
   let router: RouterProcess;
 
-  before(async () => {
+  before(async function () {
+    requireStoriesModel(this);
     const registryDir = mkdtempSync(join(tmpdir(), "kvmesh-router-mig-"));
     // speedup 1: ~6 ms per decode step, so a 300-token stream lasts long enough to kill its worker.
     const flags = ["--engine", "mocker", "--model", storiesModelDir, "--block-size", String(BS), "--num-kv-blocks", "1024", "--speedup-ratio", "1", "--shutdown-grace", "2s"];
