@@ -64,7 +64,9 @@ export class Decider {
     }
     if (!registry.isKnownModel(question.model)) throw new ModelNotFoundError(`model "${question.model}" is not served by any worker`, { param: "model" });
     const blockSize = registry.blockSize(question.model);
-    const workers = registry.routable(question.model).filter((w) => !question.excludeWorkerIds?.has(w.workerId));
+    // A pin names its worker: an unreachable mark (a hint from other requests' calls) does not overrule it.
+    const pool = question.pinnedWorkerId === undefined ? registry.routable(question.model) : registry.list(question.model).filter((w) => w.routable || w.unreachable);
+    const workers = pool.filter((w) => !question.excludeWorkerIds?.has(w.workerId));
     if (blockSize === undefined || workers.length === 0) throw new NoWorkerError(`no routable worker for model "${question.model}"`);
     const request = routeRequestBlocks(question.tokenIds, blockSize);
     const index = this.deps.indexFor(question.model) ?? EMPTY_INDEX;
@@ -94,6 +96,16 @@ export class Decider {
   /** A token came back: the request is alive. */
   touch(requestId: string): void {
     this.deps.sequences.touch(requestId);
+  }
+
+  /** A call to the worker failed as unreachable: new requests avoid it for a while. */
+  workerUnreachable(workerId: WorkerId): void {
+    this.deps.registry.markUnreachable(workerId);
+  }
+
+  /** The worker answered: routable again. */
+  workerReachable(workerId: WorkerId): void {
+    this.deps.registry.markReachable(workerId);
   }
 
   /** The stream ended, failed or was cancelled: free its load. */

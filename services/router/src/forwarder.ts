@@ -79,6 +79,7 @@ export class Forwarder {
           if (msg.tokenIds.length > 0 && firstToken) {
             firstToken = false;
             decider.firstToken(attemptId);
+            decider.workerReachable(workerId);
           } else {
             decider.touch(attemptId);
           }
@@ -102,6 +103,7 @@ export class Forwarder {
       }
       failed.add(workerId);
       const unreachable = codeOf(failure) === Code.UNAVAILABLE || failure instanceof StreamEndedError;
+      if (unreachable) decider.workerUnreachable(workerId);
       // Before the first token only an unreachable worker counts as lost; any other broken
       // call (e.g. INTERNAL) is the worker's answer about this request.
       if (!isBrokenStream(failure) || (generated.length === 0 && !unreachable)) throw failure;

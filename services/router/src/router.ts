@@ -46,7 +46,7 @@ export interface RouterParts {
 export function createRouter(config: RouterConfig, deps: RouterDeps): RouterParts {
   const { log } = deps;
   const now = deps.now ?? (() => performance.now());
-  const registry = new WorkerRegistry();
+  const registry = new WorkerRegistry(now);
   const clients = new WorkerClients();
   const sequences = new ActiveSequences(now);
   const metrics = createRouterMetrics(deps.metrics);

@@ -144,6 +144,21 @@ describe("router forwarder", () => {
     expect(opened[1].request.resumeFromIndex).to.equal(undefined);
   });
 
+  it("a worker found unreachable is skipped by the next requests at once; a pin still reaches it", async () => {
+    const { decider } = deciderFor(readyRegistry(["w1", "w2"]), "round-robin");
+    const opened: string[] = [];
+    const forwarder = new Forwarder({
+      decider, migrationLimit: 3,
+      open: (worker) => {
+        opened.push(worker.workerId);
+        return scriptedStream(worker.workerId === "w1" ? [{ fail: Code.UNAVAILABLE }] : [tokens([7], 1)]);
+      },
+    });
+    for (let i = 0; i < 4; i++) await collect(forwarder.generate({ ...REQUEST, requestId: `r${i}` }, new AbortController().signal));
+    expect(opened, "w1 tried once, then left alone").to.deep.equal(["w1", "w2", "w2", "w2", "w2"]);
+    expect(decider.plan({ model: "m", tokenIds: PROMPT, pinnedWorkerId: "w1" }).decision.workerId, "a pin still reaches it").to.equal("w1");
+  });
+
   it("a pinned request stays on its worker: no migration", async () => {
     const { forwarder, opened } = forwarderWith({ w3: [[tokens([1]), { fail: Code.UNAVAILABLE }]] });
     const err = await collect(forwarder.generate({ ...REQUEST, workerId: "w3" }, new AbortController().signal)).catch((e: unknown) => e);

@@ -20,11 +20,19 @@ export interface DiscoveredWorker {
   readonly address: string;
 }
 
+/**
+ * How long a worker whose call failed as unreachable stays out of routing, unless a load report
+ * comes first: the default discovery TTL, the longest a dead worker can stay listed.
+ */
+export const UNREACHABLE_HOLD_MS = 10_000;
+
 /** One worker as ListWorkers shows it. */
 export interface WorkerView extends DiscoveredWorker {
   /** 0 until its model card arrived. */
   readonly blockSize: number;
   readonly routable: boolean;
+  /** A call to it failed as unreachable within the hold (it counts as not routable). */
+  readonly unreachable: boolean;
   /** Empty when routable. */
   readonly exclusionReason: string;
   readonly load?: WorkerLoadData;
@@ -35,6 +43,8 @@ interface Entry extends DiscoveredWorker {
   readonly seenSeq: number;
   blockSize?: number;
   load?: WorkerLoadData;
+  /** When a call to it last failed as unreachable (cleared by a sign of life). */
+  unreachableAt?: number;
 }
 
 /** The block-size verdict of one model. */
@@ -47,13 +57,21 @@ interface ModelRule {
  * The workers of every model as discovery and their model cards describe them, and the
  * block-size rule (ARCHITECTURE.md): the first live worker of a model (discovery order, with
  * its card in) sets the model's block size; a worker that disagrees is excluded from routing.
- * Plain data: the discovery watch and the event feeds drive it.
+ * A worker whose call failed as unreachable (SIGKILLed, host gone) is also left out until it
+ * reports load again or the hold passes, so new requests stop trying it while discovery still
+ * lists it (up to its TTL). Plain data: the discovery watch, event feeds and forwarder drive it.
  */
 export class WorkerRegistry {
   private readonly workers = new Map<WorkerId, Entry>();
   private seq = 0;
   /** Mismatches already reported, so the loud log line is written once per worker. */
   private readonly reported = new Set<WorkerId>();
+
+  /** `now` in milliseconds (default performance.now). */
+  constructor(
+    private readonly now: () => number = () => performance.now(),
+    private readonly unreachableHoldMs = UNREACHABLE_HOLD_MS,
+  ) {}
 
   /** A worker appeared in discovery; false when it was known already. */
   discovered(worker: DiscoveredWorker): boolean {
@@ -79,10 +97,24 @@ export class WorkerRegistry {
     return this.newMismatches(entry.model);
   }
 
-  /** Its latest load report (ignored for unknown workers). */
+  /** Its latest load report (ignored for unknown workers); a report is a sign of life. */
   setLoad(workerId: WorkerId, load: WorkerLoadData): void {
     const entry = this.workers.get(workerId);
-    if (entry !== undefined) entry.load = load;
+    if (entry === undefined) return;
+    entry.load = load;
+    entry.unreachableAt = undefined;
+  }
+
+  /** A call to it failed as unreachable: leave it out of routing for the hold. */
+  markUnreachable(workerId: WorkerId): void {
+    const entry = this.workers.get(workerId);
+    if (entry !== undefined) entry.unreachableAt = this.now();
+  }
+
+  /** It answered (a stream message): routable again at once. */
+  markReachable(workerId: WorkerId): void {
+    const entry = this.workers.get(workerId);
+    if (entry !== undefined && entry.unreachableAt !== undefined) entry.unreachableAt = undefined;
   }
 
   /** The worker, when discovery lists it. */
@@ -102,9 +134,14 @@ export class WorkerRegistry {
     return this.rule(model).blockSize;
   }
 
-  /** The model's routable workers, sorted by worker id. */
+  /**
+   * The model's routable workers, sorted by worker id. When every worker that could serve is
+   * marked unreachable those are returned instead: a mark is a hint, and one may be back.
+   */
   routable(model: string): WorkerView[] {
-    return this.list(model).filter((w) => w.routable);
+    const all = this.list(model);
+    const routable = all.filter((w) => w.routable);
+    return routable.length > 0 ? routable : all.filter((w) => w.unreachable);
   }
 
   /** Every worker (of `model`, when given), sorted by worker id. */
@@ -138,13 +175,19 @@ export class WorkerRegistry {
       entry.blockSize === undefined ? "waiting for its model card"
       : entry.blockSize !== rule.blockSize ? `block size ${entry.blockSize} differs from the model's ${rule.blockSize} (set by worker ${rule.setBy})`
       : "";
+    const age = entry.unreachableAt === undefined ? Infinity : this.now() - entry.unreachableAt;
+    const unreachable = reason === "" && age < this.unreachableHoldMs;
+    const exclusionReason = unreachable
+      ? `unreachable: a call failed ${Math.round(age)} ms ago (tried again at its next load report, or after ${this.unreachableHoldMs} ms)`
+      : reason;
     return {
       workerId: entry.workerId,
       model: entry.model,
       address: entry.address,
       blockSize: entry.blockSize ?? 0,
-      routable: reason === "",
-      exclusionReason: reason,
+      routable: exclusionReason === "",
+      unreachable,
+      exclusionReason,
       load: entry.load,
     };
   }
@@ -152,7 +195,7 @@ export class WorkerRegistry {
   private newMismatches(model: string): WorkerView[] {
     const fresh: WorkerView[] = [];
     for (const view of this.list(model)) {
-      const mismatched = view.blockSize !== 0 && !view.routable;
+      const mismatched = view.blockSize !== 0 && !view.routable && !view.unreachable;
       if (mismatched && !this.reported.has(view.workerId)) {
         this.reported.add(view.workerId);
         fresh.push(view);
