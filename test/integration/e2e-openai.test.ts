@@ -93,13 +93,20 @@ describe("end to end: the OpenAI API over a real mesh (stories260K)", function (
     expect(json.error.message).to.include("chat template");
   });
 
-  it("reports cached tokens for a repeated 48+ token prompt", async () => {
+  it("reports cached tokens for a repeated 48+ token prompt, also when a stop string ends it", async () => {
     const ids = tokenizer.encode(LONG).ids;
     expect(ids.length).to.be.at.least(48);
     const first = await openai.completions.create({ model: "stories260K", prompt: LONG, max_tokens: 8, temperature: 0 });
     const second = await openai.completions.create({ model: "stories260K", prompt: LONG, max_tokens: 8, temperature: 0 });
     expect(second.usage?.prompt_tokens_details?.cached_tokens).to.equal(Math.floor((ids.length - 1) / 16) * 16);
     expect(second.choices[0].text).to.equal(first.choices[0].text);
+    // A stop string ends the stream before the worker's last message: the count still arrives.
+    const word = first.choices[0].text.trim().split(/\s+/)[1];
+    expect(word, "greedy output has a second word").to.be.a("string").and.not.equal("");
+    const stopped = await openai.completions.create({ model: "stories260K", prompt: LONG, max_tokens: 8, temperature: 0, stop: [word] });
+    expect(stopped.choices[0].finish_reason).to.equal("stop");
+    expect(stopped.usage?.completion_tokens).to.be.below(8);
+    expect(stopped.usage?.prompt_tokens_details?.cached_tokens).to.equal(Math.floor((ids.length - 1) / 16) * 16);
   });
 
   it("produces each reachable row of the error table while the requests around it succeed", async () => {

@@ -90,6 +90,9 @@ describe("onnx worker through its gRPC service (stories260K)", function () {
     const expected = Math.floor((prompt.length - 1) / BS) * BS;
     expect(expected).to.be.greaterThan(0);
     expect(warm.usage).to.deep.include({ promptTokens: prompt.length, cachedTokens: expected });
+    expect(warm.cachedTokensSeen, "the first message says it too, and only the first").to.deep.equal([expected]);
+    expect(warm.indexes[0]).to.equal(0);
+    expect(cold.cachedTokensSeen).to.deep.equal([0]);
     expect(warm.tokens).to.deep.equal(cold.tokens);
     expect(after - before).to.equal(prompt.length - expected);
   });

@@ -72,11 +72,13 @@ export interface StreamResult {
   finishReason: FinishReason | undefined;
   usage: Usage | undefined;
   workerId: string;
+  /** cachedTokens of each message that carried it, in order. */
+  cachedTokensSeen: number[];
 }
 
 /** Reads a Generate stream to its end; rejects with the ServiceError of a failed call. */
 export function collectStream(stream: ClientReadableStream<GenerateResponse>): Promise<StreamResult> {
-  const result: StreamResult = { tokens: [], indexes: [], logprobs: [], finishReason: undefined, usage: undefined, workerId: "" };
+  const result: StreamResult = { tokens: [], indexes: [], logprobs: [], finishReason: undefined, usage: undefined, workerId: "", cachedTokensSeen: [] };
   return new Promise((resolve, reject) => {
     stream.on("data", (m: GenerateResponse) => {
       result.indexes.push(m.index);
@@ -85,6 +87,7 @@ export function collectStream(stream: ClientReadableStream<GenerateResponse>): P
       result.workerId = m.workerId;
       if (m.finishReason !== undefined) result.finishReason = m.finishReason;
       if (m.usage !== undefined) result.usage = m.usage;
+      if (m.cachedTokens !== undefined) result.cachedTokensSeen.push(m.cachedTokens);
     });
     stream.on("error", (err: ServiceError) => reject(err));
     stream.on("end", () => resolve(result));

@@ -37,6 +37,7 @@ export function toGenerateResponse(output: EngineOutput, workerId: string): Gene
     logprobs: output.logprobs ?? [],
     ...(output.finishReason === undefined ? {} : { finishReason: output.finishReason }),
     ...(output.usage === undefined ? {} : { usage: output.usage }),
+    ...(output.cachedTokens === undefined ? {} : { cachedTokens: output.cachedTokens }),
     workerId,
     migrations: 0,
   };

@@ -31,6 +31,15 @@ const usage = (completion: number, cached = 0): Usage => ({ promptTokens: PROMPT
 
 const CASES: Case[] = [
   {
+    name: "a stop string ends the stream: cached tokens come from the first message",
+    options: () => ({ stopStrings: ["dog"] }),
+    messages: () => [message(ids("a big"), { cachedTokens: 48 }), message(ids("dog ran")), message(ids("more"))],
+    texts: [" a big", " "],
+    finish: STOP,
+    stopString: "dog",
+    usage: () => usage(ids("a big").length + ids("dog").length, 48),
+  },
+  {
     name: "text through to a length finish; usage passes through",
     messages: () => [message(ids("a time")), message(ids("there was"), { finishReason: LENGTH, usage: usage(4, 16) })],
     texts: [" a time", " there was"],

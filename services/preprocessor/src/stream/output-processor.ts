@@ -57,6 +57,8 @@ export class OutputProcessor {
   push(message: GenerateResponse): ProcessedOutput {
     const response: PreprocessResponse = { text: "", tokenIds: [], logprobs: [], workerId: message.workerId, migrations: message.migrations };
     if (this.finished) return { response, done: true };
+    // The first message says what the prefix cache served; the last one's usage says it again.
+    if (message.cachedTokens !== undefined) this.cachedTokens = message.cachedTokens;
     if (message.usage) this.cachedTokens = message.usage.cachedTokens;
     for (const [i, id] of message.tokenIds.entries()) {
       this.generated++;

@@ -55,8 +55,9 @@ export async function runStep(ctx: StepContext): Promise<void> {
     const finishReason = u.finishReason;
     const usage = finishReason === undefined ? undefined : usageOf(u.request);
     const logprobs = u.logprob === undefined ? undefined : [u.logprob];
+    const cachedTokens = u.index === u.request.resumeFromIndex ? (usage ?? usageOf(u.request)).cachedTokens : undefined;
     try {
-      sink?.onOutput({ requestId: u.request.requestId, tokenIds: [u.tokenId], index: u.index, logprobs, finishReason, usage });
+      sink?.onOutput({ requestId: u.request.requestId, tokenIds: [u.tokenId], index: u.index, logprobs, finishReason, usage, cachedTokens });
     } catch {
       // A sink must not throw; the other requests go on.
     }

@@ -31,6 +31,8 @@ export interface EngineOutput {
    * cachedTokens are input tokens served from the prefix cache, capped at promptTokens.
    */
   readonly usage: Usage | undefined;
+  /** On a stream's first output only: usage's cachedTokens, known since scheduling. */
+  readonly cachedTokens?: number;
 }
 
 /** Receives one request's stream. */

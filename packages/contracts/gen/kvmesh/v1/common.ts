@@ -177,6 +177,11 @@ export interface GenerateResponse {
   workerId: string;
   /** Router only, last message: how many times the stream moved to another worker. */
   migrations: number;
+  /**
+   * First message of a worker's stream: prompt tokens served from the prefix cache (as in the
+   * last message's usage), so a caller that ends the stream early (a stop string) still knows.
+   */
+  cachedTokens?: number | undefined;
 }
 
 /** What a worker serves, published over gRPC so no other service needs the model directory. */
@@ -1087,6 +1092,7 @@ function createBaseGenerateResponse(): GenerateResponse {
     usage: undefined,
     workerId: "",
     migrations: 0,
+    cachedTokens: undefined,
   };
 }
 
@@ -1116,6 +1122,9 @@ export const GenerateResponse: MessageFns<GenerateResponse> = {
     }
     if (message.migrations !== 0) {
       writer.uint32(56).uint32(message.migrations);
+    }
+    if (message.cachedTokens !== undefined) {
+      writer.uint32(64).uint32(message.cachedTokens);
     }
     return writer;
   },
@@ -1199,6 +1208,14 @@ export const GenerateResponse: MessageFns<GenerateResponse> = {
             message.migrations = reader.uint32();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.cachedTokens = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1234,6 +1251,11 @@ export const GenerateResponse: MessageFns<GenerateResponse> = {
         ? globalThis.String(object.worker_id)
         : "",
       migrations: isSet(object.migrations) ? globalThis.Number(object.migrations) : 0,
+      cachedTokens: isSet(object.cachedTokens)
+        ? globalThis.Number(object.cachedTokens)
+        : isSet(object.cached_tokens)
+        ? globalThis.Number(object.cached_tokens)
+        : undefined,
     };
   },
 
@@ -1260,6 +1282,9 @@ export const GenerateResponse: MessageFns<GenerateResponse> = {
     if (message.migrations !== 0) {
       obj.migrations = Math.round(message.migrations);
     }
+    if (message.cachedTokens !== undefined) {
+      obj.cachedTokens = Math.round(message.cachedTokens);
+    }
     return obj;
   },
 
@@ -1275,6 +1300,7 @@ export const GenerateResponse: MessageFns<GenerateResponse> = {
     message.usage = (object.usage !== undefined && object.usage !== null) ? Usage.fromPartial(object.usage) : undefined;
     message.workerId = object.workerId ?? "";
     message.migrations = object.migrations ?? 0;
+    message.cachedTokens = object.cachedTokens ?? undefined;
     return message;
   },
 };
