@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { parseConfig } from "#common/config/index.js";
 import { meshArgs } from "../../../bench/compare/mesh-args.js";
-import { COMPARE_FLAGS, COMPARE_SHARED_PREFIX_KV_BLOCKS } from "../../../cli/bench-flags.js";
+import { COMPARE_FLAGS, COMPARE_SHARED_PREFIX_KV_BLOCKS, RUN_FLAGS } from "../../../cli/bench-flags.js";
 
 const argsFor = (argv: string[], policy = "kv"): string[] => {
   const config = parseConfig(COMPARE_FLAGS, argv, {});
@@ -32,8 +32,7 @@ describe("bench compare mesh args", () => {
     expect(valueOf(argsFor(["--num-kv-blocks", "64"], "random"), "--num-kv-blocks")).to.equal("64");
   });
 
-  it("plain `kvmesh bench` keeps the small defaults of the shared flags", async () => {
-    const { RUN_FLAGS } = await import("../../../cli/bench-flags.js");
+  it("plain `kvmesh bench` keeps the small defaults of the shared flags", () => {
     expect(parseConfig(RUN_FLAGS, [], {})).to.include({ inputLen: 512, prefixRatio: 0.5, concurrency: undefined });
   });
 });
