@@ -35,8 +35,10 @@ describe("bench mesh launcher", function () {
   });
 
   it("gives up after the timeout and stops the process it started", async () => {
-    const err = await launchMesh({ command: node(SERVE), args: [], readyTimeoutMs: 300, pollMs: 10, healthStatus: async () => 503 }).then(() => undefined, (e: Error) => e);
-    expect(err?.message).to.match(/not healthy within 300 ms \(http:\/\/127\.0\.0\.1:4567\)/).and.include("bye");
+    // 3 s, not less: the stub node process must start and print its URL first, which takes over
+    // 300 ms on a loaded 2-core CI machine (the test then saw "no URL printed").
+    const err = await launchMesh({ command: node(SERVE), args: [], readyTimeoutMs: 3000, pollMs: 10, healthStatus: async () => 503 }).then(() => undefined, (e: Error) => e);
+    expect(err?.message).to.match(/not healthy within 3000 ms \(http:\/\/127\.0\.0\.1:4567\)/).and.include("bye");
   });
 
   it("stops every mesh still running on stopAllMeshes (the signal handler's job)", async () => {
