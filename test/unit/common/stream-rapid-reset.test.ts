@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import * as grpc from "@grpc/grpc-js";
 import { ReplicaPool } from "#common/replica-pool.js";
+import { readCallStream } from "#common/call-stream.js";
 import { streamWithRetry } from "#common/stream-with-retry.js";
 import { FinishReason } from "#contracts/gen/kvmesh/v1/common.js";
 import type { GenerateRequest, GenerateResponse } from "#contracts/gen/kvmesh/v1/common.js";
@@ -138,5 +139,15 @@ describe("gRPC streams end without resets (HTTP/2 rapid-reset guard)", function 
     })().then(() => undefined, (err: unknown) => err);
     expect(await resets(1)).to.equal(1);
     expect((error as { code?: number } | undefined)?.code).to.equal(grpc.status.CANCELLED);
+  });
+
+  it("a call whose last message was read but whose status never comes is cancelled after the drain timeout", async () => {
+    await start(undefined);
+    const call = pool.pick()!.client.generate(REQUEST);
+    for await (const message of readCallStream(call, { isLast: (m) => m.finishReason !== undefined, drainTimeoutMs: 100 })) {
+      if (message.finishReason !== undefined) break;
+    }
+    expect(counts.resetBeforeStatus, "not at once").to.equal(0);
+    expect(await resets(1)).to.equal(1);
   });
 });
