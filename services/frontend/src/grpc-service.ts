@@ -1,15 +1,18 @@
 /**
  * The gRPC Frontend API: the same pipeline and errors as the REST gateway, for callers that
- * prefer gRPC (through envoy's gRPC entry, or grpcurl / buf curl).
+ * prefer gRPC (through envoy's gRPC entry, or grpcurl / buf curl). Streams are served the one
+ * way (common's serveStream: backpressure, cancellation, the error mapping).
  */
 import { randomUUID } from "node:crypto";
+import { Metadata } from "@grpc/grpc-js";
 import type { ServerWritableStream } from "@grpc/grpc-js";
 import { FrontendService } from "#contracts/gen/kvmesh/v1/frontend.js";
 import type { CompletionChunk, CompletionOptions, FrontendServer } from "#contracts/gen/kvmesh/v1/frontend.js";
 import type { PreprocessRequest } from "#contracts/gen/kvmesh/v1/preprocessor.js";
 import type { GrpcServiceBinding } from "#common/grpc-server.js";
-import { toGrpcStatus } from "#common/grpc-errors.js";
-import { requestIdOf } from "#common/request-id.js";
+import type { Logger } from "#common/logger.js";
+import { clientRequestId, newRequestId, REQUEST_ID_KEY } from "#common/request-id.js";
+import { serveStream } from "#common/server-stream.js";
 import type { ModelCatalog } from "./models.js";
 import { finishReasonText } from "./openai/responses.js";
 import type { Pipeline } from "./pipeline.js";
@@ -28,34 +31,40 @@ function fromOptions(o: CompletionOptions | undefined): Pick<PreprocessRequest, 
   };
 }
 
-async function relay(pipeline: Pipeline, request: PreprocessRequest, id: string, call: ServerWritableStream<unknown, CompletionChunk>): Promise<void> {
-  const controller = new AbortController();
-  call.once("cancelled", () => controller.abort());
-  try {
-    for await (const m of pipeline.run(request, controller.signal)) {
+/** A completion call and how to turn it into the preprocessor's request (given the mesh's id). */
+type CompletionCall = ServerWritableStream<unknown, CompletionChunk> & { metadata: Metadata };
+
+/**
+ * Streams `toRequest(meshId)` through the pipeline onto `call`. The mesh's own id keys the
+ * request; the client's `x-request-id` (validated) is logged and echoed in the response metadata.
+ */
+function relay(pipeline: Pipeline, log: Logger, call: CompletionCall, idPrefix: string, toRequest: (requestId: string) => PreprocessRequest): Promise<void> {
+  const requestId = newRequestId();
+  const id = `${idPrefix}-${randomUUID().replace(/-/g, "")}`;
+  return serveStream(call, log.child({ request_id: requestId }), async ({ signal, write }) => {
+    const clientId = clientRequestId(call.metadata.get(REQUEST_ID_KEY)[0]);
+    const echo = new Metadata();
+    echo.set(REQUEST_ID_KEY, clientId ?? requestId);
+    call.sendMetadata(echo);
+    for await (const m of pipeline.run(toRequest(requestId), signal)) {
       const finish = finishReasonText(m.finishReason);
-      call.write({ id, text: m.text, logprobs: m.logprobs, ...(finish ? { finishReason: finish } : {}), ...(m.usage ? { usage: m.usage } : {}), workerId: m.workerId, migrations: m.migrations });
+      await write({ id, text: m.text, logprobs: m.logprobs, ...(finish ? { finishReason: finish } : {}), ...(m.usage ? { usage: m.usage } : {}), workerId: m.workerId, migrations: m.migrations });
     }
-    call.end();
-  } catch (err) {
-    if (!controller.signal.aborted) call.emit("error", toGrpcStatus(err));
-  }
+  });
 }
 
 /** The Frontend service binding. */
-export function createFrontendService(pipeline: Pipeline, catalog: ModelCatalog): GrpcServiceBinding {
+export function createFrontendService(pipeline: Pipeline, catalog: ModelCatalog, log: Logger): GrpcServiceBinding {
   const implementation: FrontendServer = {
     chatCompletion: (call) => {
-      const requestId = requestIdOf(call);
       const { model, messages, options, toolsJson, chatTemplateKwargsJson } = call.request;
-      const request: PreprocessRequest = { requestId, model, prompt: { $case: "chat", chat: { messages, toolsJson, chatTemplateKwargsJson } }, ...fromOptions(options) };
-      return relay(pipeline, request, `chatcmpl-${randomUUID().replace(/-/g, "")}`, call);
+      return relay(pipeline, log, call, "chatcmpl", (requestId) => ({
+        requestId, model, prompt: { $case: "chat", chat: { messages, toolsJson, chatTemplateKwargsJson } }, ...fromOptions(options),
+      }));
     },
     completion: (call) => {
-      const requestId = requestIdOf(call);
       const { model, prompt, options } = call.request;
-      const request: PreprocessRequest = { requestId, model, prompt, ...fromOptions(options) };
-      return relay(pipeline, request, `cmpl-${randomUUID().replace(/-/g, "")}`, call);
+      return relay(pipeline, log, call, "cmpl", (requestId) => ({ requestId, model, prompt, ...fromOptions(options) }));
     },
     listModels: (_call, callback) => callback(null, { models: catalog.list().map((m) => ({ id: m.id, instances: m.instances, contextLength: m.contextLength })) }),
   };

@@ -40,7 +40,7 @@ export async function runFrontend(argv: string[]): Promise<number> {
   const instance = await startServiceInstance({
     service: "frontend", config, log, discovery,
     listen: config.grpcListen ?? config.listen,
-    services: [createFrontendService(pipeline, catalog)],
+    services: [createFrontendService(pipeline, catalog, log)],
     meta: { http_port: String(http.port) },
   });
   const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort);

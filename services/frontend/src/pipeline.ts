@@ -39,6 +39,7 @@ export class Pipeline {
         open: ({ client }) => client.generate(request, withRequestId(request.requestId)),
         signal: controller.signal,
         noneLeft: "no preprocessor is available",
+        isLast: (m) => m.finishReason !== undefined,
       });
       for await (const message of stream) {
         if (controller.signal.aborted) break;

@@ -8,6 +8,7 @@ import type { GrpcServiceBinding } from "#common/grpc-server.js";
 import { toGrpcStatus } from "#common/grpc-errors.js";
 import type { Logger } from "#common/logger.js";
 import { requestIdOf } from "#common/request-id.js";
+import { serveStream } from "#common/server-stream.js";
 import { PreprocessorService } from "#contracts/gen/kvmesh/v1/preprocessor.js";
 import type { PreprocessorServer, PreprocessRequest, PreprocessResponse, TokenizeRequest, TokenizeResponse } from "#contracts/gen/kvmesh/v1/preprocessor.js";
 import { runGenerate } from "./generate-pipeline.js";
@@ -25,43 +26,22 @@ function requireModel(model: string): void {
   if (model === "") throw new InvalidArgumentError("model is required", { param: "model" });
 }
 
-/** Writes with backpressure; gives up waiting when the client is gone. */
-function writer(call: ServerWritableStream<PreprocessRequest, PreprocessResponse>, signal: AbortSignal) {
-  return (response: PreprocessResponse): Promise<void> =>
-    call.write(response) || signal.aborted
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => {
-          call.once("drain", resolve);
-          signal.addEventListener("abort", () => resolve(), { once: true });
-        });
-}
-
 /** The service binding for startServiceInstance. */
 export function preprocessorService(deps: PreprocessorServiceDeps): GrpcServiceBinding {
   const implementation: PreprocessorServer = {
     generate: (call: ServerWritableStream<PreprocessRequest, PreprocessResponse>) => {
       const requestId = call.request.requestId || requestIdOf(call);
       const log = deps.log.child({ request_id: requestId });
-      const abort = new AbortController();
-      call.once("cancelled", () => abort.abort());
-      const run = async (): Promise<void> => {
-        requireModel(call.request.model);
-        const deadline = call.getDeadline();
-        const last = await runGenerate(deps, {
-          request: call.request,
-          requestId,
-          log,
-          deadline: deadline === Infinity ? undefined : deadline,
-          signal: abort.signal,
-          write: writer(call, abort.signal),
-        });
-        deps.metrics?.finished(last === undefined ? "cancelled" : last.finishReason, last?.stopString !== undefined);
-        if (!abort.signal.aborted) call.end();
-      };
-      // The in-flight wrapper turns a rejection into the mapped status on the stream.
-      return run().catch((err: unknown) => {
-        deps.metrics?.failed(toGrpcStatus(err).code);
-        throw err;
+      return serveStream(call, log, async ({ signal, write }) => {
+        try {
+          requireModel(call.request.model);
+          const deadline = call.getDeadline();
+          const last = await runGenerate(deps, { request: call.request, requestId, log, deadline: deadline === Infinity ? undefined : deadline, signal, write });
+          deps.metrics?.finished(last === undefined ? "cancelled" : last.finishReason, last?.stopString !== undefined);
+        } catch (err) {
+          deps.metrics?.failed(toGrpcStatus(err).code);
+          throw err;
+        }
       });
     },
     tokenize: (call: ServerUnaryCall<TokenizeRequest, TokenizeResponse>, callback: sendUnaryData<TokenizeResponse>) => {

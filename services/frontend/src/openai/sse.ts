@@ -3,8 +3,9 @@
  * last; an error after the stream started is one `data: {"error":...}` then `[DONE]` (as vLLM).
  */
 import type { ServerResponse } from "node:http";
+import { whenDrained } from "#common/backpressure.js";
 
-/** Writes SSE frames to one response. */
+/** Writes SSE frames to one response, with backpressure (a slow reader is waited for, not buffered without bound). */
 export class SseWriter {
   constructor(private readonly res: ServerResponse) {}
 
@@ -21,9 +22,10 @@ export class SseWriter {
     this.res.flushHeaders();
   }
 
-  /** One JSON event. */
-  send(json: object): void {
-    if (!this.res.writableEnded) this.res.write(`data: ${JSON.stringify(json)}\n\n`);
+  /** One JSON event; resolves when the socket can take more (or the client is gone). */
+  send(json: object): Promise<void> {
+    if (this.res.writableEnded || this.res.destroyed) return Promise.resolve();
+    return this.res.write(`data: ${JSON.stringify(json)}\n\n`) ? Promise.resolve() : whenDrained(this.res);
   }
 
   /** `[DONE]` and the end of the response. */
