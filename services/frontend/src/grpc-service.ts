@@ -5,28 +5,17 @@
 import { randomUUID } from "node:crypto";
 import type { ServerWritableStream } from "@grpc/grpc-js";
 import { FrontendService } from "#contracts/gen/kvmesh/v1/frontend.js";
-import type { CompletionChunk, CompletionOptions, FrontendServer } from "#contracts/gen/kvmesh/v1/frontend.js";
+import type { CompletionChunk, FrontendServer } from "#contracts/gen/kvmesh/v1/frontend.js";
 import type { PreprocessRequest } from "#contracts/gen/kvmesh/v1/preprocessor.js";
 import type { GrpcServiceBinding } from "#common/grpc-server.js";
 import { toGrpcStatus } from "#common/grpc-errors.js";
 import { requestIdOf } from "#common/request-id.js";
 import type { ModelCatalog } from "./models.js";
+import { chatBodyOf, completionBodyOf } from "./openai/grpc-bodies.js";
 import { finishReasonText } from "./openai/responses.js";
+import { parseChatRequest, parseCompletionRequest } from "./openai/schemas.js";
+import type { ParsedRequest } from "./openai/schemas.js";
 import type { Pipeline } from "./pipeline.js";
-
-/** The request's knobs in the preprocessor's terms. */
-function fromOptions(o: CompletionOptions | undefined): Pick<PreprocessRequest, "sampling" | "stop" | "stopStrings" | "includeStopStrInOutput"> {
-  return {
-    sampling: {
-      temperature: o?.temperature, topP: o?.topP, topK: o?.topK, seed: o?.seed,
-      presencePenalty: o?.presencePenalty, frequencyPenalty: o?.frequencyPenalty, repetitionPenalty: o?.repetitionPenalty,
-      topLogprobs: o?.logprobs ? (o.topLogprobs ?? 0) : undefined,
-    },
-    stop: { maxTokens: o?.maxTokens, minTokens: o?.minTokens, stopTokenIds: [], ignoreEos: o?.ignoreEos ?? false },
-    stopStrings: o?.stop ?? [],
-    includeStopStrInOutput: false,
-  };
-}
 
 async function relay(pipeline: Pipeline, request: PreprocessRequest, id: string, call: ServerWritableStream<unknown, CompletionChunk>): Promise<void> {
   const controller = new AbortController();
@@ -42,20 +31,26 @@ async function relay(pipeline: Pipeline, request: PreprocessRequest, id: string,
   }
 }
 
+/** The request through the REST door's schema; a rejection ends the call with its status (undefined then). */
+function validated(call: ServerWritableStream<unknown, CompletionChunk>, parse: () => ParsedRequest): ParsedRequest | undefined {
+  try {
+    return parse();
+  } catch (err) {
+    call.emit("error", toGrpcStatus(err));
+    return undefined;
+  }
+}
+
 /** The Frontend service binding. */
 export function createFrontendService(pipeline: Pipeline, catalog: ModelCatalog): GrpcServiceBinding {
   const implementation: FrontendServer = {
     chatCompletion: (call) => {
-      const requestId = requestIdOf(call);
-      const { model, messages, options, toolsJson, chatTemplateKwargsJson } = call.request;
-      const request: PreprocessRequest = { requestId, model, prompt: { $case: "chat", chat: { messages, toolsJson, chatTemplateKwargsJson } }, ...fromOptions(options) };
-      return relay(pipeline, request, `chatcmpl-${randomUUID().replace(/-/g, "")}`, call);
+      const parsed = validated(call, () => parseChatRequest(chatBodyOf(call.request)));
+      if (parsed) return relay(pipeline, { requestId: requestIdOf(call), ...parsed.request }, `chatcmpl-${randomUUID().replace(/-/g, "")}`, call);
     },
     completion: (call) => {
-      const requestId = requestIdOf(call);
-      const { model, prompt, options } = call.request;
-      const request: PreprocessRequest = { requestId, model, prompt, ...fromOptions(options) };
-      return relay(pipeline, request, `cmpl-${randomUUID().replace(/-/g, "")}`, call);
+      const parsed = validated(call, () => parseCompletionRequest(completionBodyOf(call.request)));
+      if (parsed) return relay(pipeline, { requestId: requestIdOf(call), ...parsed.request }, `cmpl-${randomUUID().replace(/-/g, "")}`, call);
     },
     listModels: (_call, callback) => callback(null, { models: catalog.list().map((m) => ({ id: m.id, instances: m.instances, contextLength: m.contextLength })) }),
   };
