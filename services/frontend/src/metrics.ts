@@ -32,7 +32,6 @@ export const UNKNOWN_MODEL_LABEL = "unknown";
  * so the exposition text never carries a raw NUL or newline.
  */
 export function modelLabel(model: string, isServed: (id: string) => boolean): string {
-  // eslint-disable-next-line no-control-regex
   return isServed(model) ? model.replace(/[\u0000-\u001f\u007f]/g, "_") : UNKNOWN_MODEL_LABEL;
 }
 
