@@ -7,11 +7,9 @@ import { Server, ServerCredentials, status as GrpcStatus } from "@grpc/grpc-js";
 import type { ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { HealthService } from "./grpc-health.js";
 import { InFlightCalls } from "./in-flight-calls.js";
+import { INTERNAL_MAX_MESSAGE_BYTES } from "./limits.js";
 import type { Logger } from "./logger.js";
 import { addReflection } from "./reflection.js";
-
-/** Large enough for a model card carrying tokenizer.json. */
-export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 /** One gRPC service to serve: ts-proto's `XService` definition and its `XServer` implementation. */
 export interface GrpcServiceBinding {
@@ -29,6 +27,11 @@ export interface StartGrpcServerOptions {
   healthServiceNames?: readonly string[];
   /** Serve reflection of kvmesh.v1 (default true). */
   reflection?: boolean;
+  /**
+   * Largest request message accepted (RESOURCE_EXHAUSTED beyond, from the length prefix, before
+   * the message is read). Doors into the mesh pass --max-body-bytes; default: the internal cap.
+   */
+  maxReceiveBytes?: number;
 }
 
 /** A running server. */
@@ -60,7 +63,7 @@ export function serviceNameOf(definition: ServiceDefinition): string {
 /** Binds and starts the server; resolves once it listens. */
 export async function startGrpcServer(options: StartGrpcServerOptions): Promise<GrpcServerHandle> {
   const { log } = options;
-  const server = new Server({ "grpc.max_receive_message_length": MAX_MESSAGE_BYTES, "grpc.keepalive_permit_without_calls": 1 });
+  const server = new Server({ "grpc.max_receive_message_length": options.maxReceiveBytes ?? INTERNAL_MAX_MESSAGE_BYTES, "grpc.keepalive_permit_without_calls": 1 });
   const calls = new InFlightCalls(log);
   for (const { definition, implementation } of options.services) server.addService(definition, calls.wrapService(definition, implementation));
   const names = [...options.services.map((s) => serviceNameOf(s.definition)), ...(options.healthServiceNames ?? [])];

@@ -7,29 +7,17 @@ import { randomUUID } from "node:crypto";
 import { Metadata } from "@grpc/grpc-js";
 import type { ServerWritableStream } from "@grpc/grpc-js";
 import { FrontendService } from "#contracts/gen/kvmesh/v1/frontend.js";
-import type { CompletionChunk, CompletionOptions, FrontendServer } from "#contracts/gen/kvmesh/v1/frontend.js";
+import type { CompletionChunk, FrontendServer } from "#contracts/gen/kvmesh/v1/frontend.js";
 import type { PreprocessRequest } from "#contracts/gen/kvmesh/v1/preprocessor.js";
 import type { GrpcServiceBinding } from "#common/grpc-server.js";
 import type { Logger } from "#common/logger.js";
 import { clientRequestId, newRequestId, REQUEST_ID_KEY } from "#common/request-id.js";
 import { serveStream } from "#common/server-stream.js";
 import type { ModelCatalog } from "./models.js";
+import { chatBodyOf, completionBodyOf } from "./openai/grpc-bodies.js";
 import { finishReasonText } from "./openai/responses.js";
+import { parseChatRequest, parseCompletionRequest } from "./openai/schemas.js";
 import type { Pipeline } from "./pipeline.js";
-
-/** The request's knobs in the preprocessor's terms. */
-function fromOptions(o: CompletionOptions | undefined): Pick<PreprocessRequest, "sampling" | "stop" | "stopStrings" | "includeStopStrInOutput"> {
-  return {
-    sampling: {
-      temperature: o?.temperature, topP: o?.topP, topK: o?.topK, seed: o?.seed,
-      presencePenalty: o?.presencePenalty, frequencyPenalty: o?.frequencyPenalty, repetitionPenalty: o?.repetitionPenalty,
-      topLogprobs: o?.logprobs ? (o.topLogprobs ?? 0) : undefined,
-    },
-    stop: { maxTokens: o?.maxTokens, minTokens: o?.minTokens, stopTokenIds: [], ignoreEos: o?.ignoreEos ?? false },
-    stopStrings: o?.stop ?? [],
-    includeStopStrInOutput: false,
-  };
-}
 
 /** A completion call and how to turn it into the preprocessor's request (given the mesh's id). */
 type CompletionCall = ServerWritableStream<unknown, CompletionChunk> & { metadata: Metadata };
@@ -56,16 +44,9 @@ function relay(pipeline: Pipeline, log: Logger, call: CompletionCall, idPrefix: 
 /** The Frontend service binding. */
 export function createFrontendService(pipeline: Pipeline, catalog: ModelCatalog, log: Logger): GrpcServiceBinding {
   const implementation: FrontendServer = {
-    chatCompletion: (call) => {
-      const { model, messages, options, toolsJson, chatTemplateKwargsJson } = call.request;
-      return relay(pipeline, log, call, "chatcmpl", (requestId) => ({
-        requestId, model, prompt: { $case: "chat", chat: { messages, toolsJson, chatTemplateKwargsJson } }, ...fromOptions(options),
-      }));
-    },
-    completion: (call) => {
-      const { model, prompt, options } = call.request;
-      return relay(pipeline, log, call, "cmpl", (requestId) => ({ requestId, model, prompt, ...fromOptions(options) }));
-    },
+    // Parsed inside the stream so a rejection leaves through serveStream's error mapping, as REST's does.
+    chatCompletion: (call) => relay(pipeline, log, call, "chatcmpl", (requestId) => ({ requestId, ...parseChatRequest(chatBodyOf(call.request)).request })),
+    completion: (call) => relay(pipeline, log, call, "cmpl", (requestId) => ({ requestId, ...parseCompletionRequest(completionBodyOf(call.request)).request })),
     listModels: (_call, callback) => callback(null, { models: catalog.list().map((m) => ({ id: m.id, instances: m.instances, contextLength: m.contextLength })) }),
   };
   return { definition: FrontendService, implementation };

@@ -41,6 +41,7 @@ export async function runFrontend(argv: string[]): Promise<number> {
     service: "frontend", config, log, discovery,
     listen: config.grpcListen ?? config.listen,
     services: [createFrontendService(pipeline, catalog, log)],
+    maxReceiveBytes: config.maxBodyBytes,
     meta: { http_port: String(http.port) },
   });
   const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort);

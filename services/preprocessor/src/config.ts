@@ -1,9 +1,11 @@
 /** The preprocessor's flags (on top of COMMON_FLAGS). */
 import { COMMON_FLAGS, defineFlags } from "#common/config/index.js";
+import { DEFAULT_MAX_BODY_BYTES } from "#common/limits.js";
 
 /** Flags only the preprocessor has. */
 export const PREPROCESSOR_FLAGS = defineFlags([
   { name: "chat-template", type: "string", help: "chat template for every model (a file path or the Jinja text); overrides the model card's" },
+  { name: "max-body-bytes", type: "int", min: 1, default: DEFAULT_MAX_BODY_BYTES, help: "largest request entering the mesh: an HTTP body (413 beyond), a gRPC Frontend or Preprocessor message (RESOURCE_EXHAUSTED beyond), checked before any work" },
   { name: "card-timeout", type: "duration", default: "10s", min: 1, help: "timeout of Worker.GetModelCard when a model's card is fetched" },
 ]);
 

@@ -40,6 +40,7 @@ export async function runPreprocessor(argv: string[]): Promise<number> {
     log,
     discovery,
     services: [preprocessorService({ catalog, routers, log, metrics: createPreprocessorMetrics(registry) })],
+    maxReceiveBytes: config.maxBodyBytes,
     closers: [() => catalog.close(), () => routers.close(), () => metricsServer?.close(), () => discovery.close()],
   });
   log.info({ port: instance.port, metrics_port: metricsServer?.port, instance_id: instance.instanceId }, "listening");

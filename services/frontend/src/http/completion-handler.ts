@@ -8,7 +8,8 @@ import type { PreprocessResponse } from "#contracts/gen/kvmesh/v1/preprocessor.j
 import type { Logger } from "#common/logger.js";
 import { clientRequestId, newRequestId, REQUEST_ID_KEY } from "#common/request-id.js";
 import type { FrontendMetrics } from "../metrics.js";
-import { RequestTimer } from "../metrics.js";
+import { RequestTimer, UNKNOWN_MODEL_LABEL, modelLabel } from "../metrics.js";
+import type { ModelCatalog } from "../models.js";
 import { chunkJson, usageChunkJson, wholeResponseJson } from "../openai/responses.js";
 import type { ResponseMeta } from "../openai/responses.js";
 import { parseChatRequest, parseCompletionRequest } from "../openai/schemas.js";
@@ -24,6 +25,8 @@ export interface CompletionDeps {
   readonly metrics: FrontendMetrics;
   readonly log: Logger;
   readonly maxBodyBytes: number;
+  /** The served models: only their names become metric labels. */
+  readonly catalog: Pick<ModelCatalog, "get">;
 }
 
 /** The header naming the (first) serving worker. */
@@ -46,10 +49,10 @@ export async function handleCompletion(kind: "chat" | "completions", req: Incomi
     parsed = kind === "chat" ? parseChatRequest(body) : parseCompletionRequest(body);
   } catch (err) {
     const status = sendError(res, err);
-    deps.metrics.requests.inc({ endpoint: kind, model: "", status: String(status) });
+    deps.metrics.requests.inc({ endpoint: kind, model: UNKNOWN_MODEL_LABEL, status: String(status) });
     return;
   }
-  const timer = new RequestTimer(deps.metrics, kind, parsed.model);
+  const timer = new RequestTimer(deps.metrics, kind, modelLabel(parsed.model, (id) => deps.catalog.get(id) !== undefined));
   const controller = new AbortController();
   // The client went away: cancel down to the worker.
   res.once("close", () => {

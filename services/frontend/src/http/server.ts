@@ -7,7 +7,7 @@ import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
-import { ModelNotFoundError } from "#common/errors.js";
+import { InvalidArgumentError, ModelNotFoundError } from "#common/errors.js";
 import type { ModelCatalog } from "../models.js";
 import { handleCompletion } from "./completion-handler.js";
 import type { CompletionDeps } from "./completion-handler.js";
@@ -35,6 +35,15 @@ function modelJson(m: { id: string; created: number; instances: number; contextL
   return { id: m.id, object: "model", created: m.created, owned_by: "kvmesh", max_model_len: m.contextLength, instances: m.instances };
 }
 
+/** A percent-encoded path segment, or undefined when it is malformed (`%ZZ`, a broken UTF-8 sequence). */
+function decodePathSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
   const method = req.method ?? "GET";
@@ -42,7 +51,8 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps):
   if (method === "POST" && path === "/v1/completions") return handleCompletion("completions", req, res, deps);
   if (method === "GET" && path === "/v1/models") return sendJson(res, 200, { object: "list", data: deps.catalog.list().map(modelJson) });
   if (method === "GET" && path.startsWith("/v1/models/")) {
-    const id = decodeURIComponent(path.slice("/v1/models/".length));
+    const id = decodePathSegment(path.slice("/v1/models/".length));
+    if (id === undefined) return void sendError(res, new InvalidArgumentError("the model id in the URL is not valid percent-encoding", { param: "model" }));
     const model = deps.catalog.get(id);
     if (!model) return void sendError(res, new ModelNotFoundError(`the model '${id}' does not exist`, { param: "model" }));
     return sendJson(res, 200, modelJson(model));
