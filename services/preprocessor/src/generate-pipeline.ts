@@ -35,7 +35,7 @@ export interface PipelineCall {
 export async function runGenerate(deps: PipelineDeps, call: PipelineCall): Promise<PreprocessResponse | undefined> {
   const { request, log } = call;
   const assets = await deps.catalog.get(request.model);
-  const prepared = prepareGenerate(request, call.requestId, assets);
+  const prepared = await prepareGenerate(request, call.requestId, assets, call.signal);
   log.debug({ prompt_tokens: prepared.promptTokenIds.length, sampling: prepared.upstream.sampling, stop: prepared.upstream.stop }, "generate");
   const output = new OutputProcessor({
     tokenizer: assets.tokenizer,

@@ -14,7 +14,7 @@ import type { PreprocessorServer, PreprocessRequest, PreprocessResponse, Tokeniz
 import { runGenerate } from "./generate-pipeline.js";
 import type { PipelineDeps } from "./generate-pipeline.js";
 import type { PreprocessorMetrics } from "./metrics.js";
-import { promptTokens } from "./request/prompt-tokens.js";
+import { encodePrompt } from "./request/encode-prompt.js";
 
 /** Dependencies of the service. */
 export interface PreprocessorServiceDeps extends PipelineDeps {
@@ -48,7 +48,7 @@ export function preprocessorService(deps: PreprocessorServiceDeps): GrpcServiceB
       const run = async (): Promise<TokenizeResponse> => {
         requireModel(call.request.model);
         const assets = await deps.catalog.get(call.request.model);
-        const tokens = promptTokens(call.request.prompt, assets);
+        const tokens = await encodePrompt(call.request.prompt, assets);
         return { tokenIds: tokens.tokenIds, prompt: tokens.rendered ?? "", contextLength: assets.contextLength };
       };
       run().then(
