@@ -36,6 +36,7 @@ export async function runFrontend(argv: string[]): Promise<number> {
     pipeline, metrics, log, maxBodyBytes: config.maxBodyBytes, catalog, registry,
     preprocessorCount: () => pipeline.preprocessors.live.length,
     accepting: () => accepting,
+    requestTimeoutMs: config.requestTimeoutMs,
   });
   const instance = await startServiceInstance({
     service: "frontend", config, log, discovery,

@@ -43,7 +43,6 @@ export async function runPreprocessor(argv: string[]): Promise<number> {
     discovery,
     services: [preprocessorService({ catalog, routers, log, metrics: createPreprocessorMetrics(registry) })],
     maxReceiveBytes: config.maxBodyBytes,
-    closers: [() => catalog.close(), () => routers.close(), () => metricsServer?.close(), () => discovery.close()],
     closers: [() => catalog.close(), () => routers.close(), () => metricsServer?.close(), () => discovery.close(), () => prompts.destroy()],
   });
   log.info({ port: instance.port, metrics_port: metricsServer?.port, instance_id: instance.instanceId }, "listening");

@@ -8,6 +8,8 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import { InvalidArgumentError, ModelNotFoundError } from "#common/errors.js";
+import { deadlineServerOptions, enforceBodyDeadline } from "./deadlines.js";
+import { HttpDrain } from "./drain.js";
 import type { ModelCatalog } from "../models.js";
 import { handleCompletion } from "./completion-handler.js";
 import type { CompletionDeps } from "./completion-handler.js";
@@ -21,13 +23,17 @@ export interface HttpDeps extends CompletionDeps {
   readonly preprocessorCount: () => number;
   /** False once shutdown began (health turns 503). */
   readonly accepting: () => boolean;
+  /** --request-timeout: also the deadline for a request's headers (at most 60 s) and body. */
+  readonly requestTimeoutMs: number;
 }
 
 /** A listening gateway. */
 export interface HttpGateway {
   readonly port: number;
   readonly server: Server;
-  /** Stops accepting, waits up to `graceMs` for open responses, then closes them. */
+  /** HTTP requests in flight now. */
+  readonly inFlight: () => number;
+  /** Drains (drain.ts): stops accepting, waits up to `graceMs` for open responses, then closes them. */
   close(graceMs: number): Promise<void>;
 }
 
@@ -78,15 +84,15 @@ function health(res: ServerResponse, deps: HttpDeps): void {
 
 /** Starts the gateway on host:port. */
 export async function startHttpGateway(host: string, port: number, deps: HttpDeps): Promise<HttpGateway> {
-  const server = createServer((req, res) => {
+  const server = createServer(deadlineServerOptions(deps.requestTimeoutMs), (req, res) => {
+    if (!drain.admit(req, res)) return;
+    enforceBodyDeadline(req, res, deps.requestTimeoutMs, deps.log);
     route(req, res, deps).catch((err: unknown) => {
       deps.log.error({ err }, "http handler failed");
       sendError(res, err);
     });
   });
-  // SSE streams are long: no request or keep-alive timeout may cut them (--request-timeout does).
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+  const drain = new HttpDrain(server, deps.log);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
@@ -94,13 +100,7 @@ export async function startHttpGateway(host: string, port: number, deps: HttpDep
   return {
     port: (server.address() as AddressInfo).port,
     server,
-    close: (graceMs) => new Promise<void>((resolve) => {
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      server.close(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-      server.closeIdleConnections();
-    }),
+    inFlight: () => drain.inFlight,
+    close: (graceMs) => drain.drain(graceMs),
   };
 }
