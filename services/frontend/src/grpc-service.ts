@@ -57,6 +57,12 @@ export function createFrontendService(pipeline: Pipeline, catalog: ModelCatalog)
       const request: PreprocessRequest = { requestId, model, prompt, ...fromOptions(options) };
       return relay(pipeline, request, `cmpl-${randomUUID().replace(/-/g, "")}`, call);
     },
+    tokenize: (call, callback) => {
+      pipeline.tokenize(call.request, requestIdOf(call)).then((r) => callback(null, r), (err: unknown) => callback(toGrpcStatus(err)));
+    },
+    detokenize: (call, callback) => {
+      pipeline.detokenize(call.request, requestIdOf(call)).then((r) => callback(null, r), (err: unknown) => callback(toGrpcStatus(err)));
+    },
     listModels: (_call, callback) => callback(null, { models: catalog.list().map((m) => ({ id: m.id, instances: m.instances, contextLength: m.contextLength })) }),
   };
   return { definition: FrontendService, implementation };

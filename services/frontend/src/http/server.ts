@@ -12,6 +12,7 @@ import type { ModelCatalog } from "../models.js";
 import { handleCompletion } from "./completion-handler.js";
 import type { CompletionDeps } from "./completion-handler.js";
 import { sendError, sendJson } from "./respond.js";
+import { handleTokenize } from "./tokenize-handler.js";
 
 /** What the gateway serves from. */
 export interface HttpDeps extends CompletionDeps {
@@ -40,6 +41,8 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps):
   const method = req.method ?? "GET";
   if (method === "POST" && path === "/v1/chat/completions") return handleCompletion("chat", req, res, deps);
   if (method === "POST" && path === "/v1/completions") return handleCompletion("completions", req, res, deps);
+  if (method === "POST" && path === "/tokenize") return handleTokenize("tokenize", req, res, deps);
+  if (method === "POST" && path === "/detokenize") return handleTokenize("detokenize", req, res, deps);
   if (method === "GET" && path === "/v1/models") return sendJson(res, 200, { object: "list", data: deps.catalog.list().map(modelJson) });
   if (method === "GET" && path.startsWith("/v1/models/")) {
     const id = decodeURIComponent(path.slice("/v1/models/".length));

@@ -75,8 +75,8 @@ function commonFields(body: Body, maxTokensName: string | undefined): Pick<Prepr
   };
 }
 
-/** One chat message as the wire carries it. */
-function chatMessage(raw: unknown, i: number): ChatMessage {
+/** One chat message as the wire carries it (also used by /tokenize). */
+export function chatMessage(raw: unknown, i: number): ChatMessage {
   const param = `messages[${i}]`;
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new InvalidArgumentError(`'${param}' must be an object`, { param });
   const m = raw as Body;

@@ -21,11 +21,14 @@ export interface PromptTokens {
   rendered?: string;
 }
 
-/** Tokenizes (or renders and tokenizes) `prompt` for the model of `assets`. */
-export function promptTokens(prompt: PromptInput, assets: Pick<ModelAssets, "tokenizer" | "chat">): PromptTokens {
+/**
+ * Tokenizes (or renders and tokenizes) `prompt` for the model of `assets`. `addSpecialTokens`
+ * overrides the default (true for text, false for chat), as vLLM's /tokenize allows.
+ */
+export function promptTokens(prompt: PromptInput, assets: Pick<ModelAssets, "tokenizer" | "chat">, addSpecialTokens?: boolean): PromptTokens {
   switch (prompt?.$case) {
     case "text":
-      return { tokenIds: assets.tokenizer.encode(prompt.text, true) };
+      return { tokenIds: assets.tokenizer.encode(prompt.text, addSpecialTokens ?? true) };
     case "tokens": {
       const limit = assets.tokenizer.vocabSize;
       const bad = prompt.tokens.tokenIds.find((id) => id >= limit);
@@ -34,9 +37,19 @@ export function promptTokens(prompt: PromptInput, assets: Pick<ModelAssets, "tok
     }
     case "chat": {
       const rendered = assets.chat.render(prompt.chat);
-      return { tokenIds: assets.tokenizer.encode(rendered, false), rendered };
+      return { tokenIds: assets.tokenizer.encode(rendered, addSpecialTokens ?? false), rendered };
     }
     default:
       throw new InvalidArgumentError("a prompt is required (text, tokens or chat messages)", { param: "prompt" });
   }
+}
+
+/**
+ * The text of `ids` (vLLM's /detokenize: special tokens kept). An id outside the vocabulary is
+ * INVALID_ARGUMENT naming `tokens`, the REST field.
+ */
+export function detokenizeIds(ids: readonly number[], tokenizer: Pick<ModelAssets["tokenizer"], "vocabSize" | "decode">): string {
+  const bad = ids.findIndex((id) => id >= tokenizer.vocabSize);
+  if (bad >= 0) throw new InvalidArgumentError(`tokens[${bad}] = ${ids[bad]} is outside the vocabulary (size ${tokenizer.vocabSize})`, { param: "tokens" });
+  return tokenizer.decode(ids, false);
 }
