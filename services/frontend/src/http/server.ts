@@ -9,8 +9,10 @@ import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import { ModelNotFoundError } from "#common/errors.js";
 import type { ModelCatalog } from "../models.js";
+import type { ApiKeyGuard } from "./auth.js";
 import { handleCompletion } from "./completion-handler.js";
 import type { CompletionDeps } from "./completion-handler.js";
+import type { CorsPolicy } from "./cors.js";
 import { sendError, sendJson } from "./respond.js";
 import { handleTokenize } from "./tokenize-handler.js";
 
@@ -22,6 +24,10 @@ export interface HttpDeps extends CompletionDeps {
   readonly preprocessorCount: () => number;
   /** False once shutdown began (health turns 503). */
   readonly accepting: () => boolean;
+  /** --api-key. */
+  readonly guard: ApiKeyGuard;
+  /** --allowed-origins. */
+  readonly cors: CorsPolicy;
 }
 
 /** A listening gateway. */
@@ -39,6 +45,15 @@ function modelJson(m: { id: string; created: number; instances: number; contextL
 async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
   const method = req.method ?? "GET";
+  if (deps.cors.apply(req, res)) return; // a preflight, answered before auth (browsers send no key on it)
+  if (deps.guard.guards(path)) {
+    try {
+      deps.guard.check(req.headers.authorization);
+    } catch (err) {
+      sendError(res, err);
+      return;
+    }
+  }
   if (method === "POST" && path === "/v1/chat/completions") return handleCompletion("chat", req, res, deps);
   if (method === "POST" && path === "/v1/completions") return handleCompletion("completions", req, res, deps);
   if (method === "POST" && path === "/tokenize") return handleTokenize("tokenize", req, res, deps);
