@@ -10,9 +10,12 @@ import { FrontendService } from "#contracts/gen/kvmesh/v1/frontend.js";
 import type { CompletionChunk, FrontendServer } from "#contracts/gen/kvmesh/v1/frontend.js";
 import type { PreprocessRequest } from "#contracts/gen/kvmesh/v1/preprocessor.js";
 import type { GrpcServiceBinding } from "#common/grpc-server.js";
+import { toGrpcStatus } from "#common/grpc-errors.js";
+import type { GrpcStatus } from "#common/grpc-errors.js";
 import type { Logger } from "#common/logger.js";
 import { clientRequestId, newRequestId, REQUEST_ID_KEY } from "#common/request-id.js";
 import { serveStream } from "#common/server-stream.js";
+import type { ApiKeyGuard } from "./http/auth.js";
 import type { ModelCatalog } from "./models.js";
 import { chatBodyOf, completionBodyOf } from "./openai/grpc-bodies.js";
 import { finishReasonText } from "./openai/responses.js";
@@ -41,13 +44,45 @@ function relay(pipeline: Pipeline, log: Logger, call: CompletionCall, idPrefix: 
   });
 }
 
-/** The Frontend service binding. */
-export function createFrontendService(pipeline: Pipeline, catalog: ModelCatalog, log: Logger): GrpcServiceBinding {
+/** The caller's `authorization` metadata checked against --api-key; the mapped status when it fails. */
+function denied(guard: ApiKeyGuard, call: { metadata: Metadata }): GrpcStatus | undefined {
+  try {
+    guard.check(call.metadata.get("authorization")[0]?.toString());
+    return undefined;
+  } catch (err) {
+    return toGrpcStatus(err);
+  }
+}
+
+/** The Frontend service binding; every RPC asks for the API key when --api-key is set. */
+export function createFrontendService(pipeline: Pipeline, catalog: ModelCatalog, guard: ApiKeyGuard, log: Logger): GrpcServiceBinding {
   const implementation: FrontendServer = {
     // Parsed inside the stream so a rejection leaves through serveStream's error mapping, as REST's does.
-    chatCompletion: (call) => relay(pipeline, log, call, "chatcmpl", (requestId) => ({ requestId, ...parseChatRequest(chatBodyOf(call.request)).request })),
-    completion: (call) => relay(pipeline, log, call, "cmpl", (requestId) => ({ requestId, ...parseCompletionRequest(completionBodyOf(call.request)).request })),
-    listModels: (_call, callback) => callback(null, { models: catalog.list().map((m) => ({ id: m.id, instances: m.instances, contextLength: m.contextLength })) }),
+    chatCompletion: (call) => {
+      const refused = denied(guard, call);
+      if (refused) return void call.emit("error", refused);
+      return relay(pipeline, log, call, "chatcmpl", (requestId) => ({ requestId, ...parseChatRequest(chatBodyOf(call.request)).request }));
+    },
+    completion: (call) => {
+      const refused = denied(guard, call);
+      if (refused) return void call.emit("error", refused);
+      return relay(pipeline, log, call, "cmpl", (requestId) => ({ requestId, ...parseCompletionRequest(completionBodyOf(call.request)).request }));
+    },
+    tokenize: (call, callback) => {
+      const refused = denied(guard, call);
+      if (refused) return callback(refused);
+      pipeline.tokenize(call.request, newRequestId()).then((r) => callback(null, r), (err: unknown) => callback(toGrpcStatus(err)));
+    },
+    detokenize: (call, callback) => {
+      const refused = denied(guard, call);
+      if (refused) return callback(refused);
+      pipeline.detokenize(call.request, newRequestId()).then((r) => callback(null, r), (err: unknown) => callback(toGrpcStatus(err)));
+    },
+    listModels: (call, callback) => {
+      const refused = denied(guard, call);
+      if (refused) return callback(refused);
+      return callback(null, { models: catalog.list().map((m) => ({ id: m.id, instances: m.instances, contextLength: m.contextLength })) });
+    },
   };
   return { definition: FrontendService, implementation };
 }

@@ -10,6 +10,8 @@ import { discoveryFromConfig, startServiceInstance } from "#common/service-runti
 import { onShutdownSignal } from "#common/shutdown.js";
 import { FRONTEND_SPEC } from "./config.js";
 import { createFrontendService } from "./grpc-service.js";
+import { ApiKeyGuard } from "./http/auth.js";
+import { CorsPolicy } from "./http/cors.js";
 import { startHttpGateway } from "./http/server.js";
 import { FrontendMetrics } from "./metrics.js";
 import { ModelCatalog } from "./models.js";
@@ -32,16 +34,18 @@ export async function runFrontend(argv: string[]): Promise<number> {
   const catalog = new ModelCatalog(discovery);
   const pipeline = new Pipeline(discovery, config.requestTimeoutMs);
   let accepting = true;
+  const guard = new ApiKeyGuard(config.apiKey);
   const http = await startHttpGateway(hostOf(config.listen), config.httpPort, {
     pipeline, metrics, log, maxBodyBytes: config.maxBodyBytes, catalog, registry,
     preprocessorCount: () => pipeline.preprocessors.live.length,
     accepting: () => accepting,
     requestTimeoutMs: config.requestTimeoutMs,
+    guard, cors: new CorsPolicy(config.allowedOrigins),
   });
   const instance = await startServiceInstance({
     service: "frontend", config, log, discovery,
     listen: config.grpcListen ?? config.listen,
-    services: [createFrontendService(pipeline, catalog, log)],
+    services: [createFrontendService(pipeline, catalog, guard, log)],
     maxReceiveBytes: config.maxBodyBytes,
     meta: { http_port: String(http.port) },
   });

@@ -1,5 +1,5 @@
 /**
- * The Preprocessor gRPC service: adapts Generate (server stream) and Tokenize (unary) to the
+ * The Preprocessor gRPC service: adapts Generate (server stream), Tokenize and Detokenize (unary) to the
  * pipeline. Typed errors thrown below become their gRPC status in common's one mapping.
  */
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
@@ -10,11 +10,14 @@ import type { Logger } from "#common/logger.js";
 import { requestIdOf } from "#common/request-id.js";
 import { serveStream } from "#common/server-stream.js";
 import { PreprocessorService } from "#contracts/gen/kvmesh/v1/preprocessor.js";
-import type { PreprocessorServer, PreprocessRequest, PreprocessResponse, TokenizeRequest, TokenizeResponse } from "#contracts/gen/kvmesh/v1/preprocessor.js";
+import type {
+  DetokenizeRequest, DetokenizeResponse, PreprocessorServer, PreprocessRequest, PreprocessResponse, TokenizeRequest, TokenizeResponse,
+} from "#contracts/gen/kvmesh/v1/preprocessor.js";
 import { runGenerate } from "./generate-pipeline.js";
 import type { PipelineDeps } from "./generate-pipeline.js";
 import type { PreprocessorMetrics } from "./metrics.js";
 import { encodePrompt } from "./request/encode-prompt.js";
+import { detokenizeIds } from "./request/prompt-tokens.js";
 
 /** Dependencies of the service. */
 export interface PreprocessorServiceDeps extends PipelineDeps {
@@ -48,8 +51,19 @@ export function preprocessorService(deps: PreprocessorServiceDeps): GrpcServiceB
       const run = async (): Promise<TokenizeResponse> => {
         requireModel(call.request.model);
         const assets = await deps.catalog.get(call.request.model);
-        const tokens = await encodePrompt(call.request.prompt, assets);
+        const tokens = await encodePrompt(call.request.prompt, assets, undefined, call.request.addSpecialTokens);
         return { tokenIds: tokens.tokenIds, prompt: tokens.rendered ?? "", contextLength: assets.contextLength };
+      };
+      run().then(
+        (response) => callback(null, response),
+        (err: unknown) => callback(toGrpcStatus(err)),
+      );
+    },
+    detokenize: (call: ServerUnaryCall<DetokenizeRequest, DetokenizeResponse>, callback: sendUnaryData<DetokenizeResponse>) => {
+      const run = async (): Promise<DetokenizeResponse> => {
+        requireModel(call.request.model);
+        const assets = await deps.catalog.get(call.request.model);
+        return { text: detokenizeIds(call.request.tokenIds, assets.tokenizer) };
       };
       run().then(
         (response) => callback(null, response),

@@ -11,9 +11,12 @@ import { InvalidArgumentError, ModelNotFoundError } from "#common/errors.js";
 import { deadlineServerOptions, enforceBodyDeadline } from "./deadlines.js";
 import { HttpDrain } from "./drain.js";
 import type { ModelCatalog } from "../models.js";
+import type { ApiKeyGuard } from "./auth.js";
 import { handleCompletion } from "./completion-handler.js";
 import type { CompletionDeps } from "./completion-handler.js";
+import type { CorsPolicy } from "./cors.js";
 import { sendError, sendJson } from "./respond.js";
+import { handleTokenize } from "./tokenize-handler.js";
 
 /** What the gateway serves from. */
 export interface HttpDeps extends CompletionDeps {
@@ -25,6 +28,10 @@ export interface HttpDeps extends CompletionDeps {
   readonly accepting: () => boolean;
   /** --request-timeout: also the deadline for a request's headers (at most 60 s) and body. */
   readonly requestTimeoutMs: number;
+  /** --api-key. */
+  readonly guard: ApiKeyGuard;
+  /** --allowed-origins. */
+  readonly cors: CorsPolicy;
 }
 
 /** A listening gateway. */
@@ -53,8 +60,19 @@ function decodePathSegment(segment: string): string | undefined {
 async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
   const method = req.method ?? "GET";
+  if (deps.cors.apply(req, res)) return; // a preflight, answered before auth (browsers send no key on it)
+  if (deps.guard.guards(path)) {
+    try {
+      deps.guard.check(req.headers.authorization);
+    } catch (err) {
+      sendError(res, err);
+      return;
+    }
+  }
   if (method === "POST" && path === "/v1/chat/completions") return handleCompletion("chat", req, res, deps);
   if (method === "POST" && path === "/v1/completions") return handleCompletion("completions", req, res, deps);
+  if (method === "POST" && path === "/tokenize") return handleTokenize("tokenize", req, res, deps);
+  if (method === "POST" && path === "/detokenize") return handleTokenize("detokenize", req, res, deps);
   if (method === "GET" && path === "/v1/models") return sendJson(res, 200, { object: "list", data: deps.catalog.list().map(modelJson) });
   if (method === "GET" && path.startsWith("/v1/models/")) {
     const id = decodePathSegment(path.slice("/v1/models/".length));

@@ -54,8 +54,8 @@ function checkStreamOptions(body: { stream?: boolean; stream_options?: unknown }
 const ROLES = ["system", "developer", "user", "assistant", "tool"] as const;
 const contentPart = z.looseObject({ type: z.string() }, { error: "must be a content part object with a string 'type'" });
 
-/** One chat message. */
-const chatMessage = z.object({
+/** One chat message (also /tokenize's). */
+export const chatMessageSchema = z.object({
   role: z.enum(ROLES, { error: (iss) => `must be system, developer, user, assistant or tool, got ${show(iss.input)}` }),
   content: z.union([z.string(), z.array(contentPart)], { error: "must be a string or a list of content parts" }).nullish(),
   name: optionalString,
@@ -68,7 +68,7 @@ const chatMessage = z.object({
 /** POST /v1/chat/completions (and gRPC Frontend/ChatCompletion). */
 export const chatBodySchema = z.object({
   ...COMMON,
-  messages: z.array(chatMessage, { error: "must be a non-empty list" }).min(1, { error: "must be a non-empty list" }),
+  messages: z.array(chatMessageSchema, { error: "must be a non-empty list" }).min(1, { error: "must be a non-empty list" }),
   max_completion_tokens: maxTokens,
   logprobs: optionalBool,
   top_logprobs: logprobCount,
@@ -87,6 +87,29 @@ export const completionBodySchema = z.object({
   prompt: z.unknown().optional(),
   logprobs: logprobCount,
 }).superRefine(checkStreamOptions);
+
+/** POST /tokenize with a text prompt (vLLM's shape). */
+export const tokenizeTextSchema = z.object({
+  model: requiredString,
+  prompt: z.string({ error: "must be a string (or send 'messages')" }),
+  add_special_tokens: optionalBool,
+});
+
+/** POST /tokenize with chat messages (vLLM's shape). */
+export const tokenizeChatSchema = z.object({
+  model: requiredString,
+  messages: z.array(chatMessageSchema, { error: "must be a non-empty list" }).min(1, { error: "must be a non-empty list" }),
+  add_generation_prompt: optionalBool,
+  add_special_tokens: optionalBool,
+  tools: z.array(z.unknown(), { error: "must be an array" }).nullish(),
+  chat_template_kwargs: z.record(z.string(), z.unknown(), { error: "must be an object" }).nullish(),
+});
+
+/** POST /detokenize (vLLM's shape); `tokens` may be empty. */
+export const detokenizeSchema = z.object({
+  model: requiredString,
+  tokens: z.array(z.number().int().min(0).max(UINT32_MAX), { error: "must be a list of token ids (integers in [0, 2^32))" }),
+});
 
 /** A validated chat body. */
 export type ChatBody = z.output<typeof chatBodySchema>;

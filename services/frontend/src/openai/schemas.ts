@@ -57,8 +57,8 @@ function commonFields(body: ChatBody | CompletionBody, maxTokens: number | undef
   };
 }
 
-/** One chat message as the wire carries it (content parts and tool calls as JSON text). */
-function chatMessage(m: ChatBody["messages"][number]): ChatMessage {
+/** One chat message as the wire carries it (content parts and tool calls as JSON text; also /tokenize's). */
+export function chatMessage(m: ChatBody["messages"][number]): ChatMessage {
   return {
     role: m.role === "developer" ? "system" : m.role,
     ...(typeof m.content === "string" ? { content: m.content } : {}),

@@ -37,9 +37,12 @@ function precheck(prompt: PromptInput, assets: PromptAssets): void {
   }
 }
 
-/** The prompt's token ids (and rendered chat), encoded inline or in the pool by size. */
-export async function encodePrompt(prompt: PromptInput, assets: EncodeAssets, signal?: AbortSignal): Promise<PromptTokens> {
+/**
+ * The prompt's token ids (and rendered chat), encoded inline or in the pool by size.
+ * `addSpecialTokens` overrides the prompt kind's default (/tokenize's flag).
+ */
+export async function encodePrompt(prompt: PromptInput, assets: EncodeAssets, signal?: AbortSignal, addSpecialTokens?: boolean): Promise<PromptTokens> {
   precheck(prompt, assets);
-  if (assets.pool && inputSize(prompt) >= INLINE_PROMPT_BYTES) return assets.pool.pool.encode(assets.pool.model, prompt, signal);
-  return promptTokens(prompt, assets);
+  if (assets.pool && inputSize(prompt) >= INLINE_PROMPT_BYTES) return assets.pool.pool.encode(assets.pool.model, prompt, signal, addSpecialTokens);
+  return promptTokens(prompt, assets, addSpecialTokens);
 }

@@ -23,12 +23,15 @@ export interface PromptTokens {
   rendered?: string;
 }
 
-/** Tokenizes (or renders and tokenizes) `prompt` for the model of `assets`, on this thread. */
-export function promptTokens(prompt: PromptInput, assets: PromptAssets): PromptTokens {
+/**
+ * Tokenizes (or renders and tokenizes) `prompt` for the model of `assets`. `addSpecialTokens`
+ * overrides the default (true for text, false for chat), as vLLM's /tokenize allows.
+ */
+export function promptTokens(prompt: PromptInput, assets: PromptAssets, addSpecialTokens?: boolean): PromptTokens {
   switch (prompt?.$case) {
     case "text":
       checkPromptBytes(utf8Bytes(prompt.text), assets, "prompt");
-      return { tokenIds: assets.tokenizer.encode(prompt.text, true) };
+      return { tokenIds: assets.tokenizer.encode(prompt.text, addSpecialTokens ?? true) };
     case "tokens": {
       const limit = assets.tokenizer.vocabSize;
       const bad = prompt.tokens.tokenIds.find((id) => id >= limit);
@@ -38,9 +41,19 @@ export function promptTokens(prompt: PromptInput, assets: PromptAssets): PromptT
     case "chat": {
       const rendered = assets.chat.render(prompt.chat);
       checkPromptBytes(utf8Bytes(rendered), assets, "messages");
-      return { tokenIds: assets.tokenizer.encode(rendered, false), rendered };
+      return { tokenIds: assets.tokenizer.encode(rendered, addSpecialTokens ?? false), rendered };
     }
     default:
       throw new InvalidArgumentError("a prompt is required (text, tokens or chat messages)", { param: "prompt" });
   }
+}
+
+/**
+ * The text of `ids` (vLLM's /detokenize: special tokens kept). An id outside the vocabulary is
+ * INVALID_ARGUMENT naming `tokens`, the REST field.
+ */
+export function detokenizeIds(ids: readonly number[], tokenizer: Pick<PromptAssets["tokenizer"], "vocabSize" | "decode">): string {
+  const bad = ids.findIndex((id) => id >= tokenizer.vocabSize);
+  if (bad >= 0) throw new InvalidArgumentError(`tokens[${bad}] = ${ids[bad]} is outside the vocabulary (size ${tokenizer.vocabSize})`, { param: "tokens" });
+  return tokenizer.decode(ids, false);
 }

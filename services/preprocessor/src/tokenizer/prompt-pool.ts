@@ -49,11 +49,11 @@ export class PromptPool {
   }
 
   /** Encodes `prompt` on a worker thread; the same result (or typed error) as `promptTokens`. */
-  async encode(model: PooledModel, prompt: PromptInput, signal?: AbortSignal): Promise<PromptTokens> {
+  async encode(model: PooledModel, prompt: PromptInput, signal?: AbortSignal, addSpecialTokens?: boolean): Promise<PromptTokens> {
     if (this.closed) throw new CancelledError("the preprocessor is shutting down");
     let result: PromptTaskResult;
     try {
-      result = await this.start().run({ model, prompt }, { name: "encodePromptTask", signal });
+      result = await this.start().run({ model, prompt, addSpecialTokens }, { name: "encodePromptTask", signal });
     } catch (err) {
       if (signal?.aborted) throw new CancelledError("the client went away while its prompt was being encoded", { cause: err });
       if (err instanceof Error && err.message === QUEUE_FULL) {

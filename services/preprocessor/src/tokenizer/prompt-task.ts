@@ -19,6 +19,8 @@ export interface PooledModel {
 export interface PromptTask {
   model: PooledModel;
   prompt: PromptInput;
+  /** /tokenize's add_special_tokens; absent: the prompt kind's default. */
+  addSpecialTokens?: boolean;
 }
 
 /** A typed error as it crosses threads. */

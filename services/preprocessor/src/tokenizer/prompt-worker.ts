@@ -32,7 +32,7 @@ function assetsOf(model: PooledModel): PromptAssets {
 /** The piscina task handler (named export: the pool runs it with `name: "encodePromptTask"`). */
 export function encodePromptTask(task: PromptTask): PromptTaskResult {
   try {
-    const tokens = promptTokens(task.prompt, assetsOf(task.model));
+    const tokens = promptTokens(task.prompt, assetsOf(task.model), task.addSpecialTokens);
     return { ok: true, tokenIds: Uint32Array.from(tokens.tokenIds), rendered: tokens.rendered };
   } catch (err) {
     return { ok: false, error: toTaskError(err) };
