@@ -48,6 +48,11 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     run: async (argv) => (await import("./bench.js")).runBench(argv),
   },
   {
+    name: "sim",
+    summary: "trace replay against the router's decide code and simulated mocker workers, in simulated time",
+    run: async (argv) => (await import("./sim.js")).runSim(argv),
+  },
+  {
     name: "healthcheck",
     summary: "probe a service's grpc.health.v1 (exit 0 only when SERVING)",
     run: async (argv) => (await import("#common/healthcheck.js")).runHealthcheck(argv),
