@@ -43,9 +43,9 @@ describe("frontend: /tokenize and /detokenize bodies (vLLM shapes)", () => {
     ["add_generation_prompt with a text prompt", () => parseTokenizeRequest({ model: "m", prompt: "x", add_generation_prompt: true }), Code.UNIMPLEMENTED, "add_generation_prompt"],
     ["an unknown tokenize field", () => parseTokenizeRequest({ model: "m", prompt: "x", return_token_strs: true }), Code.UNIMPLEMENTED, "return_token_strs"],
     ["detokenize without tokens", () => parseDetokenizeRequest({ model: "m" }), Code.INVALID_ARGUMENT, "tokens"],
-    ["a negative token", () => parseDetokenizeRequest({ model: "m", tokens: [1, -1] }), Code.INVALID_ARGUMENT, "tokens"],
-    ["a fractional token", () => parseDetokenizeRequest({ model: "m", tokens: [1.5] }), Code.INVALID_ARGUMENT, "tokens"],
-    ["a token of 2^32", () => parseDetokenizeRequest({ model: "m", tokens: [2 ** 32] }), Code.INVALID_ARGUMENT, "tokens"],
+    ["a negative token", () => parseDetokenizeRequest({ model: "m", tokens: [1, -1] }), Code.INVALID_ARGUMENT, "tokens[1]"],
+    ["a fractional token", () => parseDetokenizeRequest({ model: "m", tokens: [1.5] }), Code.INVALID_ARGUMENT, "tokens[0]"],
+    ["a token of 2^32", () => parseDetokenizeRequest({ model: "m", tokens: [2 ** 32] }), Code.INVALID_ARGUMENT, "tokens[0]"],
     ["tokens as a string", () => parseDetokenizeRequest({ model: "m", tokens: "1 2" }), Code.INVALID_ARGUMENT, "tokens"],
     ["an unknown detokenize field", () => parseDetokenizeRequest({ model: "m", tokens: [1], prompt: "x" }), Code.UNIMPLEMENTED, "prompt"],
   ];
