@@ -8,7 +8,6 @@ export const FRONTEND_FLAGS = defineFlags([
   { name: "grpc-listen", type: "string", help: "address of the gRPC Frontend API (default: --listen)" },
   { name: "request-timeout", type: "duration", min: 1, default: "600s", help: "a request still running after this fails with 504 timeout" },
   { name: "max-body-bytes", type: "int", min: 1, default: 8 * 1024 * 1024, help: "largest request body accepted (413 beyond)" },
-  { name: "interactive", type: "bool", help: "also open a terminal chat against this frontend" },
 ]);
 
 /** Every flag of `kvmesh frontend`. */
