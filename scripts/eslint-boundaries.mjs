@@ -67,9 +67,13 @@ const TRANSPORTS = ["^@grpc/", "^@nats-io/", "^nats$", "^consul$"];
 /** packages/common's adapters over them (each imports one of TRANSPORTS). */
 const COMMON_TRANSPORT = "^packages/common/src/(grpc-|healthcheck|in-flight-calls|reflection|replica-pool|request-id|service-runtime|stream-with-retry|discovery/|events/(grpc-|nats-|kv-event-stream))";
 
-/** Config blocks: each service imports no other service and no cli/; domain folders also no transport. */
+/** Config blocks: packages import no service and no cli/; each service imports no other service and no cli/; domain folders also no transport. */
 export function boundaryConfigs() {
-  const blocks = [];
+  const blocks = [{
+    files: ["packages/**/*.ts"],
+    plugins: { kvmesh: kvmeshPlugin },
+    rules: { "kvmesh/boundaries": ["error", { forbidPaths: ["^services/", "^cli/"], why: "packages/ are shared by every service and the CLI, so they depend on neither" }] },
+  }];
   for (const service of SERVICES) {
     const forbidPaths = [`^services/(?!${service}/)`, "^cli/"];
     const why = `services/${service} talks to other services only through packages/contracts, and never imports the CLI`;

@@ -23,6 +23,9 @@ const VIOLATIONS: (Fixture & { why: RegExp })[] = [
   // service → cli/ (what the frontend's --interactive used to do)
   { file: "services/frontend/src/fixture.ts", code: `export async function f() { return (await import("../../../cli/chat.js")).runChat([]); }`, why: /cli\/chat\.js may not be imported here: .*never imports the CLI/ },
   { file: "services/worker/src/fixture.ts", code: `export * from "../../../cli/model-command.js";`, why: /cli\/model-command\.js may not be imported here/ },
+  // packages → services or cli/
+  { file: "packages/models/src/fixture.ts", code: `import { WORKER_FLAGS } from "../../../services/worker/src/config.js";\nexport const f = WORKER_FLAGS;`, why: /services\/worker\/src\/config\.js may not be imported here: packages\/ are shared/ },
+  { file: "packages/common/src/fixture.ts", code: `export { runChat } from "../../../cli/chat.js";`, why: /cli\/chat\.js may not be imported here/ },
   // domain folder → gRPC, NATS, Consul (directly or through common's adapters)
   { file: "services/router/src/indexer/fixture.ts", code: `import { status } from "@grpc/grpc-js";\nexport const s = status;`, why: /@grpc\/grpc-js may not be imported here: .*domain code: no gRPC, NATS or Consul module/ },
   { file: "services/router/src/scheduling/fixture.ts", code: `import { connect } from "@nats-io/transport-node";\nexport const c = connect;`, why: /@nats-io\/transport-node may not be imported here/ },
@@ -36,6 +39,8 @@ const ALLOWED: Fixture[] = [
   // Within a service, shared code, contracts: fine.
   { file: "services/worker/src/fixture.ts", code: `import { status } from "@grpc/grpc-js";\nimport { hashBlocks } from "#common/kv-hash.js";\nimport { WorkerService } from "#contracts/gen/kvmesh/v1/worker.js";\nimport { Scheduler } from "./engine/scheduler.js";\nexport const x = [status, hashBlocks, WorkerService, Scheduler];` },
   { file: "services/router/src/indexer/fixture.ts", code: `import { hashBlocks } from "#common/kv-hash.js";\nimport { selectWorker } from "../scheduling/selector.js";\nimport type { KvEvent } from "#contracts/gen/kvmesh/v1/events.js";\nexport const x = [hashBlocks, selectWorker];\nexport type E = KvEvent;` },
+  // Packages import each other.
+  { file: "packages/models/src/fixture.ts", code: `import { createLogger } from "#common/logger.js";\nimport { hubSettingsFromEnv } from "./hub/hub-settings.js";\nexport const x = [createLogger, hubSettingsFromEnv];` },
   // The CLI may import services (it starts them).
   { file: "cli/fixture.ts", code: `import { runFrontend } from "../services/frontend/src/main.js";\nexport const r = runFrontend;` },
   // Outside a domain folder a service may use gRPC and NATS.
