@@ -10,7 +10,7 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
   {
     name: "frontend",
     summary: "OpenAI-compatible HTTP gateway and gRPC Frontend API",
-    run: async (argv) => (await import("../services/frontend/src/main.js")).runFrontend(argv),
+    run: async (argv) => (await import("./frontend-command.js")).runFrontendCommand(argv),
   },
   {
     name: "preprocessor",

@@ -19,7 +19,7 @@ export const SERVICE_FLAGS: Record<UpService, readonly FlagSpec[]> = {
   worker: WORKER_FLAGS.filter((f) => f.name !== "workers"),
   router: ROUTER_FLAGS,
   preprocessor: PREPROCESSOR_FLAGS,
-  frontend: FRONTEND_FLAGS.filter((f) => f.name !== "interactive"),
+  frontend: FRONTEND_FLAGS,
 };
 
 /** Flags `up` itself has. */

@@ -1,7 +1,7 @@
 /**
  * Starts a service's gRPC server the same way everywhere: the service implementations (with
  * in-flight tracking, so a drain knows when streams are done), grpc.health.v1 (NOT_SERVING
- * until `setServing(true)`), reflection of kvmesh.v1, and a graceful `drain`.
+ * until `setServing(true)`), reflection of what it serves, and a graceful `drain`.
  */
 import { Server, ServerCredentials, status as GrpcStatus } from "@grpc/grpc-js";
 import type { ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
@@ -25,7 +25,7 @@ export interface StartGrpcServerOptions {
   services: readonly GrpcServiceBinding[];
   /** Extra names for grpc.health.v1 besides "" and each served service's full name. */
   healthServiceNames?: readonly string[];
-  /** Serve reflection of kvmesh.v1 (default true). */
+  /** Serve reflection of the served services, health and reflection itself (default true). */
   reflection?: boolean;
   /**
    * Largest request message accepted (RESOURCE_EXHAUSTED beyond, from the length prefix, before
@@ -69,7 +69,7 @@ export async function startGrpcServer(options: StartGrpcServerOptions): Promise<
   const names = [...options.services.map((s) => serviceNameOf(s.definition)), ...(options.healthServiceNames ?? [])];
   const health = new HealthService(names);
   server.addService(health.definition, health.implementation);
-  if (options.reflection ?? true) addReflection(server);
+  if (options.reflection ?? true) addReflection(server, options.services.map((s) => serviceNameOf(s.definition)));
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(options.address, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
   });

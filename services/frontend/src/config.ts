@@ -11,7 +11,6 @@ export const FRONTEND_FLAGS = defineFlags([
   { name: "max-body-bytes", type: "int", min: 1, default: DEFAULT_MAX_BODY_BYTES, help: "largest request entering the mesh: an HTTP body (413 beyond), a gRPC Frontend or Preprocessor message (RESOURCE_EXHAUSTED beyond), checked before any work" },
   { name: "api-key", type: "string", secret: true, help: "require `Authorization: Bearer <key>` on /v1/*, /tokenize, /detokenize and the gRPC Frontend (401 otherwise)" },
   { name: "allowed-origins", type: "string", help: "CORS: browser origins allowed to call the API, comma-separated, or * for any (default: none)" },
-  { name: "interactive", type: "bool", help: "also open a terminal chat against this frontend" },
 ]);
 
 /** Every flag of `kvmesh frontend`. */
