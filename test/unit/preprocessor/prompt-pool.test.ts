@@ -121,6 +121,15 @@ describe("preprocessor prompt pool", function () {
     expect(await pool.encode(model, { $case: "text", text: "hi" }).catch((e: unknown) => e)).to.be.instanceOf(CancelledError);
   });
 
+  it("ends a task still running at shutdown with CancelledError, not an internal error", async () => {
+    const model = pool.register(tinyPromptData(1 << 20));
+    // Seconds of work: still running (or queued) when destroy() comes 100 ms later.
+    const outcome = pool.encode(model, { $case: "text", text: randomText(seededRandom(9), 3_000_000) }).then(() => "finished first", (e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await pool.destroy();
+    expect(await outcome).to.be.instanceOf(CancelledError);
+  });
+
   it("encodePrompt keeps prompts under the inline threshold off the pool and sends larger ones to it", async () => {
     const data = tinyPromptData(1 << 20);
     const assets = promptAssetsFrom(data);
