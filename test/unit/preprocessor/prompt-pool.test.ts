@@ -3,6 +3,7 @@
 // model, typed errors crossing back as their own class, the queue limit (overloaded), abort,
 // and shutdown.
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { CancelledError, ContextLengthError, FailedPreconditionError, InvalidArgumentError, OverloadedError } from "#common/errors.js";
@@ -60,6 +61,14 @@ describe("preprocessor prompt pool", function () {
     out.push({ $case: "tokens", tokens: { tokenIds: [1, 2, 3] } });
     return out;
   }
+
+  it("defaults to min(2, cores) threads and 16 queued tasks; clamps to at least 1 thread and 0 queued", async () => {
+    const defaults = new PromptPool();
+    expect([defaults.threads, defaults.maxQueue]).to.deep.equal([Math.min(2, availableParallelism()), 16]);
+    const clamped = new PromptPool({ threads: 0, maxQueue: -1 });
+    expect([clamped.threads, clamped.maxQueue]).to.deep.equal([1, 0]);
+    await Promise.all([defaults.destroy(), clamped.destroy()]);
+  });
 
   it("gives the same token ids as inline encoding on stories260K (text and chat)", async function () {
     requireStoriesModel(this);
