@@ -3,6 +3,7 @@
 // model, typed errors crossing back as their own class, the queue limit (overloaded), abort,
 // and shutdown.
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { CancelledError, ContextLengthError, FailedPreconditionError, InvalidArgumentError, OverloadedError } from "#common/errors.js";
@@ -60,6 +61,14 @@ describe("preprocessor prompt pool", function () {
     out.push({ $case: "tokens", tokens: { tokenIds: [1, 2, 3] } });
     return out;
   }
+
+  it("defaults to min(2, cores) threads and 16 queued tasks; clamps to at least 1 thread and 0 queued", async () => {
+    const defaults = new PromptPool();
+    expect([defaults.threads, defaults.maxQueue]).to.deep.equal([Math.min(2, availableParallelism()), 16]);
+    const clamped = new PromptPool({ threads: 0, maxQueue: -1 });
+    expect([clamped.threads, clamped.maxQueue]).to.deep.equal([1, 0]);
+    await Promise.all([defaults.destroy(), clamped.destroy()]);
+  });
 
   it("gives the same token ids as inline encoding on stories260K (text and chat)", async function () {
     requireStoriesModel(this);
@@ -119,6 +128,15 @@ describe("preprocessor prompt pool", function () {
     expect(await pending.catch((e: unknown) => e)).to.be.instanceOf(CancelledError);
     await pool.destroy();
     expect(await pool.encode(model, { $case: "text", text: "hi" }).catch((e: unknown) => e)).to.be.instanceOf(CancelledError);
+  });
+
+  it("ends a task still running at shutdown with CancelledError, not an internal error", async () => {
+    const model = pool.register(tinyPromptData(1 << 20));
+    // Seconds of work: still running (or queued) when destroy() comes 100 ms later.
+    const outcome = pool.encode(model, { $case: "text", text: randomText(seededRandom(9), 3_000_000) }).then(() => "finished first", (e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await pool.destroy();
+    expect(await outcome).to.be.instanceOf(CancelledError);
   });
 
   it("encodePrompt keeps prompts under the inline threshold off the pool and sends larger ones to it", async () => {

@@ -56,6 +56,8 @@ export class PromptPool {
       result = await this.start().run({ model, prompt, addSpecialTokens }, { name: "encodePromptTask", signal });
     } catch (err) {
       if (signal?.aborted) throw new CancelledError("the client went away while its prompt was being encoded", { cause: err });
+      // destroy() terminates threads mid-task once the shutdown grace is over.
+      if (this.closed) throw new CancelledError("the preprocessor is shutting down", { cause: err });
       if (err instanceof Error && err.message === QUEUE_FULL) {
         throw new OverloadedError(`the preprocessor is encoding ${this.threads} large prompts and has ${this.maxQueue} waiting: retry later`);
       }
