@@ -11,7 +11,7 @@ import { seededRandom } from "#common/seeded-random.js";
 import { promptAssetsFrom } from "../services/preprocessor/src/prompt-assets.js";
 import type { PromptModelData } from "../services/preprocessor/src/prompt-assets.js";
 import { PromptPool } from "../services/preprocessor/src/tokenizer/prompt-pool.js";
-import { tinyTokenizerConfigJson, tinyTokenizerJson, tinyVocab } from "../services/worker/src/model/tiny/tiny-tokenizer.js";
+import { tinyTokenizerConfigJson, tinyTokenizerJson, tinyVocab } from "#models/tiny/tiny-tokenizer.js";
 import { repoRoot, storiesModelDir } from "../test/support/stories-model.js";
 
 const SIZES = [256, 1024, 2048, 4096, 8192, 16384];
