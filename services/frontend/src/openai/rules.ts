@@ -9,7 +9,8 @@ import { SEED_MAX, SEED_MIN, UINT32_MAX } from "#common/limits.js";
 
 /** A value for a message: short, never the whole of a hostile input. */
 export function show(value: unknown): string {
-  if (typeof value === "number" || typeof value === "bigint" || value === undefined) return value === undefined ? "nothing" : String(value);
+  if (value === undefined) return "nothing";
+  if (typeof value === "number" || typeof value === "bigint") return String(value);
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);
