@@ -19,7 +19,6 @@ export interface HostileCase {
 
 const INVALID_ARGUMENT = 3;
 const NOT_FOUND = 5;
-const UNIMPLEMENTED = 12;
 
 /** Builds the table for a mesh serving `model`. */
 export function hostileCases(model: string): HostileCase[] {

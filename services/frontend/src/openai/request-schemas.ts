@@ -52,7 +52,8 @@ function checkStreamOptions(body: { stream?: boolean; stream_options?: unknown }
 }
 
 const ROLES = ["system", "developer", "user", "assistant", "tool"] as const;
-const contentPart = z.looseObject({ type: z.string() }, { error: "must be a content part object with a string 'type'" });
+/** A content part: an object with a `type` (the preprocessor says which types it renders), or plain text. */
+const contentPart = z.union([z.string(), z.looseObject({ type: z.string() })], { error: "must be a content part: an object with a string 'type'" });
 
 /** One chat message (also /tokenize's). */
 export const chatMessageSchema = z.object({

@@ -9,8 +9,14 @@ import { SEED_MAX, SEED_MIN, UINT32_MAX } from "#common/limits.js";
 
 /** A value for a message: short, never the whole of a hostile input. */
 export function show(value: unknown): string {
+  if (value === undefined) return "nothing";
   if (typeof value === "number" || typeof value === "bigint") return String(value);
-  const text = value === undefined ? "nothing" : JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = typeof value; // a bigint inside: a message must never turn a 400 into a 500
+  }
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
