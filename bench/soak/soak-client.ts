@@ -1,0 +1,56 @@
+/**
+ * One streamed completion for the soak, classified the way the soak reports it: the HTTP
+ * status (with whether a 503 carried Retry-After), and for a 200 whether the stream ended
+ * with `[DONE]` and no error event.
+ */
+import { request } from "node:http";
+import type { Agent } from "node:http";
+import { readChunk } from "../loadgen/chunk.js";
+import { createSseParser } from "../loadgen/sse-parser.js";
+
+/** How a request ended: `200`, `200:stream_error:<code>`, `503+retry-after`, `500`, `network:<code>`... */
+export type SoakOutcome = string;
+
+/** Sends `body` to `${url}/v1/completions`; never rejects. */
+export function soakRequest(url: string, agent: Agent, body: string, timeoutMs: number): Promise<SoakOutcome> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (outcome: SoakOutcome): void => {
+      if (!settled) {
+        settled = true;
+        resolve(outcome);
+      }
+    };
+    const req = request(`${url}/v1/completions`, {
+      method: "POST", agent,
+      headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), accept: "text/event-stream" },
+    }, (res) => {
+      const status = res.statusCode ?? 0;
+      res.setEncoding("utf8");
+      if (status !== 200) {
+        res.resume();
+        const retry = res.headers["retry-after"] !== undefined ? "+retry-after" : "";
+        res.on("end", () => finish(`${status}${retry}`));
+        res.on("error", () => finish(`${status}${retry}`));
+        return;
+      }
+      const parser = createSseParser();
+      let done = false;
+      let error: string | undefined;
+      res.on("data", (text: string) => {
+        for (const data of parser.push(text)) {
+          if (data === "[DONE]") done = true;
+          else error ??= readChunk(data).error;
+        }
+      });
+      res.on("end", () => finish(error ? `200:stream_error:${error}` : done ? "200" : "200:truncated"));
+      res.on("error", (err: NodeJS.ErrnoException) => finish(`200:reset:${err.code ?? err.name}`));
+    });
+    req.setTimeout(timeoutMs, () => {
+      req.destroy();
+      finish("timeout");
+    });
+    req.on("error", (err: NodeJS.ErrnoException) => finish(`network:${err.code ?? err.name}`));
+    req.end(body);
+  });
+}
