@@ -11,9 +11,17 @@ import { createSseParser } from "../loadgen/sse-parser.js";
 /** How a request ended: `200`, `200:stream_error:<code>`, `503+retry-after`, `500`, `network:<code>`... */
 export type SoakOutcome = string;
 
-/** Sends `body` to `${url}/v1/completions`; never rejects. */
-export function soakRequest(url: string, agent: Agent, body: string, timeoutMs: number): Promise<SoakOutcome> {
+/** Errors of a reused keep-alive socket that the server closed as idle just as it was reused. */
+const STALE_SOCKET = new Set(["ECONNRESET", "EPIPE"]);
+
+/**
+ * Sends `body` to `${url}/v1/completions`; never rejects. As in the load generator, a request
+ * that fails on a reused keep-alive socket before any response byte is sent once more on a
+ * fresh one: that race is the client's, not the server's.
+ */
+export function soakRequest(url: string, agent: Agent, body: string, timeoutMs: number, mayRetry = true): Promise<SoakOutcome> {
   return new Promise((resolve) => {
+    let responded = false;
     let settled = false;
     const finish = (outcome: SoakOutcome): void => {
       if (!settled) {
@@ -25,6 +33,7 @@ export function soakRequest(url: string, agent: Agent, body: string, timeoutMs: 
       method: "POST", agent,
       headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), accept: "text/event-stream" },
     }, (res) => {
+      responded = true;
       const status = res.statusCode ?? 0;
       res.setEncoding("utf8");
       if (status !== 200) {
@@ -50,7 +59,14 @@ export function soakRequest(url: string, agent: Agent, body: string, timeoutMs: 
       req.destroy();
       finish("timeout");
     });
-    req.on("error", (err: NodeJS.ErrnoException) => finish(`network:${err.code ?? err.name}`));
+    req.on("error", (err: NodeJS.ErrnoException) => {
+      if (mayRetry && !responded && !settled && req.reusedSocket && STALE_SOCKET.has(err.code ?? "")) {
+        settled = true;
+        resolve(soakRequest(url, agent, body, timeoutMs, false));
+        return;
+      }
+      finish(`network:${err.code ?? err.name}`);
+    });
     req.end(body);
   });
 }

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const mesh = await launchMesh({
     command: [process.execPath, resolve("dist/cli/kvmesh.js"), "up"],
     args: ["--engine", "mocker", "--workers", String(config.workers), "--speedup-ratio", String(config.speedupRatio), "--http-port", "0",
-      "--discovery-dir", dir, "--namespace", `soak-${process.pid}`, "--log-level", "warn"],
+      "--discovery-dir", dir, "--namespace", `soak-${process.pid}`],
     readyTimeoutMs: 180_000,
   });
   const stopMesh = (): void => void mesh.stop(10_000).then(() => process.exit(130));
