@@ -8,7 +8,7 @@ import type { Agent } from "node:http";
 import { readChunk } from "../loadgen/chunk.js";
 import { createSseParser } from "../loadgen/sse-parser.js";
 
-/** How a request ended: `200`, `200:stream_error:<code>`, `503+retry-after`, `500`, `network:<code>`... */
+/** How a request ended: `200`, `200:stream_error:<code>`, `503+retry-after:overloaded`, `500:server_error`, `network:<code>`... */
 export type SoakOutcome = string;
 
 /** Errors of a reused keep-alive socket that the server closed as idle just as it was reused. */
@@ -37,9 +37,10 @@ export function soakRequest(url: string, agent: Agent, body: string, timeoutMs: 
       const status = res.statusCode ?? 0;
       res.setEncoding("utf8");
       if (status !== 200) {
-        res.resume();
         const retry = res.headers["retry-after"] !== undefined ? "+retry-after" : "";
-        res.on("end", () => finish(`${status}${retry}`));
+        let text = "";
+        res.on("data", (chunk: string) => (text += chunk));
+        res.on("end", () => finish(`${status}${retry}:${errorCode(text)}`));
         res.on("error", () => finish(`${status}${retry}`));
         return;
       }
@@ -69,4 +70,14 @@ export function soakRequest(url: string, agent: Agent, body: string, timeoutMs: 
     });
     req.end(body);
   });
+}
+
+/** The OpenAI error's code (else type) of an error body. */
+function errorCode(body: string): string {
+  try {
+    const json = JSON.parse(body) as { error?: { code?: string | null; type?: string } };
+    return json.error?.code ?? json.error?.type ?? "unknown";
+  } catch {
+    return "not_json";
+  }
 }

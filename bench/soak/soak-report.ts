@@ -67,7 +67,7 @@ export function count500(counts: Record<string, number>): number {
 
 /** Burst answers that are neither a clean 200 nor a 503 with Retry-After. */
 export function burstUnexpected(counts: Record<string, number>): number {
-  return Object.entries(counts).filter(([k]) => k !== "200" && k !== "503+retry-after").reduce((a, [, n]) => a + n, 0);
+  return Object.entries(counts).filter(([k]) => k !== "200" && !k.startsWith("503+retry-after")).reduce((a, [, n]) => a + n, 0);
 }
 
 /** The markdown summary. */
