@@ -25,6 +25,9 @@ export interface ReadCallStreamOptions<T> {
  * the rest of the call (its status) is read in the background.
  */
 export async function* readCallStream<T>(call: ClientReadableStream<T>, options: ReadCallStreamOptions<T> = {}): AsyncGenerator<T> {
+  // Our own cancel() ends the call with an error event that no iterator may be listening to
+  // any more: without a listener of its own it would be thrown as an uncaught 'error'.
+  call.on("error", () => undefined);
   // A manual iterator: for-await would destroy the stream on an early exit, before we decide.
   const messages = (call as AsyncIterable<T>)[Symbol.asyncIterator]();
   let settled = false;

@@ -1,6 +1,6 @@
 // serveStream, the one way a server stream is served: backpressure, cancellation, errors.
 import { expect } from "chai";
-import { EventEmitter } from "node:events";
+import { EventEmitter, getEventListeners } from "node:events";
 import type { ServerWritableStream, StatusObject } from "@grpc/grpc-js";
 import { Code, InternalError, InvalidArgumentError, OverloadedError } from "#common/errors.js";
 import { ERROR_CLASS_KEY, ERROR_PARAM_KEY, GENERIC_INTERNAL_MESSAGE } from "#common/grpc-errors.js";
@@ -107,4 +107,36 @@ describe("serveStream", () => {
       expect(status.metadata?.get(ERROR_CLASS_KEY)).to.have.length(1);
     });
   }
+
+  it("many backpressured writes on many concurrent calls leave no listeners behind (no MaxListenersExceededWarning)", async () => {
+    // The preprocessor's old writer added an abort listener per full buffer and never removed it.
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const calls = Array.from({ length: 20 }, () => new FakeCall());
+      const signals: AbortSignal[] = [];
+      await Promise.all(calls.map((call) => {
+        call.accepting = false;
+        return serve(call, async ({ signal, write }) => {
+          signals.push(signal);
+          for (let i = 0; i < 50; i++) {
+            const written = write(i);
+            setImmediate(() => call.emit("drain"));
+            await written;
+            expect(getEventListeners(signal, "abort").length, "abort listeners while streaming").to.be.at.most(1);
+          }
+        });
+      }));
+      await tick();
+      for (const call of calls) {
+        expect(call.written).to.have.length(50);
+        expect(call.listenerCount("drain")).to.equal(0);
+        expect(call.listenerCount("close")).to.equal(0);
+      }
+      expect(warnings.map((w) => w.message)).to.deep.equal([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
 });

@@ -38,11 +38,7 @@ export async function* routerGenerate(pool: RouterPool, request: GenerateRequest
     isLast: (m) => m.finishReason !== undefined,
     open: (replica): ClientReadableStream<GenerateResponse> => {
       if (opened++ > 0) options.onRetry?.(replica.instance.instanceId);
-      const call = replica.client.generate(request, withRequestId(options.requestId), { deadline: options.deadline });
-      // Our own cancel() (stop string, client gone) ends the call with an error event that no
-      // iterator may be listening to any more.
-      call.on("error", () => undefined);
-      return call;
+      return replica.client.generate(request, withRequestId(options.requestId), { deadline: options.deadline });
     },
   });
 }

@@ -1,0 +1,99 @@
+/**
+ * The soak's verdicts and summary: status counts of the open loop and of the bursts, and
+ * whether each process's RSS and open fds stayed flat. Windows scale with the duration: for
+ * the 5-minute run "minute 2" is 60–120 s and "minutes 4–5" 180–300 s (D/5–2D/5 and 3D/5–D).
+ */
+import type { ProcSample } from "./proc-sampler.js";
+
+/** Process samples at one moment. */
+export interface Tick {
+  readonly tS: number;
+  readonly procs: readonly ProcSample[];
+}
+
+/** One process's flatness over the run. */
+export interface Flatness {
+  readonly pid: number;
+  readonly name: string;
+  readonly rssEarlyMaxMiB: number;
+  readonly rssLateMaxMiB: number;
+  readonly rssFlat: boolean;
+  readonly fdsEarlyMax: number;
+  readonly fdsLateMax: number;
+  readonly fdsFlat: boolean;
+}
+
+/** RSS may grow 10% from the early window to the late one. */
+export const RSS_GROWTH = 1.1;
+/** Open fds follow concurrency: 10% plus a few sockets of slack. */
+export const FD_SLACK = 16;
+
+const mib = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
+
+/** Flatness of every process seen in both windows. */
+export function flatness(ticks: readonly Tick[], durationS: number): Flatness[] {
+  const inWindow = (from: number, to: number) => ticks.filter((t) => t.tS >= from && t.tS <= to);
+  const early = inWindow(durationS / 5, (2 * durationS) / 5);
+  const late = inWindow((3 * durationS) / 5, durationS);
+  const pids = new Map<number, string>();
+  for (const t of ticks) for (const p of t.procs) pids.set(p.pid, p.name);
+  const out: Flatness[] = [];
+  for (const [pid, name] of pids) {
+    const of = (window: readonly Tick[]) => window.flatMap((t) => t.procs.filter((p) => p.pid === pid));
+    const [e, l] = [of(early), of(late)];
+    if (e.length === 0 || l.length === 0) continue;
+    const rssE = Math.max(...e.map((p) => p.rssBytes));
+    const rssL = Math.max(...l.map((p) => p.rssBytes));
+    const fdE = Math.max(...e.map((p) => p.fds));
+    const fdL = Math.max(...l.map((p) => p.fds));
+    out.push({
+      pid, name, rssEarlyMaxMiB: mib(rssE), rssLateMaxMiB: mib(rssL), rssFlat: rssL <= RSS_GROWTH * rssE,
+      fdsEarlyMax: fdE, fdsLateMax: fdL, fdsFlat: fdL <= RSS_GROWTH * fdE + FD_SLACK,
+    });
+  }
+  return out;
+}
+
+/** Share of `counts` answered exactly "200" (a clean stream). */
+export function okShare(counts: Record<string, number>): number {
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  return total === 0 ? 0 : (counts["200"] ?? 0) / total;
+}
+
+/** Requests answered 500 (plain, or with an internal error mid-stream). */
+export function count500(counts: Record<string, number>): number {
+  return Object.entries(counts).filter(([k]) => k.startsWith("500") || k.includes("stream_error:server_error")).reduce((a, [, n]) => a + n, 0);
+}
+
+/** Burst answers that are neither a clean 200 nor a 503 with Retry-After. */
+export function burstUnexpected(counts: Record<string, number>): number {
+  return Object.entries(counts).filter(([k]) => k !== "200" && !k.startsWith("503+retry-after")).reduce((a, [, n]) => a + n, 0);
+}
+
+/** The markdown summary. */
+export function summaryMarkdown(r: {
+  config: object; machine: { nproc: number; loadavgStart: number[]; loadavgEnd: number[] };
+  steady: Record<string, number>; bursts: Record<string, number>; flat: Flatness[]; ticks: readonly Tick[];
+}): string {
+  const pass = (b: boolean): string => (b ? "PASS" : "FAIL");
+  const lines = [
+    "# kvmesh soak", "",
+    `config: \`${JSON.stringify(r.config)}\``,
+    `machine: nproc ${r.machine.nproc}, loadavg at start ${r.machine.loadavgStart.map((x) => x.toFixed(2)).join(" ")}, at end ${r.machine.loadavgEnd.map((x) => x.toFixed(2)).join(" ")}`, "",
+    "| check | value | verdict |", "|---|---|---|",
+    `| open loop answered 200 (≥ 99.9%) | ${(okShare(r.steady) * 100).toFixed(3)}% | ${pass(okShare(r.steady) >= 0.999)} |`,
+    `| open loop answered 500 (0) | ${count500(r.steady)} | ${pass(count500(r.steady) === 0)} |`,
+    `| bursts answered 500 (0) | ${count500(r.bursts)} | ${pass(count500(r.bursts) === 0)} |`,
+    `| bursts: other than 200 / 503+Retry-After (0) | ${burstUnexpected(r.bursts)} | ${pass(burstUnexpected(r.bursts) === 0)} |`,
+    `| RSS flat, every process (late max ≤ ${RSS_GROWTH} × early max) | ${r.flat.filter((f) => f.rssFlat).length}/${r.flat.length} | ${pass(r.flat.length > 0 && r.flat.every((f) => f.rssFlat))} |`,
+    `| open fds flat, every process | ${r.flat.filter((f) => f.fdsFlat).length}/${r.flat.length} | ${pass(r.flat.length > 0 && r.flat.every((f) => f.fdsFlat))} |`,
+    "", `open loop: \`${JSON.stringify(r.steady)}\``, `bursts: \`${JSON.stringify(r.bursts)}\``, "",
+    "| pid | service | RSS early max MiB | RSS late max MiB | fds early max | fds late max |", "|---|---|---|---|---|---|",
+    ...r.flat.map((f) => `| ${f.pid} | ${f.name} | ${f.rssEarlyMaxMiB} | ${f.rssLateMaxMiB} | ${f.fdsEarlyMax} | ${f.fdsLateMax} |`),
+    "", "RSS curve (MiB per process, every sample):", "",
+    "| t (s) | " + r.flat.map((f) => `${f.name} ${f.pid}`).join(" | ") + " |",
+    "|---|" + r.flat.map(() => "---|").join(""),
+    ...r.ticks.map((t) => `| ${t.tS} | ` + r.flat.map((f) => mib(t.procs.find((p) => p.pid === f.pid)?.rssBytes ?? 0)).join(" | ") + " |"),
+  ];
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,106 @@
+/**
+ * `npm run bench:soak`: starts its own mesh (`kvmesh up`, mocker workers hosted by one
+ * process, its own --discovery-dir and --namespace), sends an open loop of streamed
+ * completions plus periodic bursts of concurrent streams, samples every mesh process's RSS
+ * and open fds every 10 s, and writes results.json and summary.md (with machine load).
+ *   node dist/bench/soak/soak.js [--duration 300] [--rate 100] [--burst 2000] [--burst-every 60]
+ *     [--workers 4] [--speedup 1] [--out bench/results/soak]
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { createAgent } from "../loadgen/completion-client.js";
+import { launchMesh } from "../compare/mesh-launcher.js";
+import { processTree, sample } from "./proc-sampler.js";
+import { soakRequest } from "./soak-client.js";
+import { flatness, summaryMarkdown } from "./soak-report.js";
+import type { Tick } from "./soak-report.js";
+import { bodyMaker, poissonGaps } from "./soak-workload.js";
+
+const SAMPLE_EVERY_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 300_000;
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: "string", default: "300" }, rate: { type: "string", default: "100" },
+    burst: { type: "string", default: "2000" }, "burst-every": { type: "string", default: "60" },
+    workers: { type: "string", default: "4" }, speedup: { type: "string", default: "1" },
+    out: { type: "string", default: "bench/results/soak" }, seed: { type: "string", default: "13" },
+  },
+});
+const config = {
+  durationS: Number(flags.duration), ratePerS: Number(flags.rate), burstSize: Number(flags.burst), burstEveryS: Number(flags["burst-every"]),
+  workers: Number(flags.workers), speedupRatio: Number(flags.speedup), promptTokens: 256, prefixes: 32, outputTokens: 32, seed: Number(flags.seed),
+};
+for (const [k, v] of Object.entries(config)) if (!(Number.isFinite(v) && v >= 0)) throw new Error(`--${k}: not a number ≥ 0`);
+
+const tally = (counts: Record<string, number>, outcome: string): void => void (counts[outcome] = (counts[outcome] ?? 0) + 1);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "kvmesh-soak-"));
+  const loadavgStart = loadavg();
+  const mesh = await launchMesh({
+    command: [process.execPath, resolve("dist/cli/kvmesh.js"), "up"],
+    args: ["--engine", "mocker", "--workers", String(config.workers), "--speedup-ratio", String(config.speedupRatio), "--http-port", "0",
+      "--discovery-dir", dir, "--namespace", `soak-${process.pid}`],
+    readyTimeoutMs: 180_000,
+  });
+  const stopMesh = (): void => void mesh.stop(10_000).then(() => process.exit(130));
+  process.once("SIGINT", stopMesh);
+  try {
+    const models = (await (await fetch(`${mesh.url}/v1/models`)).json()) as { data: { id: string }[] };
+    const bodies = bodyMaker({ model: models.data[0].id, promptTokens: config.promptTokens, prefixes: config.prefixes, outputTokens: config.outputTokens, seed: config.seed });
+    const agent = createAgent();
+    const steady: Record<string, number> = {};
+    const bursts: Record<string, number> = {};
+    const pending = new Set<Promise<void>>();
+    const send = (counts: Record<string, number>): void => {
+      const p = soakRequest(mesh.url, agent, bodies.next(), REQUEST_TIMEOUT_MS).then((o) => tally(counts, o));
+      pending.add(p);
+      void p.finally(() => pending.delete(p));
+    };
+    const ticks: Tick[] = [];
+    const t0 = performance.now();
+    const elapsedS = (): number => (performance.now() - t0) / 1000;
+    const sampler = setInterval(() => ticks.push({ tS: Math.round(elapsedS()), procs: sample(processTree(mesh.pid)) }), SAMPLE_EVERY_MS);
+    ticks.push({ tS: 0, procs: sample(processTree(mesh.pid)) });
+    const gap = poissonGaps(config.ratePerS, config.seed);
+    // Bursts at half an interval, then every interval: each window of the RSS check holds some.
+    let nextBurstS = config.burstEveryS > 0 ? config.burstEveryS / 2 : Infinity;
+    let due = 0;
+    while (due / 1000 < config.durationS) {
+      const wait = due - (performance.now() - t0);
+      if (wait > 0) await sleep(wait);
+      if (elapsedS() >= nextBurstS && config.burstSize > 0) {
+        console.log(`[${elapsedS().toFixed(0)} s] burst of ${config.burstSize}; open loop so far ${JSON.stringify(steady)}`);
+        for (let i = 0; i < config.burstSize; i++) send(bursts);
+        nextBurstS += config.burstEveryS;
+      }
+      send(steady);
+      due += gap();
+    }
+    await Promise.all([...pending]);
+    ticks.push({ tS: Math.round(elapsedS()), procs: sample(processTree(mesh.pid)) });
+    clearInterval(sampler);
+    agent.destroy();
+    const result = {
+      config, machine: { nproc: availableParallelism(), loadavgStart, loadavgEnd: loadavg() },
+      steady, bursts, flat: flatness(ticks, config.durationS), ticks,
+    };
+    const out = resolve(flags.out!);
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, "results.json"), JSON.stringify(result, null, 2) + "\n");
+    const summary = summaryMarkdown(result);
+    writeFileSync(join(out, "summary.md"), summary);
+    console.log(summary.split("\n").slice(0, 16).join("\n"));
+  } finally {
+    await mesh.stop(10_000);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
