@@ -6,7 +6,7 @@ import type { ConfigOf } from "#common/config/index.js";
 export const FRONTEND_FLAGS = defineFlags([
   { name: "http-port", type: "int", min: 0, max: 65535, default: 8000, help: "OpenAI REST port (host: the --listen host)" },
   { name: "grpc-listen", type: "string", help: "address of the gRPC Frontend API (default: --listen)" },
-  { name: "request-timeout", type: "duration", min: 1, default: "600s", help: "a request still running after this fails with 504 timeout" },
+  { name: "request-timeout", type: "duration", min: 1, default: "600s", help: "a request still running after this fails with 504 timeout; also the deadline for receiving its headers (at most 60 s) and body (408, connection closed)" },
   { name: "max-body-bytes", type: "int", min: 1, default: 8 * 1024 * 1024, help: "largest request body accepted (413 beyond)" },
   { name: "interactive", type: "bool", help: "also open a terminal chat against this frontend" },
 ]);
