@@ -29,11 +29,18 @@ const UP_OWN_FLAGS = defineFlags([
   { name: "join", type: "string", help: "join an existing mesh: the namespace another `kvmesh up` printed, or a registry directory; unset: a mesh of its own" },
 ]);
 
+/** `up` names its own mesh (mesh-identity.ts): these two have no fixed default there. */
+const UP_IDENTITY_HELP: Record<string, string> = {
+  namespace: "mesh namespace for every service; unset: kvmesh-<http-port> (kvmesh-up-<pid> on port 0), a mesh of its own unless --join",
+  "discovery-dir": "registry directory for every service; unset: ~/.kvmesh/up/<namespace>/registry (with --namespace alone: ~/.kvmesh/registry)",
+};
+
 /** Every flag of `kvmesh up`, each name once (a name several services share appears once). */
 export function upSpec(): readonly FlagSpec[] {
   const seen = new Set<string>();
   const all: FlagSpec[] = [];
-  for (const flag of [...COMMON_FLAGS, ...UP_OWN_FLAGS, ...Object.values(SERVICE_FLAGS).flat()]) {
+  const common = COMMON_FLAGS.map((f): FlagSpec => (UP_IDENTITY_HELP[f.name] ? { ...f, default: undefined, help: UP_IDENTITY_HELP[f.name] } : f));
+  for (const flag of [...common, ...UP_OWN_FLAGS, ...Object.values(SERVICE_FLAGS).flat()]) {
     if (seen.has(flag.name)) continue;
     seen.add(flag.name);
     all.push(flag);

@@ -25,7 +25,7 @@ const STOP_MARGIN_MS = 5_000;
 /** The config keys `up` reads itself. */
 type UpConfig = Record<string, unknown> & {
   workers: number; engine: string; listen: string; startupTimeoutMs: number; httpPort: number;
-  metricsPort?: number; shutdownGraceMs: number; join?: string; namespace: string; discoveryDir: string; discovery: string;
+  metricsPort?: number; shutdownGraceMs: number; join?: string; namespace?: string; discoveryDir?: string; discovery: string;
 };
 
 /** Resolves /health 200 from `url`, or rejects after `timeoutMs`. */
@@ -47,16 +47,9 @@ function lastPrinted(child: Child | undefined, field: string): number | undefine
   return found?.[field] as number | undefined;
 }
 
-/** The mesh identity from the config, counting a flag or KVMESH_* variable as "given". */
-function identityOf(config: UpConfig, given: Map<string, string[]>): MeshIdentity {
-  const explicit = (flag: string, env: string): boolean => given.has(flag) || (process.env[env] ?? "") !== "";
-  return meshIdentity({
-    join: config.join,
-    namespace: explicit("namespace", "KVMESH_NAMESPACE") ? config.namespace : undefined,
-    discoveryDir: explicit("discovery-dir", "KVMESH_DISCOVERY_DIR") ? config.discoveryDir : undefined,
-    httpPort: config.httpPort,
-    pid: process.pid,
-  });
+/** The mesh identity from the config (namespace and registry dir are set only when given, by flag or KVMESH_* variable). */
+function identityOf(config: UpConfig): MeshIdentity {
+  return meshIdentity({ join: config.join, namespace: config.namespace, discoveryDir: config.discoveryDir, httpPort: config.httpPort, pid: process.pid });
 }
 
 /** Runs the mesh; resolves -1 while it runs (the signal handler exits), or an exit code. */
@@ -71,7 +64,7 @@ export async function runUp(argv: string[]): Promise<number> {
   let identity: MeshIdentity;
   let ports: Map<string, number | undefined>;
   try {
-    identity = identityOf(config, given);
+    identity = identityOf(config);
     ports = metricsPorts(config.metricsPort, metricsPortOrder(workerNames));
   } catch (err) {
     console.error(`kvmesh up: ${(err as Error).message}\n(kvmesh up --help lists the flags)`);

@@ -11,6 +11,7 @@ import type { Mesh } from "../support/mesh.js";
 import { stopAllProcesses } from "../support/process.js";
 
 const MODEL = "kvmesh-tiny-random";
+const TTL = ["--discovery-ttl", "10s"];
 
 /** A raw socket to `url`'s port, with everything it received and when it closed. */
 function rawSocket(url: string): { socket: Socket; received: () => string; closedAfter: Promise<number> } {
@@ -41,12 +42,14 @@ describe("frontend HTTP deadlines and drain", function () {
   this.timeout(120_000);
   let mesh: Mesh;
   before(async () => {
-    mesh = await startMesh([["--engine", "mocker", "--speedup-ratio", "1"]]);
+    // The default 10 s TTL, not the helpers' 1 s: on a loaded 2-core machine a missed 1 s
+    // heartbeat drops the preprocessor from discovery mid-test, which is not what this tests.
+    mesh = await startMesh([["--engine", "mocker", "--speedup-ratio", "1", ...TTL]], { router: TTL, preprocessor: TTL, frontend: TTL });
   });
   after(() => stopAllProcesses());
 
   it("closes slow-header and slow-body sockets at --request-timeout; normal requests still work", async () => {
-    const url = await mesh.addFrontend(["--request-timeout", "2s"]);
+    const url = await mesh.addFrontend(["--request-timeout", "2s", ...TTL]);
     const body = JSON.stringify({ model: MODEL, prompt: "hello", max_tokens: 2 });
     const slowHeaders = Array.from({ length: 10 }, () => rawSocket(url));
     for (const s of slowHeaders) dribble(s.socket, `POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Padding: ${"a".repeat(500)}\r\n\r\n`, 100);
@@ -69,9 +72,10 @@ describe("frontend HTTP deadlines and drain", function () {
   });
 
   it("on SIGTERM drains every HTTP stream, logs the true in_flight, and refuses new requests on kept-alive connections", async () => {
-    const frontend = await mesh.addService("frontend", ["--http-port", "0", "--shutdown-grace", "30s"]);
+    const frontend = await mesh.addService("frontend", ["--http-port", "0", "--shutdown-grace", "30s", ...TTL]);
     const listening = JSON.parse(frontend.lines.find((l) => l.includes('"msg":"listening"'))!) as { http_port: number };
     const url = `http://127.0.0.1:${listening.http_port}`;
+    for (let i = 0; i < 200 && !(await fetch(`${url}/health`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 50));
     const maxTokens = 400; // about 16 ms a token: every stream runs for seconds after SIGTERM
     const request = { model: MODEL, prompt: "Once upon a time", max_tokens: maxTokens, stream: true };
     // 19 fetch streams and one on a raw keep-alive socket, all past their first chunk.

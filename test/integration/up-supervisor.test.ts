@@ -29,9 +29,11 @@ describe("kvmesh up: supervisor, own mesh, flags", function () {
 
   it("two ups side by side each serve only their own workers; a killed router is restarted", async () => {
     const [portA, portB] = [await freePort(), await freePort()];
+    // One HOME for both, as for one user running two `up`: only their own registries keep them apart.
+    const home = mkdtempSync(join(tmpdir(), "kvmesh-up-pair-"));
     const [a, b] = await Promise.all([
-      startUp(["--engine", "mocker", "--workers", "2", "--http-port", String(portA), "--metrics-port", "0", "--shutdown-grace", "3s"]),
-      startUp(["--engine", "mocker", "--workers", "1", "--http-port", String(portB)]),
+      startUp(["--engine", "mocker", "--workers", "2", "--http-port", String(portA), "--metrics-port", "0", "--shutdown-grace", "3s"], { home }),
+      startUp(["--engine", "mocker", "--workers", "1", "--http-port", String(portB)], { home }),
     ]);
     expect(a.mesh).to.include(`namespace kvmesh-${portA}`).and.include(`${a.home}/.kvmesh/up/kvmesh-${portA}/registry`);
     expect(b.mesh).to.include(`namespace kvmesh-${portB}`);

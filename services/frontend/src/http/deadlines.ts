@@ -1,9 +1,11 @@
 /**
  * Header and body deadlines of the REST gateway, so a client that sends a request one byte at a
  * time cannot hold a socket (and its buffers) open forever. node:http enforces the header
- * deadline (`headersTimeout`) and the whole-request deadline (`requestTimeout`, until the body
- * has arrived — never the response, so SSE streams are not cut), but only when its connection
- * check runs (every 30 s by default); the explicit body deadline below closes the socket on time.
+ * deadline (`headersTimeout`), but only when its connection check runs (every 30 s by default,
+ * here at most every second). The body deadline is ours, not node's `requestTimeout`: that one
+ * answers a bare 408 without the OpenAI error body, and it judges a request by the clock alone,
+ * so an event loop stalled past the deadline (a loaded machine) cuts requests whose bytes have
+ * already arrived; ours looks at the socket's pending data first.
  */
 import type { IncomingMessage, ServerOptions, ServerResponse } from "node:http";
 import { InvalidArgumentError } from "#common/errors.js";
@@ -18,7 +20,7 @@ export function deadlineServerOptions(requestTimeoutMs: number): ServerOptions {
   const headersTimeout = Math.min(MAX_HEADERS_TIMEOUT_MS, requestTimeoutMs);
   // Checked at a quarter of the header deadline (at most 1 s), so it closes sockets roughly on time.
   const connectionsCheckingInterval = Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4)));
-  return { headersTimeout, requestTimeout: requestTimeoutMs, connectionsCheckingInterval };
+  return { headersTimeout, requestTimeout: 0, connectionsCheckingInterval };
 }
 
 /**
@@ -27,8 +29,9 @@ export function deadlineServerOptions(requestTimeoutMs: number): ServerOptions {
  */
 export function enforceBodyDeadline(req: IncomingMessage, res: ServerResponse, deadlineMs: number, log: Logger): void {
   if (req.complete) return;
-  const timer = setTimeout(() => {
-    if (req.complete) return;
+  // setImmediate: past the timer, let the loop read what the socket already holds, then judge.
+  const timer = setTimeout(() => setImmediate(() => {
+    if (req.complete || res.writableEnded) return;
     log.warn({ deadline_ms: deadlineMs, method: req.method, url: req.url }, "request body not received in time: closing the connection");
     const socket = req.socket;
     if (res.headersSent) return void socket.destroy();
@@ -36,7 +39,7 @@ export function enforceBodyDeadline(req: IncomingMessage, res: ServerResponse, d
     const text = JSON.stringify({ error: { ...mapped.body.error, code: "request_timeout" } });
     res.once("finish", () => socket.destroy());
     res.writeHead(408, { "content-type": "application/json", "content-length": Buffer.byteLength(text), connection: "close" }).end(text);
-  }, deadlineMs);
+  }), deadlineMs);
   timer.unref();
   const clear = (): void => clearTimeout(timer);
   req.once("end", clear);
