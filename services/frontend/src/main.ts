@@ -49,7 +49,7 @@ export async function runFrontend(argv: string[]): Promise<number> {
   });
   const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort);
   log.info({ port: instance.port, http_port: http.port, metrics_port: metricsServer?.port }, "listening");
-  if (config.interactive) void (await import("../../../cli/chat.js")).runChat([`--url`, `http://127.0.0.1:${http.port}`]);
+  if (config.interactive) void (await import("../../../cli/chat.js")).runChat([`--url`, `http://127.0.0.1:${http.port}`, ...(config.apiKey ? ["--api-key", config.apiKey] : [])]);
   onShutdownSignal(log, config.shutdownGraceMs, [
     async (grace) => {
       accepting = false;
