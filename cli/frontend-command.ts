@@ -18,7 +18,9 @@ export function runFrontendCommand(argv: string[]): Promise<number> {
     flags: FRONTEND_CLI_FLAGS,
     onListening: ({ httpPort, config }) => {
       // A chat that cannot start (no model yet) says why; the frontend keeps serving.
-      if (config.interactive === true) runChat(["--url", `http://127.0.0.1:${httpPort}`]).catch((e: Error) => console.error(`kvmesh chat: ${e.message}`));
+      // The chat is a client like any other: with --api-key it sends the key.
+      const key = typeof config.apiKey === "string" && config.apiKey !== "" ? ["--api-key", config.apiKey] : [];
+      if (config.interactive === true) runChat(["--url", `http://127.0.0.1:${httpPort}`, ...key]).catch((e: Error) => console.error(`kvmesh chat: ${e.message}`));
     },
   });
 }

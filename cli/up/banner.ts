@@ -1,4 +1,17 @@
 /** What `kvmesh up` prints once the mesh is healthy: where it is, what it serves, how to try it. */
+import { TINY_MODEL_NAME } from "../../services/worker/src/model/tiny/tiny-spec.js";
+
+/** The hub model the banner suggests for real text (ONNX layout, a chat template, 4-bit weights). */
+export const REAL_MODEL_EXAMPLE = "kvmesh up --model onnx-community/Qwen2.5-0.5B-Instruct --onnx-variant q4";
+
+/** The random-weights warning for the generated tiny model; none for a real one. */
+function randomWeightsNote(model: string): string[] {
+  if (model !== TINY_MODEL_NAME) return [];
+  return [
+    `note: ${TINY_MODEL_NAME} has random weights, so its answers are noise (it lets you try the mesh without a download).`,
+    `  for real text, serve a hub model: ${REAL_MODEL_EXAMPLE}`,
+  ];
+}
 
 /** One service process, as the banner lists it. */
 export interface BannerService {
@@ -34,6 +47,7 @@ export function startupBanner(facts: BannerFacts): string {
     "",
     `kvmesh is up: ${url}  (OpenAI API at ${url}/v1)`,
     `model: ${model}`,
+    ...randomWeightsNote(model),
     `workers: ${workers.map((w) => `${w.id} (gRPC port ${w.port})`).join(", ")}`,
     facts.mesh,
     "services (restarted with backoff if one exits):",

@@ -185,15 +185,18 @@ describe("deployment config (deploy/)", function () {
   });
 
   it("the Grafana dashboard queries only metrics the services export, covering what operators watch", () => {
-    const sources = ["frontend/src/metrics.ts", "preprocessor/src/metrics.ts", "worker/src/metrics.ts", "router/src/router-metrics.ts"]
+    const sources = ["frontend/src/metrics.ts", "preprocessor/src/metrics.ts", "worker/src/metrics.ts", "worker/src/vllm-metrics.ts", "router/src/router-metrics.ts"]
       .map((f) => readFileSync(join(repoRoot, "services", f), "utf8")).join("\n");
-    const exported = new Set([...sources.matchAll(/"(kvmesh_[a-z_]+)"/g)].map((m) => m[1]));
+    const exported = new Set([...sources.matchAll(/"((?:kvmesh_|vllm:)[a-z_]+)"/g)].map((m) => m[1]));
     const dashboard = JSON.parse(readFileSync(join(deployDir, "grafana/dashboards/kvmesh.json"), "utf8")) as { panels: { title: string; targets: { expr: string }[] }[] };
     const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
-    const used = new Set(exprs.flatMap((e) => [...e.matchAll(/kvmesh_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, ""))));
+    const used = new Set(exprs.flatMap((e) => [...e.matchAll(/(?:kvmesh_|vllm:)[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, ""))));
     for (const name of used) expect(exported, name).to.include(name);
     for (const needed of ["kvmesh_frontend_time_to_first_token_seconds", "kvmesh_frontend_inter_token_latency_seconds", "kvmesh_worker_generated_tokens_total",
-      "kvmesh_router_kv_hit_rate", "kvmesh_worker_kv_blocks_active", "kvmesh_router_decisions_total", "kvmesh_router_migrations_total"]) {
+      "kvmesh_router_kv_hit_rate", "kvmesh_worker_kv_blocks_cached", "kvmesh_router_decisions_total", "kvmesh_router_migrations_total",
+      // The worker panels read vLLM's names (issue 16), so vLLM dashboards and kvmesh's agree.
+      "vllm:num_requests_waiting", "vllm:num_requests_running", "vllm:kv_cache_usage_perc", "vllm:cache_config_info", "vllm:prompt_tokens_total",
+      "vllm:generation_tokens_total", "vllm:prefix_cache_queries_total", "vllm:prefix_cache_hits_total"]) {
       expect([...used], needed).to.include(needed);
     }
     const provisioning = readdirSync(join(deployDir, "grafana/provisioning/dashboards"));

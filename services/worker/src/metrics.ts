@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram } from "prom-client";
 import type { Registry } from "prom-client";
 import type { EngineCore } from "./engine/engine-core.js";
 import type { EngineHooks } from "./engine/engine-types.js";
+import { VllmMetrics } from "./vllm-metrics.js";
 
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 /** Window of the tokens/s gauge. */
@@ -24,9 +25,11 @@ export class WorkerMetrics {
   private readonly requests: Counter<"worker_id" | "finish_reason">;
   private readonly batchSize: Histogram<"worker_id">;
   private readonly stepSeconds: Histogram<"worker_id">;
+  private readonly vllm: VllmMetrics;
 
   constructor(registry: Registry, private readonly now: () => number = () => performance.now()) {
     const registers = [registry];
+    this.vllm = new VllmMetrics(registry);
     const counter = <L extends string>(name: string, help: string, labelNames: L[]): Counter<L> => new Counter({ name, help, labelNames, registers });
     this.prefillComputed = counter("kvmesh_worker_prefill_computed_tokens_total", "prompt (and recompute) tokens run through the model", ["worker_id"]);
     this.promptTokens = counter("kvmesh_worker_prompt_tokens_total", "input tokens of admitted requests", ["worker_id"]);
@@ -56,8 +59,8 @@ export class WorkerMetrics {
     gauge("kvmesh_worker_generation_tokens_per_second", "output tokens per second over the last 10 s", (_e, id) => this.tokensPerSecond(id));
   }
 
-  /** The engine hooks that feed the counters of worker `workerId`. */
-  hooksFor(workerId: string): EngineHooks {
+  /** The engine hooks that feed the counters of worker `workerId` serving `model`. */
+  hooksFor(workerId: string, model: string): EngineHooks {
     const label = { worker_id: workerId };
     return {
       onStep: (stats) => {
@@ -67,18 +70,21 @@ export class WorkerMetrics {
         this.generated.inc(label, stats.generatedTokens);
         if (stats.preempted > 0) this.preemptions.inc(label, stats.preempted);
         this.noteTokens(workerId, stats.generatedTokens);
+        if (stats.generatedTokens > 0) this.vllm.generated(workerId, model, stats.generatedTokens);
       },
       onAdmitted: (_id, inputTokens, cachedTokens) => {
         this.promptTokens.inc(label, inputTokens);
         this.cachedTokens.inc(label, cachedTokens);
+        this.vllm.admitted(workerId, model, inputTokens, cachedTokens);
       },
       onFinished: (_id, reason) => this.requests.inc({ worker_id: workerId, finish_reason: String(reason) }),
     };
   }
 
-  /** Reports `engine`'s gauges under `workerId` from now on. */
-  track(workerId: string, engine: EngineCore): void {
+  /** Reports `engine`'s gauges under `workerId` (serving `model`, blocks of `blockSize`) from now on. */
+  track(workerId: string, engine: EngineCore, model: string, blockSize: number): void {
     this.engines.set(workerId, engine);
+    this.vllm.track(workerId, model, blockSize, engine);
   }
 
   private noteTokens(workerId: string, tokens: number): void {

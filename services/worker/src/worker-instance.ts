@@ -51,9 +51,9 @@ export async function startWorkerInstance(deps: WorkerInstanceDeps): Promise<Wor
     maxWaiting: config.maxWaiting,
     contextLength: built.contextLength,
     eosTokenIds: built.model.eosTokenIds,
-    hooks: deps.metrics.hooksFor(workerId),
+    hooks: deps.metrics.hooksFor(workerId, modelName),
   });
-  deps.metrics.track(workerId, engine);
+  deps.metrics.track(workerId, engine, modelName, built.runner.blockSize);
   const identity = { workerId, epoch: newEpoch(), model: modelName };
   const bridge = new KvEventBridge({ engine, identity, ringSize: config.eventRingSize, publisher: deps.publisher, loadIntervalMs: config.loadIntervalMs });
   const card = buildModelCard({
