@@ -1,5 +1,5 @@
 /** What `kvmesh up` prints once the mesh is healthy: where it is, what it serves, how to try it. */
-import { TINY_MODEL_NAME } from "../../services/worker/src/model/tiny/tiny-spec.js";
+import { TINY_MODEL_NAME } from "#models/tiny/tiny-spec.js";
 
 /** The hub model the banner suggests for real text (ONNX layout, a chat template, 4-bit weights). */
 export const REAL_MODEL_EXAMPLE = "kvmesh up --model onnx-community/Qwen2.5-0.5B-Instruct --onnx-variant q4";

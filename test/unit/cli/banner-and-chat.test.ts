@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { printable } from "../../../cli/chat.js";
 import { REAL_MODEL_EXAMPLE, startupBanner } from "../../../cli/up/banner.js";
 
-const facts = { url: "http://127.0.0.1:8000", workers: [{ id: "worker-1", port: 1234 }], logDir: "/tmp/logs" };
+const facts = { url: "http://127.0.0.1:8000", workers: [{ id: "worker-1", port: 1234 }], logDir: "/tmp/logs", services: [], mesh: "namespace kvmesh-8000 (own)" };
 
 describe("cli: up banner and chat output", () => {
   it("warns that kvmesh-tiny-random has random weights and shows how to serve a real hub model", () => {
