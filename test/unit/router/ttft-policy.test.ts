@@ -82,3 +82,21 @@ describe("ttft policy", () => {
     expect(c.factor("w")).to.equal(4);
   });
 });
+
+describe("ttft calibration metric", () => {
+  it("kvmesh_router_ttft_mape shows each calibrated worker's error; other modes report none", async () => {
+    const { Registry } = await import("prom-client");
+    const { createRouterMetrics } = await import("../../../services/router/src/router-metrics.js");
+    let now = 0;
+    const selector = createSelector("ttft", { now: () => now });
+    selector.admitted(request([candidate("w1")], 2048, { blockSize: 64, requestBlocks: 32 }), "w1", "r");
+    now = 2 * prefillMs(2048); // observed twice the prediction → 50% error
+    selector.firstToken("r");
+    const registry = new Registry();
+    createRouterMetrics(registry).setTtftMapeSource(() => ["w1", "w2"].map((workerId) => ({ workerId, model: "m", mape: selector.ttftMape(workerId) })));
+    const text = await registry.metrics();
+    expect(text).to.match(/kvmesh_router_ttft_mape\{model="m",worker_id="w1"\} 0\.5\n/);
+    expect(text).to.not.include('worker_id="w2"');
+    expect(createSelector("kv").ttftMape("w1")).to.equal(undefined);
+  });
+});

@@ -21,6 +21,8 @@ export interface RoutingPolicy {
   firstToken?(requestId: string): void;
   /** A sent request ended (after or without a first token). */
   finished?(requestId: string): void;
+  /** ttft: a worker's mean absolute percentage error of predicted vs observed TTFT (undefined before any). */
+  ttftMape?(workerId: string): number | undefined;
 }
 
 /**

@@ -40,6 +40,8 @@ export interface WorkerSelector {
   firstToken(requestId: string): void;
   /** The request ended. */
   finished(requestId: string): void;
+  /** A worker's TTFT calibration error (ttft policy only; undefined otherwise or before any first token). */
+  ttftMape(workerId: string): number | undefined;
 }
 
 /** Options of `createSelector`. */
@@ -90,6 +92,9 @@ export function selectorOf(policy: RoutingPolicy): WorkerSelector {
     },
     finished(requestId: string): void {
       policy.finished?.(requestId);
+    },
+    ttftMape(workerId: string): number | undefined {
+      return policy.ttftMape?.(workerId);
     },
   };
 }

@@ -71,5 +71,6 @@ export function createTtft(options: TtftOptions = {}): RoutingPolicy & { readonl
     },
     firstToken: (requestId) => calibration.firstToken(requestId),
     finished: (requestId) => calibration.forget(requestId),
+    ttftMape: (workerId) => calibration.mape(workerId),
   };
 }
