@@ -61,7 +61,8 @@ export function runSim(options: SimRunOptions): SimRunResult {
   const byId = new Map(workers.map((w) => [w.workerId, w]));
   const router = createSimRouter({
     policy: options.policy, workerIds: workers.map((w) => w.workerId), blockSize: options.worker.blockSize, seed: options.seed,
-    peakPrefillTokensPerS: peakPrefillTokensPerS(options.worker.maxBatchedTokens), now: () => now,
+    peakPrefillTokensPerS: peakPrefillTokensPerS(options.worker.maxBatchedTokens),
+    chunkTokens: options.worker.maxBatchedTokens, now: () => now,
   });
   const queue = new EventQueue<SimEvent>();
   for (const chain of options.workload.chains) for (const request of chain.requests) queue.push(chain.atMs ?? 0, { kind: "arrive", request });

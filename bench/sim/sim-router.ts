@@ -31,6 +31,8 @@ export interface SimRouterOptions {
   readonly seed: number;
   /** token-load's τ basis, from the simulated workers' timing. */
   readonly peakPrefillTokensPerS: number;
+  /** The workers' --max-batched-tokens (ttft's chunk). */
+  readonly chunkTokens: number;
   /** The simulated clock, ms. */
   readonly now: () => number;
 }
@@ -47,6 +49,8 @@ export function createSimRouter(options: SimRouterOptions): SimRouter {
   const selector = createSelector(options.policy, {
     rng: seededRng(options.seed),
     peakPrefillTokensPerS: options.peakPrefillTokensPerS,
+    chunkTokens: options.chunkTokens,
+    now,
     cacheAware: { now },
   });
   const decider = new Decider({

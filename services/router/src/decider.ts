@@ -90,13 +90,14 @@ export class Decider {
   /** The plan is being sent: account its load (and, without events, its assumed cache). */
   admit(requestId: string, plan: RoutePlan): void {
     admitDecision(this.deps.sequences, requestId, plan.request, plan.decision);
-    this.deps.selector.admitted(plan.input, plan.decision.workerId);
+    this.deps.selector.admitted(plan.input, plan.decision.workerId, requestId);
     this.deps.approxFor?.(plan.model).record(plan.decision.workerId, plan.request.hashes);
   }
 
   /** The first token came back: its prefill is done. */
   firstToken(requestId: string): void {
     this.deps.sequences.markFirstToken(requestId);
+    this.deps.selector.firstToken(requestId);
   }
 
   /** A token came back: the request is alive. */
@@ -117,5 +118,6 @@ export class Decider {
   /** The stream ended, failed or was cancelled: free its load. */
   finish(requestId: string): void {
     this.deps.sequences.free(requestId);
+    this.deps.selector.finished(requestId);
   }
 }

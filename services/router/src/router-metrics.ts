@@ -9,6 +9,8 @@ export interface RouterMetrics {
   readonly forwarder: ForwarderObserver;
   /** Sets the per-worker index size gauge from a collect callback. */
   setIndexSizeSource(source: () => ReadonlyArray<{ workerId: string; model: string; blocks: number }>): void;
+  /** Sets the per-worker TTFT calibration error gauge (ttft mode) from a collect callback. */
+  setTtftMapeSource(source: () => ReadonlyArray<{ workerId: string; model: string; mape: number | undefined }>): void;
 }
 
 /** Registers every kvmesh_router_* metric on `registry`. */
@@ -36,6 +38,15 @@ export function createRouterMetrics(registry: Registry): RouterMetrics {
       for (const s of sizeSource()) this.set({ model: s.model, worker_id: s.workerId }, s.blocks);
     },
   });
+  let mapeSource: () => ReadonlyArray<{ workerId: string; model: string; mape: number | undefined }> = () => [];
+  new Gauge({
+    name: "kvmesh_router_ttft_mape", help: "ttft mode: mean absolute percentage error of predicted vs observed time to first token, per worker (1 = 100%)",
+    labelNames: ["model", "worker_id"], registers,
+    collect() {
+      this.reset();
+      for (const s of mapeSource()) if (s.mape !== undefined) this.set({ model: s.model, worker_id: s.workerId }, s.mape);
+    },
+  });
   return {
     feed: {
       applied: (workerId, n) => applied.inc({ worker_id: workerId }, n),
@@ -53,5 +64,6 @@ export function createRouterMetrics(registry: Registry): RouterMetrics {
       retried: () => retries.inc(),
     },
     setIndexSizeSource: (source) => (sizeSource = source),
+    setTtftMapeSource: (source) => (mapeSource = source),
   };
 }

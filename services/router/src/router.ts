@@ -65,9 +65,11 @@ export function createRouter(config: RouterConfig, deps: RouterDeps): RouterPart
   metrics.setIndexSizeSource(() =>
     registry.list().map((w) => ({ workerId: w.workerId, model: w.model, blocks: indexFor(w.model)?.blockCount(w.workerId) ?? 0 })));
 
+  const selector = createSelector(config.routerMode === "direct" ? "kv" : config.routerMode, { temperature: config.routerTemperature, now, cacheAware: { now } });
+  metrics.setTtftMapeSource(() => registry.list().map((w) => ({ workerId: w.workerId, model: w.model, mape: selector.ttftMape(w.workerId) })));
   const decider = new Decider({
     mode: config.routerMode, registry, indexFor, approxFor: plane === undefined ? approxFor : undefined, sequences,
-    selector: createSelector(config.routerMode === "direct" ? "kv" : config.routerMode, { temperature: config.routerTemperature, cacheAware: { now } }),
+    selector,
     overlapWeight: config.overlapWeight, busyThreshold: config.busyThreshold,
   });
   const observer: ForwarderObserver = {

@@ -60,6 +60,17 @@ describe("kvmesh sim", () => {
   });
 });
 
+describe("kvmesh sim: event queue", () => {
+  it("pops by time, and equal times in push order", () => {
+    const q = new EventQueue<string>();
+    [[5, "a"], [1, "b"], [5, "c"], [0, "d"], [1, "e"], [3, "f"]].forEach(([at, v]) => q.push(at as number, v as string));
+    const out: string[] = [];
+    for (let e = q.pop(); e !== undefined; e = q.pop()) out.push(`${e.at}${e.value}`);
+    expect(out).to.deep.equal(["0d", "1b", "1e", "3f", "5a", "5c"]);
+    expect(q.size).to.equal(0);
+  });
+});
+
 describe("kvmesh sim: saturation and loads", () => {
   const done = (ms: number): RequestRecord => ({ id: `r${ms}`, startMs: 0, promptTokens: 1, outputLen: 1, outputTokens: 1, cachedTokens: 0, itlMs: [], e2eMs: ms });
 

@@ -118,7 +118,7 @@ describe("prefix-load-scorer policy", () => {
 
 describe("--router-mode", () => {
   const quiet = { out: () => {}, err: () => {} };
-  for (const mode of ["kv", "token-load", "lmetric", "prefix-load-scorer", "cache-aware", "least-loaded", "round-robin", "random", "direct"]) {
+  for (const mode of ["ttft", "kv", "token-load", "lmetric", "prefix-load-scorer", "cache-aware", "least-loaded", "round-robin", "random", "direct"]) {
     it(`accepts ${mode}`, () => {
       expect(loadRouterConfig(["--router-mode", mode], {}, quiet).config?.routerMode).to.equal(mode);
     });
@@ -139,7 +139,7 @@ describe("--router-mode help", () => {
     const lines = formatHelp(ROUTER_SPEC).split("\n");
     const mode = lines.find((l) => l.includes("--router-mode"))!;
     expect(mode).to.match(/^ {2}--router-mode <choice> +how a worker is chosen/);
-    expect(mode).to.include("one of kv|token-load|lmetric|prefix-load-scorer|cache-aware|least-loaded|round-robin|random|direct; default kv");
+    expect(mode).to.include("one of ttft|kv|token-load|lmetric|prefix-load-scorer|cache-aware|least-loaded|round-robin|random|direct; default kv");
     // Short enums stay inline, and set the column as before.
     const events = lines.find((l) => l.includes("--kv-events"))!;
     expect(events).to.match(/--kv-events <nats\|grpc\|none> /);

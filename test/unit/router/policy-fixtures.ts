@@ -6,7 +6,7 @@ import type { SelectionInput } from "../../../services/router/src/scheduling/sel
 export function candidate(workerId: string, extra: Partial<WorkerCandidate> = {}): WorkerCandidate {
   return {
     workerId, overlapBlocks: 0, activePrefillTokens: 0, activeBlocks: 0, newBlocks: 0, indexedBlocks: 0, busy: false,
-    requestsInFlight: 0, waiting: 0, kvUsage: 0, ...extra,
+    requestsInFlight: 0, waiting: 0, kvUsage: 0, freeBlocks: Number.POSITIVE_INFINITY, ...extra,
   };
 }
 

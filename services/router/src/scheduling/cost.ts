@@ -19,6 +19,8 @@ export interface WorkerCandidate {
   readonly waiting: number;
   /** blocks_active ÷ blocks_total from its last load report (0 before one). */
   readonly kvUsage: number;
+  /** blocks_total − blocks_active from its last load report (Infinity before one: nothing known to be short). */
+  readonly freeBlocks: number;
 }
 
 /** The request as the cost function sees it. */

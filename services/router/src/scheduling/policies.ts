@@ -8,9 +8,10 @@ import type { RoutingPolicy } from "./policy.js";
 import { createPrefixLoadScorer } from "./prefix-load-scorer.js";
 import type { Rng } from "./rng.js";
 import { createTokenLoad } from "./token-load.js";
+import { createTtft } from "./ttft.js";
 
 /** Routing policies that choose among workers. */
-export const SELECTION_POLICIES = ["kv", "token-load", "lmetric", "prefix-load-scorer", "cache-aware", "least-loaded", "round-robin", "random"] as const;
+export const SELECTION_POLICIES = ["ttft", "kv", "token-load", "lmetric", "prefix-load-scorer", "cache-aware", "least-loaded", "round-robin", "random"] as const;
 
 /** One of {@link SELECTION_POLICIES}. */
 export type SelectionPolicy = (typeof SELECTION_POLICIES)[number];
@@ -23,6 +24,10 @@ export interface PolicyOptions {
   readonly rng?: Rng;
   /** token-load: a worker's peak prefill throughput, tokens/s (τ = this × 14 s). */
   readonly peakPrefillTokensPerS?: number;
+  /** ttft: the workers' step budget (--max-batched-tokens; default the mocker's 2048). */
+  readonly chunkTokens?: number;
+  /** ttft's calibration clock (ms; default performance.now). */
+  readonly now?: () => number;
   /** cache-aware: its clock (ms) and tree size cap. */
   readonly cacheAware?: CacheAwareOptions;
 }
@@ -41,6 +46,8 @@ export function createPolicy(name: SelectionPolicy, options: PolicyOptions = {})
         },
       };
     }
+    case "ttft":
+      return createTtft({ chunkTokens: options.chunkTokens, now: options.now });
     case "token-load":
       return createTokenLoad(options.peakPrefillTokensPerS);
     case "lmetric":

@@ -16,7 +16,13 @@ export interface RoutingPolicy {
    */
   pick(input: SelectionInput, free: readonly number[], terms: readonly WorkerCostTerms[]): number;
   /** The decision is being sent (cache-aware's tree of routed prompts learns it here). */
-  admitted?(input: SelectionInput, workerId: string): void;
+  admitted?(input: SelectionInput, workerId: string, requestId?: string): void;
+  /** A sent request's first token came back (ttft calibrates on it). */
+  firstToken?(requestId: string): void;
+  /** A sent request ended (after or without a first token). */
+  finished?(requestId: string): void;
+  /** ttft: a worker's mean absolute percentage error of predicted vs observed TTFT (undefined before any). */
+  ttftMape?(workerId: string): number | undefined;
 }
 
 /**

@@ -54,6 +54,7 @@ export function buildCandidates(
     requestsInFlight: sequences.requestsInFlight(w.workerId),
     waiting: w.load?.waiting ?? 0,
     kvUsage: w.load === undefined || w.load.blocksTotal <= 0 ? 0 : w.load.blocksActive / w.load.blocksTotal,
+    freeBlocks: w.load === undefined || w.load.blocksTotal <= 0 ? Number.POSITIVE_INFINITY : Math.max(0, w.load.blocksTotal - w.load.blocksActive),
   }));
 }
 

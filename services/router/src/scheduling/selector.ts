@@ -35,7 +35,13 @@ export interface WorkerSelector {
   /** Throws NoWorkerError without candidates, OverloadedError when every one is busy. */
   selectWorker(input: SelectionInput): RouteDecision;
   /** The decision for `input` is being sent to `workerId` (stateful policies learn it). */
-  admitted(input: SelectionInput, workerId: string): void;
+  admitted(input: SelectionInput, workerId: string, requestId?: string): void;
+  /** The request's first token came back. */
+  firstToken(requestId: string): void;
+  /** The request ended. */
+  finished(requestId: string): void;
+  /** A worker's TTFT calibration error (ttft policy only; undefined otherwise or before any first token). */
+  ttftMape(workerId: string): number | undefined;
 }
 
 /** Options of `createSelector`. */
@@ -78,8 +84,17 @@ export function selectorOf(policy: RoutingPolicy): WorkerSelector {
       }
       return { workerId, workers, bestOverlapBlocks, requestBlocks: input.requestBlocks, blockSize: input.blockSize };
     },
-    admitted(input: SelectionInput, workerId: string): void {
-      policy.admitted?.(input, workerId);
+    admitted(input: SelectionInput, workerId: string, requestId?: string): void {
+      policy.admitted?.(input, workerId, requestId);
+    },
+    firstToken(requestId: string): void {
+      policy.firstToken?.(requestId);
+    },
+    finished(requestId: string): void {
+      policy.finished?.(requestId);
+    },
+    ttftMape(workerId: string): number | undefined {
+      return policy.ttftMape?.(workerId);
     },
   };
 }
