@@ -34,8 +34,8 @@ interface Tracked {
  * (ARCHITECTURE.md, KV events: semantics): on first sight, on an event-id gap (also one that a
  * load report's last_event_id reveals), on an unknown parent and on every reconnect of the
  * transport. While a dump is in flight the worker's batches are held and replayed on top of
- * it, so nothing that happened after the dump was taken is lost. Transport-free: the NATS and
- * gRPC adapters feed it and answer its dump requests.
+ * it, so nothing that happened after the dump was taken is lost. The one owner of order and
+ * resync, transport-free: the NATS and gRPC transports only deliver, one DumpFetcher answers.
  */
 export class KvEventFeed {
   private readonly indexers = new Map<string, KvIndexer>();
@@ -72,6 +72,17 @@ export class KvEventFeed {
     if (entry === undefined) return;
     this.tracked.delete(workerId);
     this.indexers.get(entry.model)?.removeWorker(workerId);
+  }
+
+  /**
+   * Where a transport that can resume (StreamKvEvents) should continue for the worker: after
+   * the last event applied, or undefined (everything retained) while a dump is awaited, since
+   * what arrives then is held and replayed on top of the dump.
+   */
+  resumePoint(workerId: WorkerId): bigint | undefined {
+    const entry = this.tracked.get(workerId);
+    if (entry === undefined || entry.resyncing) return undefined;
+    return this.indexer(entry.model).streamOf(workerId)?.lastEventId;
   }
 
   /** Whether the worker is indexed. */

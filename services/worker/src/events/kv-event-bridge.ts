@@ -7,7 +7,7 @@
 import type { KvEvent, KvEventBatch, WorkerLoad } from "#contracts/gen/kvmesh/v1/events.js";
 import { EventRing } from "#common/events/event-ring.js";
 import type { KvEventData } from "#common/events/event-ring.js";
-import type { EventPublisher } from "#common/events/types.js";
+import type { EventPublisher } from "./event-publisher.js";
 import type { EngineCore } from "../engine/engine-core.js";
 
 /** Who the events belong to. */
