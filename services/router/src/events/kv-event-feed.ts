@@ -1,5 +1,6 @@
 import { KvIndexer } from "../indexer/kv-indexer.js";
-import type { ApplyResult, KvDumpData, KvEventBatchData, WorkerId } from "../indexer/types.js";
+import type { KvDumpData, KvEventBatchData, WorkerId } from "../indexer/types.js";
+import { judgeBatch, judgeLoad } from "./event-order.js";
 
 /** Why a worker is being resynced from DumpKvState. */
 export type ResyncCause = "first-sight" | "gap" | "unknown-parent" | "reconnect" | "new-epoch";
@@ -109,10 +110,8 @@ export class KvEventFeed {
   observeLoad(workerId: WorkerId, epoch: bigint, lastEventId: bigint): void {
     const entry = this.tracked.get(workerId);
     if (entry === undefined || entry.resyncing) return;
-    const state = this.indexer(entry.model).streamOf(workerId);
-    if (state !== undefined && epoch > state.epoch) return this.startResync(workerId, "new-epoch");
-    if (state !== undefined && epoch < state.epoch) return;
-    if (this.indexer(entry.model).observeLoad(workerId, epoch, lastEventId) === "gap") this.startResync(workerId, "gap");
+    const verdict = judgeLoad(this.indexer(entry.model).streamOf(workerId), epoch, lastEventId);
+    if (verdict === "new-epoch" || verdict === "gap") this.startResync(workerId, verdict);
   }
 
   /** The transport reconnected: what was published meanwhile is lost, so every worker (of `model`, when given) resyncs. */
@@ -144,18 +143,21 @@ export class KvEventFeed {
 
   private applyNow(workerId: WorkerId, entry: Tracked, batch: ModelBatch): void {
     const indexer = this.indexer(entry.model);
-    const before = indexer.streamOf(workerId)?.epoch;
+    const verdict = judgeBatch(indexer.streamOf(workerId), batch.epoch, batch.events);
+    if (verdict.kind === "stale-epoch") return this.observer.rejected(workerId, batch.events.length, "stale-epoch");
     // A newer epoch is a restarted worker: a dump, not event 1 on an empty slate, is the truth.
-    if (before !== undefined && batch.epoch > before) {
+    if (verdict.kind === "new-epoch") {
       entry.buffer.push(batch);
-      this.startResync(workerId, "new-epoch");
-      return;
+      return this.startResync(workerId, "new-epoch");
     }
-    const result: ApplyResult = indexer.applyBatch(batch);
-    if (result.applied > 0) this.observer.applied(workerId, result.applied);
-    if (result.staleEpoch > 0) this.observer.rejected(workerId, result.staleEpoch, "stale-epoch");
-    if (result.replayed > 0) this.observer.rejected(workerId, result.replayed, "replayed");
-    if (result.resync !== undefined) this.startResync(workerId, result.resync);
+    if (verdict.replayed > 0) this.observer.rejected(workerId, verdict.replayed, "replayed");
+    const result = indexer.applyEvents(workerId, verdict.next);
+    if (result.applied > 0) {
+      this.observer.applied(workerId, result.applied);
+      indexer.setPosition(workerId, { epoch: batch.epoch, lastEventId: verdict.next[result.applied - 1].eventId });
+    }
+    if (result.unknownParent) this.startResync(workerId, "unknown-parent");
+    else if (verdict.gap) this.startResync(workerId, "gap");
   }
 
   private startResync(workerId: WorkerId, cause: ResyncCause): void {
