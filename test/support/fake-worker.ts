@@ -2,7 +2,7 @@
 // (StreamKvEvents, DumpKvState) the test appends to, a settable load, and a scripted Generate.
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
-import { EventRing } from "#common/events/event-ring.js";
+import { EventRing } from "../../services/worker/src/events/event-ring.js";
 import { createStreamKvEventsHandler } from "../../services/worker/src/events/kv-event-stream-handler.js";
 import type { WorkerLoadCounts } from "../../services/worker/src/events/kv-event-stream-handler.js";
 import type { GrpcServerHandle } from "#common/grpc-server.js";

@@ -2,8 +2,8 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { ServerWritableStream, handleServerStreamingCall } from "@grpc/grpc-js";
 import type { KvEvent, WorkerLoad } from "#contracts/gen/kvmesh/v1/events.js";
 import type { KvStreamMessage, StreamKvEventsRequest } from "#contracts/gen/kvmesh/v1/worker.js";
-import { isOutOfRange } from "#common/events/event-ring.js";
-import type { EventRing } from "#common/events/event-ring.js";
+import { isOutOfRange } from "./event-ring.js";
+import type { EventRing } from "./event-ring.js";
 
 /** The counters of a load report; identity and last_event_id are filled in by the stream. */
 export type WorkerLoadCounts = Omit<WorkerLoad, "workerId" | "epoch" | "model" | "lastEventId">;
