@@ -63,6 +63,8 @@ describe("router KV event plane over StreamKvEvents", () => {
     const p = start(port);
     await waitFor("first resync", () => p.stream()?.lastEventId === 5n);
     expect(p.blocks()).to.deep.equal(sorted(state));
+    await waitFor("the stream", () => state.streamsAfter.length === 1);
+    expect(state.streamsAfter, "the stream opens after the dump").to.deep.equal([5n]);
     const random = seeded(3);
     for (let i = 0; i < 20; i++) state.storeNext(1 + Math.floor(random() * 3));
     const last = state.ring.lastEventId;
@@ -107,6 +109,8 @@ describe("router KV event plane over StreamKvEvents", () => {
     await waitFor("second resync", () => state.dumps === 2 && p.stream()?.lastEventId === 11n);
     expect(p.causes).to.deep.equal(["first-sight", "reconnect"]);
     expect(p.blocks()).to.have.length(11);
+    await waitFor("the stream after the second dump", () => state.streamsAfter.at(-1) === 11n);
+    expect(state.streamsAfter.filter((after) => after === undefined), "no stream asks for everything retained").to.deep.equal([]);
     state.storeNext(2);
     await waitFor("events 12..13", () => p.stream()?.lastEventId === 13n);
     expect(p.blocks()).to.deep.equal(sorted(state));

@@ -52,7 +52,10 @@ export class EventPlane {
         const worker = options.registry.get(workerId);
         return worker === undefined || !this.feed.isTracked(workerId) ? undefined : options.clients.get(workerId, worker.address);
       },
-      onDump: (workerId, dump) => this.feed.applyDump(workerId, dump),
+      onDump: (workerId, dump) => {
+        this.feed.applyDump(workerId, dump);
+        this.sources.get(workerId)?.resume();
+      },
       log: options.log,
       retryMs: options.retry?.dumpRetryMs,
     });

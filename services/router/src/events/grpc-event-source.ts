@@ -14,7 +14,8 @@ export interface GrpcEventSourceOptions {
   client: WorkerClient;
   /**
    * Where each (re)opened stream resumes: the last event id the feed applied, or undefined
-   * (while it resyncs) for every event the worker still retains.
+   * while the feed awaits a dump (the stream then opens once {@link GrpcEventSource.resume}
+   * is called, after the dump's last id, so nothing the dump holds is streamed again).
    */
   resumeAfter: () => bigint | undefined;
   handlers: EventHandlers;
@@ -28,7 +29,8 @@ type StreamEnd = "reopen" | "retry" | "closed";
 
 /**
  * The StreamKvEvents transport of ONE worker, without a broker: keeps a stream open, reopening
- * it with backoff when it breaks, and hands every message on as it came. It checks no epoch or
+ * it with backoff when it breaks, and hands every message on as it came. It opens where the
+ * feed says (after the last applied id, or after the dump the feed awaits). It checks no epoch or
  * id (the KvEventFeed does); a resume point the worker can no longer serve (OUT_OF_RANGE) is
  * reported as `onReconnect`, like a NATS reconnect. A router holds one per worker it indexes.
  */
@@ -36,6 +38,7 @@ export class GrpcEventSource {
   private readonly backoff: BackoffOptions;
   private closed = false;
   private interrupt: (() => void) | undefined;
+  private waiting: (() => void) | undefined;
   private running: Promise<void> | undefined;
 
   constructor(private readonly options: GrpcEventSourceOptions) {
@@ -45,6 +48,11 @@ export class GrpcEventSource {
   /** Starts following; idempotent. */
   start(): void {
     this.running ??= this.run();
+  }
+
+  /** The feed applied a dump: a stream waiting for a resume point may open now. */
+  resume(): void {
+    this.waiting?.();
   }
 
   /** Cancels the stream and any pending retry; resolves once the loop has stopped. */
@@ -57,19 +65,24 @@ export class GrpcEventSource {
   private async run(): Promise<void> {
     let attempt = 0;
     while (!this.closed) {
-      const { end, progressed } = await this.follow();
+      const after = this.options.resumeAfter();
+      if (after === undefined) {
+        await this.untilResumed();
+        continue;
+      }
+      const { end, progressed } = await this.follow(after);
       if (progressed || end === "reopen") attempt = 0;
       if (end === "retry") await this.pause(backoffDelay(attempt++, this.backoff));
     }
   }
 
   /** One stream, from open to end; says what to do next and whether anything arrived. */
-  private follow(): Promise<{ end: StreamEnd; progressed: boolean }> {
+  private follow(afterEventId: bigint): Promise<{ end: StreamEnd; progressed: boolean }> {
     const { client, handlers, log, address } = this.options;
     return new Promise((resolve) => {
       let progressed = false;
       let settled = false;
-      const call: ClientReadableStream<KvStreamMessage> = client.streamKvEvents({ afterEventId: this.options.resumeAfter() });
+      const call: ClientReadableStream<KvStreamMessage> = client.streamKvEvents({ afterEventId });
       const finish = (end: StreamEnd): void => {
         if (settled) return;
         settled = true;
@@ -98,6 +111,20 @@ export class GrpcEventSource {
         }
       });
       call.on("end", () => finish("retry"));
+    });
+  }
+
+  /** Waits for resume() or close(); set up in the tick resumeAfter() was read, so no wake-up is lost. */
+  private untilResumed(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.interrupt = undefined;
+        this.waiting = undefined;
+        resolve();
+      };
+      this.interrupt = done;
+      this.waiting = done;
     });
   }
 

@@ -77,8 +77,8 @@ export class KvEventFeed {
 
   /**
    * Where a transport that can resume (StreamKvEvents) should continue for the worker: after
-   * the last event applied, or undefined (everything retained) while a dump is awaited, since
-   * what arrives then is held and replayed on top of the dump.
+   * the last event applied; undefined while a dump is awaited (open after it is applied; a
+   * stream already open keeps delivering, and what arrives is held and replayed on top of it).
    */
   resumePoint(workerId: WorkerId): bigint | undefined {
     const entry = this.tracked.get(workerId);
