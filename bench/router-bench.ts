@@ -87,7 +87,7 @@ function measureInProcess() {
   for (let round = 0; round < 3; round++) {
     index = new KvIndexer();
     const t0 = process.hrtime.bigint();
-    for (const batch of batches) index.applyBatch(batch);
+    for (const batch of batches) index.applyEvents(batch.workerId, batch.events);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     bestRate = Math.max(bestRate, storedBlocks / seconds);
   }

@@ -61,8 +61,8 @@ export function createSimRouter(options: SimRouterOptions): SimRouter {
     registry,
     applyEvents(workerId, events) {
       if (events.length === 0) return;
-      const result = index.applyBatch({ workerId, epoch: 1n, events });
-      if (result.resync !== undefined) throw new Error(`simulated worker ${workerId}: index needs a resync (${result.resync})`);
+      const result = index.applyEvents(workerId, events);
+      if (result.unknownParent) throw new Error(`simulated worker ${workerId}: index needs a resync (unknown-parent)`);
     },
   };
 }

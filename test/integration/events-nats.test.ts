@@ -7,7 +7,7 @@ import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { hasExited, terminate } from "#common/child-process.js";
 import { connectNats } from "#common/events/nats-connection.js";
-import { NatsEventSubscriber } from "#common/events/nats-subscriber.js";
+import { NatsEventSubscriber } from "../../services/router/src/events/nats-subscriber.js";
 import type { KvEventBatch, WorkerLoad } from "#contracts/gen/kvmesh/v1/events.js";
 import { natsServerBinary, startNatsServer } from "../support/nats-server.js";
 import type { NatsServerHandle } from "../support/nats-server.js";

@@ -7,7 +7,7 @@ import type { ClientReadableStream } from "@grpc/grpc-js";
 import type { Tokenizer } from "@huggingface/tokenizers";
 import { FileDiscovery } from "#common/discovery/index.js";
 import { connectNats } from "#common/events/nats-connection.js";
-import { NatsEventSubscriber } from "#common/events/nats-subscriber.js";
+import { NatsEventSubscriber } from "../../services/router/src/events/nats-subscriber.js";
 import type { KvEvent, KvEventBatch } from "#contracts/gen/kvmesh/v1/events.js";
 import type { KvStreamMessage } from "#contracts/gen/kvmesh/v1/worker.js";
 import { blockSetOf, replayKvEvents } from "../support/kv-replay.js";

@@ -2,9 +2,9 @@
 // (StreamKvEvents, DumpKvState) the test appends to, a settable load, and a scripted Generate.
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
-import { EventRing } from "#common/events/event-ring.js";
-import { createStreamKvEventsHandler } from "#common/events/kv-event-stream-handler.js";
-import type { WorkerLoadCounts } from "#common/events/kv-event-stream-handler.js";
+import { EventRing } from "../../services/worker/src/events/event-ring.js";
+import { createStreamKvEventsHandler } from "../../services/worker/src/events/kv-event-stream-handler.js";
+import type { WorkerLoadCounts } from "../../services/worker/src/events/kv-event-stream-handler.js";
 import type { GrpcServerHandle } from "#common/grpc-server.js";
 import { hashBlocks } from "#common/kv-hash.js";
 import type { GenerateRequest, GenerateResponse } from "#contracts/gen/kvmesh/v1/common.js";

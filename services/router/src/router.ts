@@ -1,7 +1,7 @@
 import type { Registry } from "prom-client";
 import type { Discovery } from "#common/discovery/index.js";
 import { ModelNotFoundError } from "#common/errors.js";
-import type { EventSubscriber } from "#common/events/types.js";
+import type { EventSubscriber } from "./events/transport.js";
 import type { GrpcServiceBinding } from "#common/grpc-server.js";
 import type { Logger } from "#common/logger.js";
 import type { RouterConfig } from "./config.js";

@@ -5,7 +5,7 @@
 import { loadTemplateOverride } from "#common/chat-template-arg.js";
 import { loadServiceConfig } from "#common/config/index.js";
 import { connectNats } from "#common/events/nats-connection.js";
-import { NatsEventPublisher } from "#common/events/nats-publisher.js";
+import { NatsEventPublisher } from "./events/nats-publisher.js";
 import { createLogger } from "#common/logger.js";
 import { createMetricsRegistry, startMetricsServer } from "#common/metrics.js";
 import { discoveryFromConfig } from "#common/service-runtime.js";

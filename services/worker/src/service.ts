@@ -7,7 +7,7 @@ import type { ServerWritableStream, sendUnaryData, ServerUnaryCall } from "@grpc
 import type { GenerateRequest, GenerateResponse, ModelCard } from "#contracts/gen/kvmesh/v1/common.js";
 import { WorkerService } from "#contracts/gen/kvmesh/v1/worker.js";
 import type { WorkerServer } from "#contracts/gen/kvmesh/v1/worker.js";
-import { createStreamKvEventsHandler } from "#common/events/kv-event-stream-handler.js";
+import { createStreamKvEventsHandler } from "./events/kv-event-stream-handler.js";
 import { ModelNotFoundError } from "#common/errors.js";
 import type { GrpcServiceBinding } from "#common/grpc-server.js";
 import { toGrpcStatus } from "#common/grpc-errors.js";

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Discovery } from "#common/discovery/index.js";
-import type { EventPublisher } from "#common/events/types.js";
+import type { EventPublisher } from "./events/event-publisher.js";
 import type { Logger } from "#common/logger.js";
 import { startServiceInstance } from "#common/service-runtime.js";
 import type { ServiceInstanceHandle } from "#common/service-runtime.js";

@@ -33,12 +33,10 @@ const modes: { name: string; force: (index: OverlapIndex, word: string, worker: 
       // The worker reports only the blocks it did not hold, parented on the prefix it had.
       let from = 0;
       while (from < blocks.length && held?.sequenceHashes.includes(h.sequence[from])) from++;
-      const last = held?.lastEventId ?? 0n;
-      const result = kv.applyBatch({
-        workerId: worker, epoch: 1n,
-        events: [{ eventId: last + 1n, data: { $case: "stored", stored: { parentSequenceHash: from === 0 ? undefined : h.sequence[from - 1], blocks: blocks.slice(from) } } }],
-      });
-      expect(result.resync).to.equal(undefined);
+      const result = kv.applyEvents(worker, [
+        { eventId: 1n, data: { $case: "stored", stored: { parentSequenceHash: from === 0 ? undefined : h.sequence[from - 1], blocks: blocks.slice(from) } } },
+      ]);
+      expect(result.unknownParent).to.equal(false);
     },
   },
   {
@@ -84,7 +82,7 @@ describe("router worked example through real index and load state", () => {
     const req = routeRequestBlocks(prompt, BS);
     const store = (worker: string, n: number): void => {
       const blocks = req.hashes.local.slice(0, n).map((localHash, i) => ({ localHash, sequenceHash: req.hashes.sequence[i] }));
-      index.applyBatch({ workerId: worker, epoch: 1n, events: [{ eventId: 1n, data: { $case: "stored", stored: { blocks } } }] });
+      index.applyEvents(worker, [{ eventId: 1n, data: { $case: "stored", stored: { blocks } } }]);
     };
     store("W1", 2);
     store("W2", 5);

@@ -15,8 +15,7 @@ const prompt = (seed: number, blocks: number): number[] => Array.from({ length: 
 /** Index `tokens`' full blocks for `workerId` (one stored event). */
 function cache(index: ReturnType<typeof deciderFor>["index"], workerId: string, tokens: number[]): void {
   const h = hashBlocks(tokens, BS);
-  const last = index.streamOf(workerId)?.lastEventId ?? 0n;
-  index.applyBatch({ workerId, epoch: 1n, events: [{ eventId: last + 1n, data: { $case: "stored", stored: { blocks: h.local.map((localHash, i) => ({ localHash, sequenceHash: h.sequence[i] })) } } }] });
+  index.applyEvents(workerId, [{ eventId: 1n, data: { $case: "stored", stored: { blocks: h.local.map((localHash, i) => ({ localHash, sequenceHash: h.sequence[i] })) } } }]);
 }
 
 describe("router decider", () => {

@@ -16,7 +16,7 @@ export interface DumpFetcherOptions {
 }
 
 /**
- * Calls DumpKvState for the NATS event plane: one call per worker at a time; a request that
+ * Calls DumpKvState for the event plane, whichever transport brings the events: one call per worker at a time; a request that
  * arrives while one is in flight runs once more afterwards (that dump may predate what the
  * new request is about, e.g. a reconnect). Failures retry until the worker leaves.
  */

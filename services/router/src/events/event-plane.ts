@@ -1,15 +1,17 @@
-import { GrpcEventSource } from "#common/events/grpc-event-subscriber.js";
 import { connectNats } from "#common/events/nats-connection.js";
-import { NatsEventSubscriber } from "#common/events/nats-subscriber.js";
-import type { EventSubscriber } from "#common/events/types.js";
 import type { Logger } from "#common/logger.js";
 import type { KvEventBatch, WorkerLoad } from "#contracts/gen/kvmesh/v1/events.js";
 import type { WorkerId } from "../indexer/types.js";
 import type { WorkerClients } from "../workers/worker-clients.js";
 import type { WorkerRegistry, WorkerView } from "../workers/worker-registry.js";
+import type { DumpFetcherOptions } from "./dump-fetcher.js";
 import { DumpFetcher } from "./dump-fetcher.js";
+import { GrpcEventSource } from "./grpc-event-source.js";
+import type { GrpcEventSourceOptions } from "./grpc-event-source.js";
 import { KvEventFeed } from "./kv-event-feed.js";
 import type { FeedObserver } from "./kv-event-feed.js";
+import { NatsEventSubscriber } from "./nats-subscriber.js";
+import type { EventHandlers, EventSubscriber } from "./transport.js";
 
 /** Where events come from (--kv-events, without `none`). */
 export type EventTransport = "nats" | "grpc";
@@ -25,12 +27,15 @@ export interface EventPlaneOptions {
   log: Logger;
   /** Instead of connecting to --nats-url (tests). */
   subscriber?: EventSubscriber;
+  /** Retry pacing of broken streams and failed dumps (tests); defaults otherwise. */
+  retry?: { stream?: GrpcEventSourceOptions["backoff"]; dumpRetryMs?: DumpFetcherOptions["retryMs"] };
 }
 
 /**
- * Feeds the exact KV index from worker events: over NATS (one subscription per model, dumps
- * by DumpFetcher, every reconnect resyncs everyone) or over each worker's StreamKvEvents (one
- * GrpcEventSource per worker, which dumps on its own when it cannot resume).
+ * Feeds the exact KV index from worker events. The transport only delivers: over NATS one
+ * subscription per model (a reconnect resyncs the model's workers), or one GrpcEventSource
+ * per worker following its StreamKvEvents (a stream that cannot resume resyncs that worker).
+ * Order and resync belong to the KvEventFeed; its dump requests go to the one DumpFetcher.
  */
 export class EventPlane {
   readonly feed: KvEventFeed;
@@ -41,14 +46,18 @@ export class EventPlane {
 
   constructor(private readonly options: EventPlaneOptions) {
     this.subscriber = options.subscriber;
-    this.feed = new KvEventFeed((workerId) => this.requestDump(workerId), options.observer);
+    this.feed = new KvEventFeed((workerId) => this.dumps.request(workerId), options.observer);
     this.dumps = new DumpFetcher({
       clientOf: (workerId) => {
         const worker = options.registry.get(workerId);
         return worker === undefined || !this.feed.isTracked(workerId) ? undefined : options.clients.get(workerId, worker.address);
       },
-      onDump: (workerId, dump) => this.feed.applyDump(workerId, dump),
+      onDump: (workerId, dump) => {
+        this.feed.applyDump(workerId, dump);
+        this.sources.get(workerId)?.resume();
+      },
       log: options.log,
+      retryMs: options.retry?.dumpRetryMs,
     });
   }
 
@@ -67,15 +76,14 @@ export class EventPlane {
       this.feed.track(worker.workerId, worker.model);
       return;
     }
+    const { workerId } = worker;
     const source = new GrpcEventSource({
       address: worker.address,
-      client: this.options.clients.get(worker.workerId, worker.address),
+      client: this.options.clients.get(workerId, worker.address),
+      resumeAfter: () => this.feed.resumePoint(workerId),
+      handlers: this.handlers(() => this.feed.resync(workerId, "reconnect")),
       log: this.options.log,
-      handlers: {
-        onResync: (dump) => this.feed.applyDump(worker.workerId, dump),
-        onBatch: (batch) => this.onBatch(batch),
-        onLoad: (load) => this.onLoad(load),
-      },
+      backoff: this.options.retry?.stream,
     });
     this.sources.set(worker.workerId, source);
     this.feed.track(worker.workerId, worker.model);
@@ -101,14 +109,15 @@ export class EventPlane {
   private subscribeModel(model: string): void {
     if (this.models.has(model) || this.subscriber === undefined) return;
     this.models.add(model);
-    this.subscriber.subscribe(model, {
-      onBatch: (batch) => this.onBatch(batch),
-      onLoad: (load) => this.onLoad(load),
-      onReconnect: () => {
-        this.options.log.info({ model }, "event transport reconnected: resyncing every worker of the model");
-        this.feed.resyncAll(model);
-      },
-    });
+    this.subscriber.subscribe(model, this.handlers(() => {
+      this.options.log.info({ model }, "event transport reconnected: resyncing every worker of the model");
+      this.feed.resyncAll(model);
+    }));
+  }
+
+  /** What a transport delivers, into the feed; `onReconnect` names whom a loss concerns. */
+  private handlers(onReconnect: () => void): EventHandlers {
+    return { onBatch: (batch) => this.onBatch(batch), onLoad: (load) => this.onLoad(load), onReconnect };
   }
 
   private onBatch(batch: KvEventBatch): void {
@@ -119,15 +128,5 @@ export class EventPlane {
     if (!this.feed.isTracked(load.workerId)) return;
     this.options.registry.setLoad(load.workerId, load);
     this.feed.observeLoad(load.workerId, load.epoch, load.lastEventId);
-  }
-
-  private requestDump(workerId: WorkerId): void {
-    if (this.options.transport === "nats") {
-      this.dumps.request(workerId);
-      return;
-    }
-    // Deferred: asked for from inside onResync (a replay found a gap), the source must be
-    // back to following for the request to interrupt it rather than be lost.
-    setImmediate(() => this.sources.get(workerId)?.resync());
   }
 }

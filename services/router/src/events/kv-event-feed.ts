@@ -1,5 +1,6 @@
 import { KvIndexer } from "../indexer/kv-indexer.js";
-import type { ApplyResult, KvDumpData, KvEventBatchData, WorkerId } from "../indexer/types.js";
+import type { KvDumpData, KvEventBatchData, WorkerId } from "../indexer/types.js";
+import { judgeBatch, judgeLoad } from "./event-order.js";
 
 /** Why a worker is being resynced from DumpKvState. */
 export type ResyncCause = "first-sight" | "gap" | "unknown-parent" | "reconnect" | "new-epoch";
@@ -34,8 +35,8 @@ interface Tracked {
  * (ARCHITECTURE.md, KV events: semantics): on first sight, on an event-id gap (also one that a
  * load report's last_event_id reveals), on an unknown parent and on every reconnect of the
  * transport. While a dump is in flight the worker's batches are held and replayed on top of
- * it, so nothing that happened after the dump was taken is lost. Transport-free: the NATS and
- * gRPC adapters feed it and answer its dump requests.
+ * it, so nothing that happened after the dump was taken is lost. The one owner of order and
+ * resync, transport-free: the NATS and gRPC transports only deliver, one DumpFetcher answers.
  */
 export class KvEventFeed {
   private readonly indexers = new Map<string, KvIndexer>();
@@ -74,6 +75,17 @@ export class KvEventFeed {
     this.indexers.get(entry.model)?.removeWorker(workerId);
   }
 
+  /**
+   * Where a transport that can resume (StreamKvEvents) should continue for the worker: after
+   * the last event applied; undefined while a dump is awaited (open after it is applied; a
+   * stream already open keeps delivering, and what arrives is held and replayed on top of it).
+   */
+  resumePoint(workerId: WorkerId): bigint | undefined {
+    const entry = this.tracked.get(workerId);
+    if (entry === undefined || entry.resyncing) return undefined;
+    return this.indexer(entry.model).streamOf(workerId)?.lastEventId;
+  }
+
   /** Whether the worker is indexed. */
   isTracked(workerId: WorkerId): boolean {
     return this.tracked.has(workerId);
@@ -98,10 +110,8 @@ export class KvEventFeed {
   observeLoad(workerId: WorkerId, epoch: bigint, lastEventId: bigint): void {
     const entry = this.tracked.get(workerId);
     if (entry === undefined || entry.resyncing) return;
-    const state = this.indexer(entry.model).streamOf(workerId);
-    if (state !== undefined && epoch > state.epoch) return this.startResync(workerId, "new-epoch");
-    if (state !== undefined && epoch < state.epoch) return;
-    if (this.indexer(entry.model).observeLoad(workerId, epoch, lastEventId) === "gap") this.startResync(workerId, "gap");
+    const verdict = judgeLoad(this.indexer(entry.model).streamOf(workerId), epoch, lastEventId);
+    if (verdict === "new-epoch" || verdict === "gap") this.startResync(workerId, verdict);
   }
 
   /** The transport reconnected: what was published meanwhile is lost, so every worker (of `model`, when given) resyncs. */
@@ -133,18 +143,21 @@ export class KvEventFeed {
 
   private applyNow(workerId: WorkerId, entry: Tracked, batch: ModelBatch): void {
     const indexer = this.indexer(entry.model);
-    const before = indexer.streamOf(workerId)?.epoch;
+    const verdict = judgeBatch(indexer.streamOf(workerId), batch.epoch, batch.events);
+    if (verdict.kind === "stale-epoch") return this.observer.rejected(workerId, batch.events.length, "stale-epoch");
     // A newer epoch is a restarted worker: a dump, not event 1 on an empty slate, is the truth.
-    if (before !== undefined && batch.epoch > before) {
+    if (verdict.kind === "new-epoch") {
       entry.buffer.push(batch);
-      this.startResync(workerId, "new-epoch");
-      return;
+      return this.startResync(workerId, "new-epoch");
     }
-    const result: ApplyResult = indexer.applyBatch(batch);
-    if (result.applied > 0) this.observer.applied(workerId, result.applied);
-    if (result.staleEpoch > 0) this.observer.rejected(workerId, result.staleEpoch, "stale-epoch");
-    if (result.replayed > 0) this.observer.rejected(workerId, result.replayed, "replayed");
-    if (result.resync !== undefined) this.startResync(workerId, result.resync);
+    if (verdict.replayed > 0) this.observer.rejected(workerId, verdict.replayed, "replayed");
+    const result = indexer.applyEvents(workerId, verdict.next);
+    if (result.applied > 0) {
+      this.observer.applied(workerId, result.applied);
+      indexer.setPosition(workerId, { epoch: batch.epoch, lastEventId: verdict.next[result.applied - 1].eventId });
+    }
+    if (result.unknownParent) this.startResync(workerId, "unknown-parent");
+    else if (verdict.gap) this.startResync(workerId, "gap");
   }
 
   private startResync(workerId: WorkerId, cause: ResyncCause): void {

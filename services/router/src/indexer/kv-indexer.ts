@@ -1,92 +1,66 @@
 import type { LocalBlockHash } from "#common/kv-hash.js";
 import { RadixTree } from "./radix-tree.js";
 import type {
-  ApplyResult,
+  IndexResult,
   KvDumpData,
-  KvEventBatchData,
   KvEventData,
   OverlapIndex,
   OverlapScores,
-  ResyncReason,
+  StreamPosition,
   WorkerId,
   WorkerIndexDump,
 } from "./types.js";
 
-/** Where a worker's event stream stands. */
-interface WorkerStream {
-  epoch: bigint;
-  lastEventId: bigint;
-}
-
-/** A fresh, empty ApplyResult. */
-export function emptyApplyResult(): ApplyResult {
-  return { applied: 0, duplicate: 0, replayed: 0, staleEpoch: 0, blocksStored: 0, blocksRemoved: 0 };
+/** A fresh, empty IndexResult. */
+export function emptyIndexResult(): IndexResult {
+  return { applied: 0, duplicate: 0, blocksStored: 0, blocksRemoved: 0, unknownParent: false };
 }
 
 /**
- * The exact KV index of one model, fed by worker KV events (ARCHITECTURE.md, KV events:
- * semantics). It never guesses: on a gap or an unknown parent it stops applying that worker's
- * events and says so, and the caller rebuilds the worker with `resetWorker` from DumpKvState.
+ * The exact KV index of one model: which blocks each worker holds. It applies the events it is
+ * given, in the order given, and never judges ids or epochs: the KvEventFeed owns order and
+ * resync (ARCHITECTURE.md, KV events: semantics) and records here where each worker's stream
+ * stands, for DumpIndex. An event below a parent it does not know is not applied.
  */
 export class KvIndexer implements OverlapIndex {
   private readonly tree = new RadixTree();
-  private readonly streams = new Map<WorkerId, WorkerStream>();
+  private readonly positions = new Map<WorkerId, StreamPosition>();
 
-  /** Apply one worker's batch in order. Stops at the first event that needs a resync. */
-  applyBatch(batch: KvEventBatchData): ApplyResult {
-    const result = emptyApplyResult();
-    const stream = this.streamFor(batch.workerId, batch.epoch, result);
-    if (stream === undefined) {
-      result.staleEpoch = batch.events.length;
-      return result;
-    }
-    for (const event of batch.events) {
-      if (event.eventId <= stream.lastEventId) {
-        result.replayed++;
-        continue;
-      }
-      if (event.eventId !== stream.lastEventId + 1n) {
-        result.resync = "gap";
-        return result;
-      }
-      if (!this.applyEvent(batch.workerId, event, result)) {
-        result.resync = "unknown-parent";
-        return result;
-      }
-      stream.lastEventId = event.eventId;
-    }
-    return result;
-  }
-
-  /**
-   * A load report names the last event the worker emitted: later than what was applied means
-   * events were lost even if none follows. Returns the resync reason, if any. A newer epoch
-   * drops the old blocks first (the worker restarted).
-   */
-  observeLoad(workerId: WorkerId, epoch: bigint, lastEventId: bigint): ResyncReason | undefined {
-    const stream = this.streamFor(workerId, epoch, emptyApplyResult());
-    if (stream === undefined) return undefined;
-    return lastEventId > stream.lastEventId ? "gap" : undefined;
-  }
-
-  /** Rebuild a worker from its DumpKvState (event ids of the dump are ignored). */
-  resetWorker(workerId: WorkerId, dump: KvDumpData): ApplyResult {
-    const result = emptyApplyResult();
-    result.blocksRemoved = this.tree.clearWorker(workerId);
-    this.streams.set(workerId, { epoch: dump.epoch, lastEventId: dump.lastEventId });
-    for (const event of dump.events) {
+  /** Apply one worker's events in order; stops at the first with an unknown parent. */
+  applyEvents(workerId: WorkerId, events: readonly KvEventData[]): IndexResult {
+    const result = emptyIndexResult();
+    for (const event of events) {
       if (!this.applyEvent(workerId, event, result)) {
-        result.resync = "unknown-parent";
+        result.unknownParent = true;
         break;
       }
     }
     return result;
   }
 
+  /** Rebuild a worker from its DumpKvState: its blocks only, at the dump's position. */
+  resetWorker(workerId: WorkerId, dump: KvDumpData): IndexResult {
+    const removed = this.clearWorker(workerId);
+    this.positions.set(workerId, { epoch: dump.epoch, lastEventId: dump.lastEventId });
+    const result = this.applyEvents(workerId, dump.events);
+    result.blocksRemoved += removed;
+    return result;
+  }
+
+  /** Drop every block of a worker (e.g. a new epoch); returns how many went. */
+  clearWorker(workerId: WorkerId): number {
+    return this.tree.clearWorker(workerId);
+  }
+
+  /** Record where the worker's stream stands (the feed applied up to `lastEventId` of `epoch`). */
+  setPosition(workerId: WorkerId, position: StreamPosition): void {
+    this.positions.set(workerId, { epoch: position.epoch, lastEventId: position.lastEventId });
+  }
+
   /** Forget a worker (gone from discovery): all its blocks go. */
   removeWorker(workerId: WorkerId): void {
     this.tree.clearWorker(workerId);
-    this.streams.delete(workerId);
+    this.positions.delete(workerId);
   }
 
   /** Contiguous leading blocks of the request held, per worker. */
@@ -99,22 +73,24 @@ export class KvIndexer implements OverlapIndex {
     return this.tree.blockCount(workerId);
   }
 
-  /** Every known worker's blocks, epoch and last event id, sorted by worker id. */
+  /**
+   * Every worker with a position or blocks: its blocks, epoch and last event id (0 when the
+   * feed recorded none), sorted by worker id.
+   */
   dump(): WorkerIndexDump[] {
-    return [...this.streams.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([workerId, s]) => ({
-        workerId,
-        epoch: s.epoch,
-        lastEventId: s.lastEventId,
-        sequenceHashes: this.tree.sequenceHashes(workerId),
-      }));
+    const workers = new Set([...this.positions.keys(), ...this.tree.workers()]);
+    return [...workers]
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map((workerId) => {
+        const position = this.positions.get(workerId);
+        return { workerId, epoch: position?.epoch ?? 0n, lastEventId: position?.lastEventId ?? 0n, sequenceHashes: this.tree.sequenceHashes(workerId) };
+      });
   }
 
-  /** Where a worker's stream stands (epoch and last applied id); undefined when unknown. */
-  streamOf(workerId: WorkerId): { readonly epoch: bigint; readonly lastEventId: bigint } | undefined {
-    const stream = this.streams.get(workerId);
-    return stream === undefined ? undefined : { epoch: stream.epoch, lastEventId: stream.lastEventId };
+  /** Where a worker's stream stands, as the feed recorded it; undefined when never recorded. */
+  streamOf(workerId: WorkerId): StreamPosition | undefined {
+    const position = this.positions.get(workerId);
+    return position === undefined ? undefined : { ...position };
   }
 
   /** Nodes in the tree; for tests. */
@@ -122,20 +98,8 @@ export class KvIndexer implements OverlapIndex {
     return this.tree.nodeCount();
   }
 
-  /** The worker's stream state for `epoch`, or undefined when the epoch is older (stale). */
-  private streamFor(workerId: WorkerId, epoch: bigint, result: ApplyResult): WorkerStream | undefined {
-    const stream = this.streams.get(workerId);
-    if (stream !== undefined && epoch < stream.epoch) return undefined;
-    if (stream !== undefined && epoch === stream.epoch) return stream;
-    // First sight or a newer epoch: whatever the old process cached is gone.
-    result.blocksRemoved += this.tree.clearWorker(workerId);
-    const fresh = { epoch, lastEventId: 0n };
-    this.streams.set(workerId, fresh);
-    return fresh;
-  }
-
   /** Apply one event; false on an unknown parent (nothing applied). */
-  private applyEvent(workerId: WorkerId, event: KvEventData, result: ApplyResult): boolean {
+  private applyEvent(workerId: WorkerId, event: KvEventData, result: IndexResult): boolean {
     const data = event.data;
     if (data === undefined) return true;
     switch (data.$case) {

@@ -45,24 +45,23 @@ export interface KvDumpData {
   readonly events: readonly KvEventData[];
 }
 
-/** Why a worker must be resynced from DumpKvState. */
-export type ResyncReason = "gap" | "unknown-parent";
+/** Where a worker's event stream stands: its epoch and the last event id applied. */
+export interface StreamPosition {
+  readonly epoch: bigint;
+  readonly lastEventId: bigint;
+}
 
-/** What applying a batch (or a dump) did; the service turns it into metrics and resyncs. */
-export interface ApplyResult {
+/** What applying events (or a dump) did to the index; the feed turns it into metrics and resyncs. */
+export interface IndexResult {
   /** Events applied (stored, removed, cleared), duplicates included. */
   applied: number;
   /** Stored events that added no block (everything was already indexed). */
   duplicate: number;
-  /** Events with an id at or below the last applied one (e.g. replayed after a dump): skipped. */
-  replayed: number;
-  /** Events not applied because their batch's epoch is older than the worker's. */
-  staleEpoch: number;
   /** Blocks added to and removed from the index. */
   blocksStored: number;
   blocksRemoved: number;
-  /** Set when the worker needs a resync; the events from that one on were not applied. */
-  resync?: ResyncReason;
+  /** An event named a parent the index does not hold: it and the events after it were not applied. */
+  unknownParent: boolean;
 }
 
 /** The indexed state of one worker (DumpIndex). */

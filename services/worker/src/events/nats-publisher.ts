@@ -1,7 +1,8 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { KvEventBatch, WorkerLoad } from "#contracts/gen/kvmesh/v1/events.js";
-import { kvEventsSubject, loadSubject } from "./subjects.js";
-import type { EventLog, EventPublisher } from "./types.js";
+import { kvEventsSubject, loadSubject } from "#common/events/subjects.js";
+import type { EventLog } from "#common/events/types.js";
+import type { EventPublisher } from "./event-publisher.js";
 
 /** Settings of a {@link NatsEventPublisher}. */
 export interface NatsEventPublisherOptions {

@@ -1,7 +1,8 @@
 import type { Msg, NatsConnection, Subscription } from "@nats-io/nats-core";
 import { KvEventBatch, WorkerLoad } from "#contracts/gen/kvmesh/v1/events.js";
-import { kvEventsSubject, loadSubject } from "./subjects.js";
-import type { EventHandlers, EventLog, EventSubscriber, EventSubscription } from "./types.js";
+import { kvEventsSubject, loadSubject } from "#common/events/subjects.js";
+import type { EventLog } from "#common/events/types.js";
+import type { EventHandlers, EventSubscriber, EventSubscription } from "./transport.js";
 
 /** Settings of a {@link NatsEventSubscriber}. */
 export interface NatsEventSubscriberOptions {
