@@ -101,7 +101,7 @@ describe("frontend surface over a real mesh: tokenize, API key, CORS", function 
     expect(lastInVocab.status).to.equal(200);
     const negative = await post(mesh.url, "/detokenize", { model: MODEL, tokens: [-1] });
     expect(negative.status).to.equal(400);
-    expect(negative.json.error?.param).to.equal("tokens");
+    expect(negative.json.error?.param).to.equal("tokens[0]");
   });
 
   it("offers Tokenize and Detokenize on the gRPC Frontend with the same errors", async () => {
