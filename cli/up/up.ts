@@ -69,7 +69,7 @@ export async function runUp(argv: string[]): Promise<number> {
   process.on("SIGTERM", onSignal);
 
   try {
-    const mocker = config.engine === "mocker";
+    const mocker = config.engine !== "onnx";
     const workerProcs = mocker ? [start("worker", "worker", ["--workers", String(config.workers)])]
       : Array.from({ length: config.workers }, (_, i) => start(`worker-${i}`, "worker", []));
     const workers = (await Promise.all(workerProcs.map((w) => w.waitListening(mocker ? config.workers : 1, config.startupTimeoutMs)))).flat();

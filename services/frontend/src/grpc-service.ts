@@ -12,6 +12,8 @@ import { toGrpcStatus } from "#common/grpc-errors.js";
 import { requestIdOf } from "#common/request-id.js";
 import type { ModelCatalog } from "./models.js";
 import { finishReasonText } from "./openai/responses.js";
+import { finishWithTools } from "./openai/tool-call-json.js";
+import { toolChoiceFromJson } from "./openai/tool-choice.js";
 import type { Pipeline } from "./pipeline.js";
 
 /** The request's knobs in the preprocessor's terms. */
@@ -31,10 +33,16 @@ function fromOptions(o: CompletionOptions | undefined): Pick<PreprocessRequest, 
 async function relay(pipeline: Pipeline, request: PreprocessRequest, id: string, call: ServerWritableStream<unknown, CompletionChunk>): Promise<void> {
   const controller = new AbortController();
   call.once("cancelled", () => controller.abort());
+  let sawToolCalls = false;
   try {
     for await (const m of pipeline.run(request, controller.signal)) {
       const finish = finishReasonText(m.finishReason);
-      call.write({ id, text: m.text, logprobs: m.logprobs, ...(finish ? { finishReason: finish } : {}), ...(m.usage ? { usage: m.usage } : {}), workerId: m.workerId, migrations: m.migrations });
+      sawToolCalls ||= m.toolCalls.length > 0;
+      const reason = finishWithTools(finish, sawToolCalls);
+      call.write({
+        id, text: m.text, logprobs: m.logprobs, ...(reason ? { finishReason: reason } : {}), ...(m.usage ? { usage: m.usage } : {}),
+        workerId: m.workerId, migrations: m.migrations, toolCalls: m.toolCalls, ...(m.reasoningText ? { reasoningText: m.reasoningText } : {}),
+      });
     }
     call.end();
   } catch (err) {
@@ -47,8 +55,16 @@ export function createFrontendService(pipeline: Pipeline, catalog: ModelCatalog)
   const implementation: FrontendServer = {
     chatCompletion: (call) => {
       const requestId = requestIdOf(call);
-      const { model, messages, options, toolsJson, chatTemplateKwargsJson } = call.request;
-      const request: PreprocessRequest = { requestId, model, prompt: { $case: "chat", chat: { messages, toolsJson, chatTemplateKwargsJson } }, ...fromOptions(options) };
+      const { model, messages, options, toolsJson, chatTemplateKwargsJson, toolChoiceJson } = call.request;
+      let tools;
+      try {
+        tools = toolChoiceFromJson(toolsJson, toolChoiceJson);
+      } catch (err) {
+        call.emit("error", toGrpcStatus(err));
+        return;
+      }
+      const chat = { messages, toolsJson: tools.toolsJson, chatTemplateKwargsJson };
+      const request: PreprocessRequest = { requestId, model, prompt: { $case: "chat", chat }, ...fromOptions(options), ...(tools.parseToolCalls ? { parseToolCalls: true } : {}) };
       return relay(pipeline, request, `chatcmpl-${randomUUID().replace(/-/g, "")}`, call);
     },
     completion: (call) => {

@@ -39,7 +39,7 @@ export async function runPreprocessor(argv: string[]): Promise<number> {
     config,
     log,
     discovery,
-    services: [preprocessorService({ catalog, routers, log, metrics: createPreprocessorMetrics(registry) })],
+    services: [preprocessorService({ catalog, routers, log, metrics: createPreprocessorMetrics(registry), parsers: { toolCall: config.toolCallParser, reasoning: config.reasoningParser } })],
     closers: [() => catalog.close(), () => routers.close(), () => metricsServer?.close(), () => discovery.close()],
   });
   log.info({ port: instance.port, metrics_port: metricsServer?.port, instance_id: instance.instanceId }, "listening");

@@ -18,6 +18,8 @@ export interface ModelAssets {
   tokenizer: ModelTokenizer;
   chat: ChatRenderer;
   defaults: GenerationDefaults;
+  /** The serving engine of the card ("onnx", "mocker", "echo"). */
+  engine: string;
 }
 
 /** Builds the assets of `card`; `templateOverride` is the preprocessor's --chat-template. */
@@ -36,5 +38,6 @@ export function modelAssetsFromCard(card: ModelCard, templateOverride?: Template
     tokenizer,
     chat,
     defaults: parseGenerationConfig(card.generationConfigJson),
+    engine: card.engine,
   };
 }

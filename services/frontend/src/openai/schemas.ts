@@ -6,10 +6,11 @@
 import type { ChatMessage, PreprocessRequest } from "#contracts/gen/kvmesh/v1/preprocessor.js";
 import { InvalidArgumentError, UnsupportedParameterError } from "#common/errors.js";
 import {
-  arrayJsonField, boolField, numberField, objectJsonField, requiredString, stopField, stringField, tokenIdsField,
+  boolField, numberField, objectJsonField, requiredString, stopField, stringField, tokenIdsField,
 } from "./fields.js";
 import type { Body } from "./fields.js";
 import { paramsOf } from "./params.js";
+import { toolFields } from "./tool-choice.js";
 
 /** What the pipeline runs, plus how the answer is shaped. */
 export interface ParsedRequest {
@@ -106,10 +107,7 @@ export function parseChatRequest(body: Body): ParsedRequest {
   checkKnown(body, CHAT_PARAMS, "chat completions");
   const model = requiredString(body, "model");
   if (!Array.isArray(body.messages) || body.messages.length === 0) throw new InvalidArgumentError("'messages' must be a non-empty list", { param: "messages" });
-  const toolChoice = body.tool_choice;
-  if (toolChoice !== undefined && toolChoice !== null && toolChoice !== "none") {
-    throw new UnsupportedParameterError("'tool_choice' other than \"none\" is not supported (no tool-call parsing)", { param: "tool_choice" });
-  }
+  const tools = toolFields(body.tools, body.tool_choice);
   const logprobs = boolField(body, "logprobs") ?? false;
   const top = numberField(body, "top_logprobs", { integer: true, min: 0, max: 20 });
   if (top !== undefined && !logprobs) throw new InvalidArgumentError("'top_logprobs' requires logprobs: true", { param: "top_logprobs" });
@@ -124,13 +122,14 @@ export function parseChatRequest(body: Body): ParsedRequest {
         $case: "chat",
         chat: {
           messages: body.messages.map(chatMessage),
-          toolsJson: arrayJsonField(body, "tools"),
+          toolsJson: tools.toolsJson,
           chatTemplateKwargsJson: objectJsonField(body, "chat_template_kwargs"),
           addGenerationPrompt: boolField(body, "add_generation_prompt"),
         },
       },
       ...rest,
       sampling: { ...rest.sampling, topLogprobs },
+      ...(tools.parseToolCalls ? { parseToolCalls: true } : {}),
     },
   };
 }
