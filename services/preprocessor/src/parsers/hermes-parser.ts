@@ -17,6 +17,8 @@ export class HermesToolParser implements ToolCallParser {
   private buffer = "";
   private call: JsonCallStreamer | undefined;
   private count = 0;
+  /** Right after a call: whitespace separating it from what follows is dropped. */
+  private afterCall = false;
 
   /** {@inheritDoc ToolCallParser.push} */
   push(text: string): ToolParseOutput {
@@ -48,21 +50,25 @@ export class HermesToolParser implements ToolCallParser {
     return out;
   }
 
-  /** Text outside a block is content (blank text between calls is dropped); inside, call text. */
+  /** Text outside a block is content (the whitespace right after a call is dropped); inside, call text. */
   private take(text: string, out: ToolParseOutput): void {
     if (text === "") return;
     if (this.call) {
       out.calls.push(...this.call.push(text).calls);
       return;
     }
-    if (this.count > 0 && text.trim() === "") return;
-    out.content += text;
+    const kept = this.afterCall ? text.trimStart() : text;
+    if (kept === "") return;
+    this.afterCall = false;
+    out.content += kept;
   }
 
   private closeCall(out: ToolParseOutput, closed: boolean): void {
     const call = this.call as JsonCallStreamer;
     this.call = undefined;
-    if (call.emitted) this.count++;
-    else out.content += START + call.raw + (closed ? END : "");
+    if (call.emitted) {
+      this.count++;
+      this.afterCall = true;
+    } else out.content += START + call.raw + (closed ? END : "");
   }
 }

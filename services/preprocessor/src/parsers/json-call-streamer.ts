@@ -116,11 +116,14 @@ export class JsonCallStreamer {
       if (before === 0 && structural && (ch === "," || ch === "}")) this.argsEnd = this.argsScanned;
     }
     const upTo = this.argsEnd >= 0 ? this.argsEnd : objectText.length;
-    // Trailing whitespace may sit between the value and the object's end: hold it back.
-    const piece = objectText.slice(this.argsSent, upTo).replace(/\s+$/, "");
+    let from = this.argsSent;
+    // Whitespace before the value is not part of it; after it (before the object's end) it
+    // may be: hold trailing whitespace back until more of the value follows.
+    if (from === this.argsStart) while (from < upTo && /\s/.test(objectText[from])) from++;
+    const piece = objectText.slice(from, upTo).replace(/\s+$/, "");
     if (piece.length > 0) {
       calls.push({ index: this.index, id: "", name: "", arguments: piece });
-      this.argsSent += piece.length;
+      this.argsSent = from + piece.length;
     }
   }
 
