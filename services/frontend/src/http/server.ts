@@ -10,6 +10,7 @@ import type { Registry } from "prom-client";
 import { ModelNotFoundError } from "#common/errors.js";
 import type { ModelCatalog } from "../models.js";
 import { handleCompletion } from "./completion-handler.js";
+import { handleResponses } from "./responses-handler.js";
 import type { CompletionDeps } from "./completion-handler.js";
 import { sendError, sendJson } from "./respond.js";
 
@@ -40,6 +41,7 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps):
   const method = req.method ?? "GET";
   if (method === "POST" && path === "/v1/chat/completions") return handleCompletion("chat", req, res, deps);
   if (method === "POST" && path === "/v1/completions") return handleCompletion("completions", req, res, deps);
+  if (method === "POST" && path === "/v1/responses") return handleResponses(req, res, deps);
   if (method === "GET" && path === "/v1/models") return sendJson(res, 200, { object: "list", data: deps.catalog.list().map(modelJson) });
   if (method === "GET" && path.startsWith("/v1/models/")) {
     const id = decodeURIComponent(path.slice("/v1/models/".length));

@@ -26,6 +26,16 @@ export class SseWriter {
     if (!this.res.writableEnded) this.res.write(`data: ${JSON.stringify(json)}\n\n`);
   }
 
+  /** One named event (the Responses API's `event: <type>` frames). */
+  event(type: string, json: object): void {
+    if (!this.res.writableEnded) this.res.write(`event: ${type}\ndata: ${JSON.stringify(json)}\n\n`);
+  }
+
+  /** The end of the response without `[DONE]` (the Responses API ends with its last event). */
+  end(): void {
+    if (!this.res.writableEnded) this.res.end();
+  }
+
   /** `[DONE]` and the end of the response. */
   done(): void {
     if (this.res.writableEnded) return;
