@@ -21,10 +21,10 @@ export interface ParsedResponsesRequest {
   readonly request: Omit<PreprocessRequest, "requestId">;
 }
 
-const SUPPORTED = new Set(["model", "input", "instructions", "max_output_tokens", "temperature", "top_p", "tools", "tool_choice", "stream", "store", "previous_response_id", "user", "parallel_tool_calls", "truncation"]);
+const SUPPORTED = new Set(["text", "model", "input", "instructions", "max_output_tokens", "temperature", "top_p", "tools", "tool_choice", "stream", "store", "previous_response_id", "user", "parallel_tool_calls", "truncation"]);
 const UNSUPPORTED: Record<string, string> = {
   background: "responses are not stored", conversation: "responses are not stored", metadata: "responses are not stored",
-  include: "no extra outputs", reasoning: "no reasoning effort control", text: "no structured output (constrained decoding)",
+  include: "no extra outputs", reasoning: "no reasoning effort control",
   prompt: "no stored prompts", service_tier: "one tier", top_logprobs: "not built for responses", max_tool_calls: "not built",
   prompt_cache_key: "the KV router finds shared prefixes itself", safety_identifier: "not built", stream_options: "not built for responses",
 };
@@ -40,6 +40,10 @@ function checkFields(body: Body): void {
     throw new UnsupportedParameterError("'previous_response_id' is not supported: responses are not stored; send the conversation as input items", { param: "previous_response_id" });
   }
   if (boolField(body, "parallel_tool_calls") === false) throw new UnsupportedParameterError("'parallel_tool_calls': false is not supported (no constrained decoding)", { param: "parallel_tool_calls" });
+  const format = (body.text as { format?: { type?: unknown } } | null | undefined)?.format?.type;
+  if (body.text !== undefined && body.text !== null && format !== undefined && format !== "text") {
+    throw new UnsupportedParameterError(`'text.format' ${JSON.stringify(format)} is not supported (no constrained decoding): only "text"`, { param: "text" });
+  }
   const truncation = body.truncation;
   if (truncation !== undefined && truncation !== null && truncation !== "disabled") throw new UnsupportedParameterError("'truncation' must be \"disabled\"", { param: "truncation" });
 }
