@@ -31,6 +31,7 @@ describe("frontend: OpenAI request validation", () => {
     ["a tool that is no function", chat({ tools: [{ type: "custom", custom: { name: "x" } }] }), Code.UNIMPLEMENTED, "tools[0].type"],
     ["a function tool without a name", chat({ tools: [WEATHER, { type: "function", function: {} }] }), Code.INVALID_ARGUMENT, "tools[1].function.name"],
     ["tools not a list", chat({ tools: WEATHER }), Code.INVALID_ARGUMENT, "tools"],
+    ["parallel_tool_calls false", chat({ tools: [WEATHER], parallel_tool_calls: false }), Code.UNIMPLEMENTED, "parallel_tool_calls"],
     ["an unknown field", chat({ temprature: 1 }), Code.UNIMPLEMENTED, "temprature"],
   ];
   for (const [what, body, code, param] of rejected) {
@@ -71,6 +72,7 @@ describe("frontend: OpenAI request validation", () => {
   const toolCases: Array<[string, object, boolean]> = [
     ["tools without tool_choice (auto by default)", { tools: [WEATHER] }, true],
     ["tools with tool_choice auto", { tools: [WEATHER], tool_choice: "auto" }, true],
+    ["tools with parallel_tool_calls true", { tools: [WEATHER], parallel_tool_calls: true }, true],
     ["tools with tool_choice none", { tools: [WEATHER], tool_choice: "none" }, false],
     ["tools null and tool_choice null", { tools: null, tool_choice: null }, false],
     ["an empty tools list", { tools: [] }, false],

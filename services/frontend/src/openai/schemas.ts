@@ -108,6 +108,9 @@ export function parseChatRequest(body: Body): ParsedRequest {
   const model = requiredString(body, "model");
   if (!Array.isArray(body.messages) || body.messages.length === 0) throw new InvalidArgumentError("'messages' must be a non-empty list", { param: "messages" });
   const tools = toolFields(body.tools, body.tool_choice);
+  if (boolField(body, "parallel_tool_calls") === false) {
+    throw new UnsupportedParameterError("'parallel_tool_calls': false is not supported (no constrained decoding); true is the default", { param: "parallel_tool_calls" });
+  }
   const logprobs = boolField(body, "logprobs") ?? false;
   const top = numberField(body, "top_logprobs", { integer: true, min: 0, max: 20 });
   if (top !== undefined && !logprobs) throw new InvalidArgumentError("'top_logprobs' requires logprobs: true", { param: "top_logprobs" });
