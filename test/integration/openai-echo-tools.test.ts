@@ -7,6 +7,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
+import type { ClientReadableStream, ServiceError } from "@grpc/grpc-js";
+import { Code } from "#common/errors.js";
+import { createClient } from "#common/grpc-client.js";
+import { FrontendClient } from "#contracts/gen/kvmesh/v1/frontend.js";
+import type { ChatCompletionRequest, CompletionChunk } from "#contracts/gen/kvmesh/v1/frontend.js";
 import { writeTinyModel } from "../../services/worker/src/model/tiny/create-tiny.js";
 import { startMesh } from "../support/mesh.js";
 import type { Mesh } from "../support/mesh.js";
@@ -233,6 +238,30 @@ describe("openai client over the echo engine: tool calls, reasoning, Responses A
       expect(bad.param).to.equal(param);
     });
   }
+  it("gRPC Frontend: tool_choice_json auto gives tool-call pieces and reasoning in chunks; required is UNIMPLEMENTED", async () => {
+    const proc = await mesh.addService("frontend", ["--http-port", "0"]);
+    const client = createClient(FrontendClient, `127.0.0.1:${await proc.waitForListening()}`);
+    const request = (content: string, toolChoiceJson?: string): ChatCompletionRequest => ({
+      model: MODEL, messages: [{ role: "user", content }], options: { stop: [], ignoreEos: false, logprobs: false },
+      toolsJson: JSON.stringify([WEATHER]), ...(toolChoiceJson === undefined ? {} : { toolChoiceJson }),
+    });
+    const collect = async (stream: ClientReadableStream<CompletionChunk>): Promise<CompletionChunk[]> => {
+      const chunks: CompletionChunk[] = [];
+      for await (const c of stream as AsyncIterable<CompletionChunk>) chunks.push(c);
+      return chunks;
+    };
+    const chunks = await collect(client.chatCompletion(request(`<think>why</think>${CALL_TEXT}`, '"auto"')));
+    expect(chunks.map((c) => c.reasoningText ?? "").join("")).to.equal("why");
+    expect(chunks.map((c) => c.text).join("")).to.equal("Let me check.");
+    const pieces = chunks.flatMap((c) => c.toolCalls);
+    expect(pieces[0]).to.deep.include({ index: 0, name: "get_weather" });
+    expect(JSON.parse(pieces.map((p) => p.arguments).join(""))).to.deep.equal(ARGS);
+    expect(chunks.at(-1)?.finishReason).to.equal("tool_calls");
+    const err = await collect(client.chatCompletion(request("x", '"required"'))).then(() => undefined, (e: unknown) => e as ServiceError);
+    expect(err?.code).to.equal(Code.UNIMPLEMENTED);
+    client.close();
+  });
+
   it("store: false is accepted (stateless)", async () => {
     const r = await openai.responses.create({ model: MODEL, input: "fine", store: false });
     expect(r.output_text).to.equal("fine");
