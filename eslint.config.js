@@ -1,5 +1,7 @@
-// Lint: typescript-eslint's recommended rules plus the style guide's few hard rules.
+// Lint: typescript-eslint's recommended rules, the style guide's few hard rules, and the folder
+// boundaries (scripts/eslint-boundaries.mjs; test/unit/lint/boundaries.test.ts shows each bites).
 import tseslint from "typescript-eslint";
+import { boundaryConfigs } from "./scripts/eslint-boundaries.mjs";
 
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "packages/contracts/gen/**"] },
@@ -12,6 +14,7 @@ export default tseslint.config(
       "no-restricted-syntax": ["error", { selector: "ExportDefaultDeclaration", message: "No default exports." }],
     },
   },
+  ...boundaryConfigs(),
   {
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-non-null-assertion": "off", "@typescript-eslint/no-unused-expressions": "off" },

@@ -9,7 +9,7 @@
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import * as ort from "onnxruntime-node";
-import { loadModelDir } from "../services/worker/src/model/model-dir.js";
+import { loadModelDir } from "#models/model-dir.js";
 import { createOnnxRunner } from "../services/worker/src/runners/onnx-runner.js";
 import type { ModelRunner } from "../services/worker/src/runners/model-runner.js";
 

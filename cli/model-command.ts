@@ -4,11 +4,11 @@
  */
 import { ConfigError, defineFlags, formatHelp, parseArgv } from "#common/config/index.js";
 import { createLogger } from "#common/logger.js";
-import { listCachedModels } from "../services/worker/src/model/hub/cache-list.js";
-import { hubSettingsFromEnv } from "../services/worker/src/model/hub/hub-settings.js";
-import { ModelLoadError } from "../services/worker/src/model/model-errors.js";
-import { resolveModel } from "../services/worker/src/model/resolve-model.js";
-import { writeTinyModel } from "../services/worker/src/model/tiny/create-tiny.js";
+import { listCachedModels } from "#models/hub/cache-list.js";
+import { hubSettingsFromEnv } from "#models/hub/hub-settings.js";
+import { ModelLoadError } from "#models/model-errors.js";
+import { resolveModel } from "#models/resolve-model.js";
+import { writeTinyModel } from "#models/tiny/create-tiny.js";
 import { formatModelList } from "./model-list-format.js";
 
 const PULL_FLAGS = defineFlags([

@@ -1,5 +1,5 @@
 /** Text table of `kvmesh model list`. */
-import type { CachedModel } from "../services/worker/src/model/hub/cache-list.js";
+import type { CachedModel } from "#models/hub/cache-list.js";
 
 function size(bytes: number): string {
   if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;

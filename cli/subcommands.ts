@@ -10,7 +10,7 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
   {
     name: "frontend",
     summary: "OpenAI-compatible HTTP gateway and gRPC Frontend API",
-    run: async (argv) => (await import("../services/frontend/src/main.js")).runFrontend(argv),
+    run: async (argv) => (await import("./frontend-command.js")).runFrontendCommand(argv),
   },
   {
     name: "preprocessor",
@@ -46,6 +46,11 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     name: "bench",
     summary: "load generator (shared-prefix, multi-turn, trace replay); `bench compare` runs routing policies side by side",
     run: async (argv) => (await import("./bench.js")).runBench(argv),
+  },
+  {
+    name: "sim",
+    summary: "trace replay against the router's decide code and simulated mocker workers, in simulated time",
+    run: async (argv) => (await import("./sim.js")).runSim(argv),
   },
   {
     name: "healthcheck",

@@ -43,7 +43,7 @@ export interface ClientCeiling {
 /** results.json. */
 export interface BenchReport {
   readonly version: 1;
-  readonly kind: "bench" | "compare" | "ceiling";
+  readonly kind: "bench" | "compare" | "ceiling" | "sim";
   /** ISO time the report was written. */
   readonly createdAt: string;
   /** The command line, for reproduction. */

@@ -19,13 +19,14 @@ export const SERVICE_FLAGS: Record<UpService, readonly FlagSpec[]> = {
   worker: WORKER_FLAGS.filter((f) => f.name !== "workers"),
   router: ROUTER_FLAGS,
   preprocessor: PREPROCESSOR_FLAGS,
-  frontend: FRONTEND_FLAGS.filter((f) => f.name !== "interactive"),
+  frontend: FRONTEND_FLAGS,
 };
 
 /** Flags `up` itself has. */
 const UP_OWN_FLAGS = defineFlags([
   { name: "workers", type: "int", min: 1, max: 256, default: 1, help: "how many workers (mocker: hosted by one process; onnx: one process each)" },
   { name: "startup-timeout", type: "duration", min: 1, default: "180s", help: "how long the mesh may take to become healthy" },
+  { name: "join", type: "string", help: "join an existing mesh: the namespace another `kvmesh up` printed, or a registry directory; unset: a mesh of its own" },
 ]);
 
 /** Every flag of `kvmesh up`, each name once (a name several services share appears once). */
@@ -40,5 +41,9 @@ export function upSpec(): readonly FlagSpec[] {
   return all;
 }
 
-/** The common flags forwarded to every service (listen, metrics ports and check-config are per service). */
-export const SHARED_FLAGS = COMMON_FLAGS.map((f) => f.name).filter((n) => !["listen", "metrics-port", "check-config", "shutdown-grace"].includes(n));
+/**
+ * The common flags forwarded as given to every service. Not these: listen and metrics ports are
+ * per service, check-config is `up`'s own, and namespace / registry dir come from the mesh
+ * identity (mesh-identity.ts), which `up` passes to every service itself.
+ */
+export const SHARED_FLAGS = COMMON_FLAGS.map((f) => f.name).filter((n) => !["listen", "metrics-port", "check-config", "namespace", "discovery-dir"].includes(n));

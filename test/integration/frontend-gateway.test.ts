@@ -125,16 +125,20 @@ describe("frontend gateway (real process, stand-in preprocessors)", function () 
       expect(json.error.message, what).to.be.a("string").and.not.include("    at ");
       if (status === 503 && code === "overloaded") expect(res.headers.get("retry-after"), what).to.equal("1");
     }
-    const malformed = await fetch(`${base}/v1/completions`, { method: "POST", body: "{not json" });
+    const malformed = await fetch(`${base}/v1/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
     expect(malformed.status).to.equal(400);
-    const big = await fetch(`${base}/v1/completions`, { method: "POST", body: JSON.stringify({ model: MODEL, prompt: "x".repeat(5000) }) });
+    const big = await fetch(`${base}/v1/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: MODEL, prompt: "x".repeat(5000) }) });
     expect(big.status).to.equal(413);
+    // fetch's default for a string body is text/plain, which a page on another site may send without a preflight.
+    const plain = await fetch(`${base}/v1/completions`, { method: "POST", body: JSON.stringify({ model: MODEL, prompt: "hi" }) });
+    expect(plain.status).to.equal(415);
+    expect(((await plain.json()) as { error: { type: string } }).error.type).to.equal("invalid_request_error");
     const unknownRoute = await fetch(`${base}/v1/nope`);
     expect(unknownRoute.status).to.equal(404);
   });
 
   it("sends an error after the stream started as an error event, then [DONE]", async () => {
-    const res = await fetch(`${base}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "midstream-error" }], stream: true }) });
+    const res = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "midstream-error" }], stream: true }) });
     expect(res.status).to.equal(200);
     const events = (await res.text()).split("\n\n").filter((e) => e !== "").map((e) => e.replace(/^data: /, ""));
     expect(events.at(-1)).to.equal("[DONE]");
@@ -143,12 +147,12 @@ describe("frontend gateway (real process, stand-in preprocessors)", function () 
 
   it("cancels the upstream call when the client goes away, and times out slow requests with 504", async () => {
     const controller = new AbortController();
-    const res = await fetch(`${base}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "slow" }], stream: true }), signal: controller.signal });
+    const res = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "slow" }], stream: true }), signal: controller.signal });
     expect(res.status).to.equal(200);
     controller.abort();
     await waitFor("the upstream cancellation", async () => fakes[0].cancelled.length > 0);
     const before = fakes[0].cancelled.length;
-    const slow = await fetch(`${base}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "very-slow" }] }) });
+    const slow = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "very-slow" }] }) });
     // 3 × 1 s > --request-timeout 2s.
     expect(slow.status).to.equal(504);
     expect(((await slow.json()) as { error: { code: string } }).error.code).to.equal("timeout");

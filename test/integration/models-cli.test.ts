@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadModelDir } from "../../services/worker/src/model/model-dir.js";
+import { loadModelDir } from "#models/model-dir.js";
 import { startHubMirror } from "../support/hub-mirror.js";
 import type { HubMirror } from "../support/hub-mirror.js";
 import { startProcess } from "../support/process.js";

@@ -4,12 +4,12 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "#common/logger.js";
-import { loadModelDir } from "../../services/worker/src/model/model-dir.js";
-import { ModelLoadError } from "../../services/worker/src/model/model-errors.js";
-import type { ProgressSink } from "../../services/worker/src/model/hub/progress.js";
-import { downloadBlob } from "../../services/worker/src/model/hub/download-blob.js";
-import { hubSettingsFromEnv } from "../../services/worker/src/model/hub/hub-settings.js";
-import { resolveModel } from "../../services/worker/src/model/resolve-model.js";
+import { loadModelDir } from "#models/model-dir.js";
+import { ModelLoadError } from "#models/model-errors.js";
+import type { ProgressSink } from "#models/hub/progress.js";
+import { downloadBlob } from "#models/hub/download-blob.js";
+import { hubSettingsFromEnv } from "#models/hub/hub-settings.js";
+import { resolveModel } from "#models/resolve-model.js";
 import { startHubMirror } from "../support/hub-mirror.js";
 import { startProcess } from "../support/process.js";
 import type { HubMirror } from "../support/hub-mirror.js";

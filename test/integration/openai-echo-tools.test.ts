@@ -12,7 +12,7 @@ import { Code } from "#common/errors.js";
 import { createClient } from "#common/grpc-client.js";
 import { FrontendClient } from "#contracts/gen/kvmesh/v1/frontend.js";
 import type { ChatCompletionRequest, CompletionChunk } from "#contracts/gen/kvmesh/v1/frontend.js";
-import { writeTinyModel } from "../../services/worker/src/model/tiny/create-tiny.js";
+import { writeTinyModel } from "#models/tiny/create-tiny.js";
 import { startMesh } from "../support/mesh.js";
 import type { Mesh } from "../support/mesh.js";
 import { stopAllProcesses } from "../support/process.js";

@@ -78,9 +78,13 @@ describe("OpenAI API through the real frontend and preprocessor (fake router and
     expect((json.choices as Array<{ text: string; finish_reason: string }>)[0]).to.deep.include({ text: " Hello there", finish_reason: "length" });
   });
 
-  const ERRORS: Array<{ name: string; path: string; body: object; status: number; code?: string }> = [
+  // stories260K: context 512 × longest token 7 bytes = 3,584 bytes pass the byte pre-check.
+  const ERRORS: Array<{ name: string; path: string; body: object; status: number; code?: string; param?: string; message?: RegExp }> = [
     { name: "chat on a model without a template → 400", path: "/v1/chat/completions", body: { model: "stories260K", messages: [{ role: "user", content: "Hi" }] }, status: 400 },
     { name: "a prompt over the context length → 400 context_length_exceeded", path: "/v1/completions", body: { model: "stories260K", prompt: "the end ".repeat(400) }, status: 400, code: "context_length_exceeded" },
+    { name: "a prompt one byte past context × longest token → 400 context_length_exceeded (param prompt), untokenized", path: "/v1/completions", body: { model: "stories260K", prompt: "a".repeat(3585) }, status: 400, code: "context_length_exceeded", param: "prompt", message: /3585 bytes of UTF-8/ },
+    { name: "a prompt at context × longest token passes the byte check (and fails on tokens)", path: "/v1/completions", body: { model: "stories260K", prompt: "a".repeat(3584) }, status: 400, code: "context_length_exceeded", message: /the prompt has \d+ tokens/ },
+    { name: "chat content past the byte limit → 400 context_length_exceeded (param messages)", path: "/v1/chat/completions", body: { model: "chatty", messages: [{ role: "user", content: "日".repeat(1195) }] }, status: 400, code: "context_length_exceeded", param: "messages", message: /3585 bytes of UTF-8/ },
   ];
   for (const e of ERRORS) {
     it(e.name, async () => {
@@ -89,6 +93,8 @@ describe("OpenAI API through the real frontend and preprocessor (fake router and
       const error = json.error as { type: string; code?: string; message: string };
       expect(error.type).to.equal("invalid_request_error");
       if (e.code) expect(error.code).to.equal(e.code);
+      if (e.param) expect((json.error as { param?: string }).param).to.equal(e.param);
+      if (e.message) expect(error.message).to.match(e.message);
     });
   }
 });

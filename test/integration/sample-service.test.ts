@@ -1,5 +1,5 @@
 // The common bootstrap end to end, on a real process bound to 127.0.0.1:0: health, reflection
-// (every kvmesh.v1 method and nothing else), metrics, and graceful SIGTERM with an open stream.
+// (the served service's methods, health and reflection), metrics, and graceful SIGTERM with an open stream.
 import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
@@ -84,9 +84,12 @@ describe("sample service on the common bootstrap", function () {
     expect(unknown.text).to.match(/^error: unknown service/);
   });
 
-  it("reflects exactly the methods declared in proto/kvmesh/v1 (no health service)", async () => {
-    const expected = declaredMethods();
-    expect(expected.length).to.be.greaterThan(10);
+  it("reflects exactly the methods of what it serves: kvmesh.v1.Worker, health and reflection", async () => {
+    // Issue 14: a server lists only its own services (it used to list every kvmesh.v1 service).
+    const served = declaredMethods().filter((m) => m.startsWith("kvmesh.v1.Worker/"));
+    expect(served.length).to.be.greaterThan(5);
+    const expected = [...served, "grpc.health.v1.Health/Check", "grpc.health.v1.Health/Watch",
+      "grpc.reflection.v1.ServerReflection/ServerReflectionInfo", "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"].sort();
     const buf = join(ROOT, "node_modules", ".bin", "buf");
     const { stdout } = await promisify(execFile)(buf, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "--list-methods", `http://${address}`], { cwd: ROOT });
     expect(stdout.split("\n").filter((l) => l.trim() !== "").sort()).to.deep.equal(expected);

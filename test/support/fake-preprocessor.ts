@@ -73,6 +73,7 @@ export async function startFakePreprocessor(discovery: FileDiscovery, options: {
       return serve(call, { cancelled }, options.workerId ?? "worker-fake");
     },
     tokenize: (_call, callback) => callback({ code: GrpcStatus.UNIMPLEMENTED, details: "fake" }),
+    detokenize: (_call, callback) => callback({ code: GrpcStatus.UNIMPLEMENTED, details: "fake" }),
   };
   const fake = await startRegisteredFake({ discovery, service: "preprocessor", instanceId: options.instanceId, binding: { definition: PreprocessorService, implementation } });
   return { port: fake.port, requests, cancelled, registration: fake.registration, close: () => fake.stop() };

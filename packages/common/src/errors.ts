@@ -56,6 +56,11 @@ export abstract class KvmeshError extends Error {
   }
 }
 
+/** A missing or wrong API key (gRPC UNAUTHENTICATED, HTTP 401 `invalid_api_key`). */
+export class UnauthenticatedError extends KvmeshError {
+  readonly code = Code.UNAUTHENTICATED;
+}
+
 /** A malformed or out-of-range request field (400 `invalid_request_error`). */
 export class InvalidArgumentError extends KvmeshError {
   readonly code = Code.INVALID_ARGUMENT;

@@ -1,19 +1,19 @@
 /**
  * The one way kvmesh makes gRPC clients: insecure credentials (the mesh runs on loopback or a
  * private network behind envoy), keepalive so a dead peer is noticed mid-stream, and message
- * limits large enough for a model card.
+ * limits large enough for the internal messages that carry files or state (limits.ts).
  */
 import { credentials } from "@grpc/grpc-js";
 import type { ChannelOptions, Client, ChannelCredentials } from "@grpc/grpc-js";
-import { MAX_MESSAGE_BYTES } from "./grpc-server.js";
+import { INTERNAL_MAX_MESSAGE_BYTES } from "./limits.js";
 
 /** Channel options every kvmesh client uses. */
 export const CLIENT_OPTIONS: ChannelOptions = {
   "grpc.keepalive_time_ms": 30_000,
   "grpc.keepalive_timeout_ms": 10_000,
   "grpc.keepalive_permit_without_calls": 1,
-  "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
-  "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+  "grpc.max_receive_message_length": INTERNAL_MAX_MESSAGE_BYTES,
+  "grpc.max_send_message_length": INTERNAL_MAX_MESSAGE_BYTES,
 };
 
 /** A generated client constructor (ts-proto's `WorkerClient`, or grpc-js's generic ones). */

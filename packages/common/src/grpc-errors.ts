@@ -9,7 +9,7 @@ import type { ServiceError } from "@grpc/grpc-js";
 import type { OverloadedErrorOptions } from "./errors.js";
 import {
   CancelledError, Code, ContextLengthError, FailedPreconditionError, InternalError, InvalidArgumentError, KvmeshError,
-  ModelNotFoundError, NoWorkerError, OverloadedError, TimeoutError, UnsupportedParameterError,
+  ModelNotFoundError, NoWorkerError, OverloadedError, TimeoutError, UnauthenticatedError, UnsupportedParameterError,
 } from "./errors.js";
 
 /** Trailer naming the error class, so e.g. a FAILED_PRECONDITION stays that exact class. */
@@ -41,6 +41,7 @@ const BY_CODE: Partial<Record<Code, ErrorCtor>> = {
   [Code.RESOURCE_EXHAUSTED]: OverloadedError,
   [Code.UNAVAILABLE]: NoWorkerError,
   [Code.DEADLINE_EXCEEDED]: TimeoutError,
+  [Code.UNAUTHENTICATED]: UnauthenticatedError,
 };
 
 const BY_NAME: ReadonlyMap<string, ErrorCtor> = new Map(

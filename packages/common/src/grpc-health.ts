@@ -1,6 +1,6 @@
 /**
- * grpc.health.v1 Check and Watch, kept in its own definition (loaded from the embedded
- * health.proto) so it is served but never part of the kvmesh.v1 reflection definition.
+ * grpc.health.v1 Check and Watch, loaded from the embedded health.proto (reflection describes
+ * it from the descriptor set, which buf builds from the same file).
  */
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { ServerUnaryCall, ServerWritableStream, ServiceDefinition, UntypedServiceImplementation, sendUnaryData } from "@grpc/grpc-js";
@@ -17,13 +17,16 @@ interface HealthResponse {
   status: ServingStatus;
 }
 
+/** The full name of the health service, as list_services reports it. */
+export const HEALTH_SERVICE_NAME = "grpc.health.v1.Health";
+
 let cached: ServiceDefinition | undefined;
 
 /** The grpc.health.v1.Health service definition (also used by the healthcheck client). */
 export function healthServiceDefinition(): ServiceDefinition {
   if (!cached) {
     const pkg = loadSync("grpc/health/v1/health.proto", { includeDirs: [healthProtoDir()], enums: String, defaults: true });
-    cached = pkg["grpc.health.v1.Health"] as ServiceDefinition;
+    cached = pkg[HEALTH_SERVICE_NAME] as ServiceDefinition;
   }
   return cached;
 }

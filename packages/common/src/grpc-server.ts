@@ -1,17 +1,15 @@
 /**
  * Starts a service's gRPC server the same way everywhere: the service implementations (with
  * in-flight tracking, so a drain knows when streams are done), grpc.health.v1 (NOT_SERVING
- * until `setServing(true)`), reflection of kvmesh.v1, and a graceful `drain`.
+ * until `setServing(true)`), reflection of what it serves, and a graceful `drain`.
  */
 import { Server, ServerCredentials, status as GrpcStatus } from "@grpc/grpc-js";
 import type { ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { HealthService } from "./grpc-health.js";
 import { InFlightCalls } from "./in-flight-calls.js";
+import { INTERNAL_MAX_MESSAGE_BYTES } from "./limits.js";
 import type { Logger } from "./logger.js";
 import { addReflection } from "./reflection.js";
-
-/** Large enough for a model card carrying tokenizer.json. */
-export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 /** One gRPC service to serve: ts-proto's `XService` definition and its `XServer` implementation. */
 export interface GrpcServiceBinding {
@@ -27,8 +25,13 @@ export interface StartGrpcServerOptions {
   services: readonly GrpcServiceBinding[];
   /** Extra names for grpc.health.v1 besides "" and each served service's full name. */
   healthServiceNames?: readonly string[];
-  /** Serve reflection of kvmesh.v1 (default true). */
+  /** Serve reflection of the served services, health and reflection itself (default true). */
   reflection?: boolean;
+  /**
+   * Largest request message accepted (RESOURCE_EXHAUSTED beyond, from the length prefix, before
+   * the message is read). Doors into the mesh pass --max-body-bytes; default: the internal cap.
+   */
+  maxReceiveBytes?: number;
 }
 
 /** A running server. */
@@ -60,13 +63,13 @@ export function serviceNameOf(definition: ServiceDefinition): string {
 /** Binds and starts the server; resolves once it listens. */
 export async function startGrpcServer(options: StartGrpcServerOptions): Promise<GrpcServerHandle> {
   const { log } = options;
-  const server = new Server({ "grpc.max_receive_message_length": MAX_MESSAGE_BYTES, "grpc.keepalive_permit_without_calls": 1 });
+  const server = new Server({ "grpc.max_receive_message_length": options.maxReceiveBytes ?? INTERNAL_MAX_MESSAGE_BYTES, "grpc.keepalive_permit_without_calls": 1 });
   const calls = new InFlightCalls(log);
   for (const { definition, implementation } of options.services) server.addService(definition, calls.wrapService(definition, implementation));
   const names = [...options.services.map((s) => serviceNameOf(s.definition)), ...(options.healthServiceNames ?? [])];
   const health = new HealthService(names);
   server.addService(health.definition, health.implementation);
-  if (options.reflection ?? true) addReflection(server);
+  if (options.reflection ?? true) addReflection(server, options.services.map((s) => serviceNameOf(s.definition)));
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(options.address, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
   });

@@ -36,6 +36,7 @@ export const HTTP_ERROR_TABLE: Readonly<Partial<Record<Code, HttpErrorRow>>> = {
   [Code.UNAVAILABLE]: { status: 503, type: "server_error", code: "no_worker" },
   [Code.DEADLINE_EXCEEDED]: { status: 504, type: "server_error", code: "timeout" },
   [Code.INTERNAL]: { status: 500, type: "server_error", code: null },
+  [Code.UNAUTHENTICATED]: { status: 401, type: "invalid_request_error", code: "invalid_api_key" },
 };
 
 /** Extras of {@link httpErrorForStatus}. */

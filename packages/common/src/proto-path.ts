@@ -33,3 +33,8 @@ export function kvmeshProtoFiles(): string[] {
 export function healthProtoDir(): string {
   return findUp(join("packages", "common", "proto"));
 }
+
+/** The descriptor set reflection serves (`packages/contracts/kvmesh.binpb`, written by `npm run gen`); KVMESH_DESCRIPTOR_SET overrides. */
+export function descriptorSetPath(): string {
+  return process.env.KVMESH_DESCRIPTOR_SET || findUp(join("packages", "contracts", "kvmesh.binpb"));
+}

@@ -51,6 +51,8 @@ export interface InstanceOptions {
   meta?: Record<string, string>;
   /** Listen address override (several instances in one process each bind their own port). */
   listen?: string;
+  /** Largest request message the server accepts (doors into the mesh: --max-body-bytes). */
+  maxReceiveBytes?: number;
   /** Closed after the drain, in order (event publishers, engines...). */
   closers?: ReadonlyArray<() => Promise<void> | void>;
 }
@@ -69,7 +71,7 @@ export interface ServiceInstanceHandle {
 export async function startServiceInstance(options: InstanceOptions): Promise<ServiceInstanceHandle> {
   const { config, log } = options;
   const instanceId = options.instanceId ?? `${options.service}-${randomUUID().slice(0, 8)}`;
-  const server = await startGrpcServer({ address: options.listen ?? config.listen, log, services: options.services });
+  const server = await startGrpcServer({ address: options.listen ?? config.listen, log, services: options.services, maxReceiveBytes: options.maxReceiveBytes });
   server.setServing(true);
   const registration = await options.discovery.register({
     service: options.service,

@@ -4,12 +4,15 @@
  * open requests → exit 0.
  */
 import { loadServiceConfig } from "#common/config/index.js";
+import type { FlagSpec } from "#common/config/index.js";
 import { createLogger } from "#common/logger.js";
 import { createMetricsRegistry, startMetricsServer } from "#common/metrics.js";
 import { discoveryFromConfig, startServiceInstance } from "#common/service-runtime.js";
 import { onShutdownSignal } from "#common/shutdown.js";
 import { FRONTEND_SPEC } from "./config.js";
 import { createFrontendService } from "./grpc-service.js";
+import { ApiKeyGuard } from "./http/auth.js";
+import { CorsPolicy } from "./http/cors.js";
 import { startHttpGateway } from "./http/server.js";
 import { FrontendMetrics } from "./metrics.js";
 import { ModelCatalog } from "./models.js";
@@ -20,9 +23,19 @@ function hostOf(address: string): string {
   return address.slice(0, address.lastIndexOf(":")).replace(/^\[|\]$/g, "") || "127.0.0.1";
 }
 
+/** What a caller (the CLI's `--interactive`) may add to `kvmesh frontend` without the service importing it. */
+export interface FrontendHooks {
+  /** Extra flags, parsed and listed in --help with the frontend's own; their values reach onListening. */
+  readonly flags?: readonly FlagSpec[];
+  /** Called once the frontend listens, with its REST port and the whole parsed config. */
+  onListening?(listening: { httpPort: number; config: Readonly<Record<string, unknown>> }): void;
+}
+
 /** Runs the frontend; resolves -1 while it serves, or an exit code. */
-export async function runFrontend(argv: string[]): Promise<number> {
-  const loaded = loadServiceConfig({ service: "frontend", spec: FRONTEND_SPEC, argv, env: process.env, out: console.log, err: console.error });
+export async function runFrontend(argv: string[], hooks: FrontendHooks = {}): Promise<number> {
+  // The extra flags only add keys that the frontend never reads, so its config type still holds.
+  const spec = [...FRONTEND_SPEC, ...(hooks.flags ?? [])] as unknown as typeof FRONTEND_SPEC;
+  const loaded = loadServiceConfig({ service: "frontend", spec, argv, env: process.env, out: console.log, err: console.error });
   if (loaded.config === undefined) return loaded.exitCode;
   const config = loaded.config;
   const log = createLogger({ service: "frontend", level: config.logLevel });
@@ -32,20 +45,24 @@ export async function runFrontend(argv: string[]): Promise<number> {
   const catalog = new ModelCatalog(discovery);
   const pipeline = new Pipeline(discovery, config.requestTimeoutMs);
   let accepting = true;
+  const guard = new ApiKeyGuard(config.apiKey);
   const http = await startHttpGateway(hostOf(config.listen), config.httpPort, {
     pipeline, metrics, log, maxBodyBytes: config.maxBodyBytes, catalog, registry,
     preprocessorCount: () => pipeline.preprocessors.live.length,
     accepting: () => accepting,
+    requestTimeoutMs: config.requestTimeoutMs,
+    guard, cors: new CorsPolicy(config.allowedOrigins),
   });
   const instance = await startServiceInstance({
     service: "frontend", config, log, discovery,
     listen: config.grpcListen ?? config.listen,
-    services: [createFrontendService(pipeline, catalog)],
+    services: [createFrontendService(pipeline, catalog, guard, log)],
+    maxReceiveBytes: config.maxBodyBytes,
     meta: { http_port: String(http.port) },
   });
   const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort);
   log.info({ port: instance.port, http_port: http.port, metrics_port: metricsServer?.port }, "listening");
-  if (config.interactive) void (await import("../../../cli/chat.js")).runChat([`--url`, `http://127.0.0.1:${http.port}`]);
+  hooks.onListening?.({ httpPort: http.port, config });
   onShutdownSignal(log, config.shutdownGraceMs, [
     async (grace) => {
       accepting = false;

@@ -23,6 +23,18 @@ export class FrontendMetrics {
   }
 }
 
+/** The label of a request for a model no worker serves: the label set stays bounded whatever clients send. */
+export const UNKNOWN_MODEL_LABEL = "unknown";
+
+/**
+ * The `model` label of a request: the model's name while a worker serves it, else "unknown".
+ * Served names come from discovery, not from clients; control characters are replaced anyway
+ * so the exposition text never carries a raw NUL or newline.
+ */
+export function modelLabel(model: string, isServed: (id: string) => boolean): string {
+  return isServed(model) ? model.replace(/[\u0000-\u001f\u007f]/g, "_") : UNKNOWN_MODEL_LABEL;
+}
+
 /** Times one request: TTFT at the first token, ITL over the rest, duration at the end. */
 export class RequestTimer {
   private readonly start = performance.now();

@@ -9,7 +9,10 @@ import { ReplicaPool } from "#common/replica-pool.js";
 import { withRequestId } from "#common/request-id.js";
 import { streamWithRetry } from "#common/stream-with-retry.js";
 import { PreprocessorClient } from "#contracts/gen/kvmesh/v1/preprocessor.js";
-import type { PreprocessRequest, PreprocessResponse } from "#contracts/gen/kvmesh/v1/preprocessor.js";
+import type {
+  DetokenizeRequest, DetokenizeResponse, PreprocessRequest, PreprocessResponse, TokenizeRequest, TokenizeResponse,
+} from "#contracts/gen/kvmesh/v1/preprocessor.js";
+import { unaryWithRetry } from "./unary-call.js";
 
 /** Runs requests through the preprocessors. */
 export class Pipeline {
@@ -39,6 +42,7 @@ export class Pipeline {
         open: ({ client }) => client.generate(request, withRequestId(request.requestId)),
         signal: controller.signal,
         noneLeft: "no preprocessor is available",
+        isLast: (m) => m.finishReason !== undefined,
       });
       for await (const message of stream) {
         if (controller.signal.aborted) break;
@@ -52,6 +56,20 @@ export class Pipeline {
       signal.removeEventListener("abort", onAbort);
     }
     if (timedOut) throw new TimeoutError(`request timed out after ${this.requestTimeoutMs} ms`);
+  }
+
+  /** Tokenizes (rendering chat messages) on a preprocessor replica, within the request timeout. */
+  tokenize(request: TokenizeRequest, requestId: string): Promise<TokenizeResponse> {
+    return unaryWithRetry(this.preprocessors, (client, done) => client.tokenize(request, withRequestId(requestId), { deadline: this.deadline() }, done), "no preprocessor is available");
+  }
+
+  /** Decodes token ids on a preprocessor replica, within the request timeout. */
+  detokenize(request: DetokenizeRequest, requestId: string): Promise<DetokenizeResponse> {
+    return unaryWithRetry(this.preprocessors, (client, done) => client.detokenize(request, withRequestId(requestId), { deadline: this.deadline() }, done), "no preprocessor is available");
+  }
+
+  private deadline(): Date {
+    return new Date(Date.now() + this.requestTimeoutMs);
   }
 
   /** Stops following discovery and closes the clients. */

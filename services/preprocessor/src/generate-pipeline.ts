@@ -41,7 +41,7 @@ export async function runGenerate(deps: PipelineDeps, call: PipelineCall): Promi
   const assets = await deps.catalog.get(request.model);
   const parsers = deps.parsers ?? {};
   const structured = structuredOutputFor(request, parsers);
-  const prepared = prepareGenerate(request, call.requestId, assets);
+  const prepared = await prepareGenerate(request, call.requestId, assets, call.signal);
   log.debug({ prompt_tokens: prepared.promptTokenIds.length, sampling: prepared.upstream.sampling, stop: prepared.upstream.stop }, "generate");
   const output = new OutputProcessor({
     tokenizer: assets.tokenizer,

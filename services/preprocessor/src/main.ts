@@ -12,6 +12,7 @@ import { PREPROCESSOR_CONFIG_SPEC } from "./config.js";
 import { createPreprocessorMetrics } from "./metrics.js";
 import { modelAssetsFromCard } from "./model-assets.js";
 import { preprocessorService } from "./service.js";
+import { PromptPool } from "./tokenizer/prompt-pool.js";
 import { ModelCatalog } from "./upstream/model-catalog.js";
 import { grpcCardFetcher } from "./upstream/worker-cards.js";
 
@@ -31,7 +32,8 @@ export async function runPreprocessor(argv: string[]): Promise<number> {
   const discovery = discoveryFromConfig(config, log);
   const registry = createMetricsRegistry("preprocessor");
   const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort);
-  const catalog = new ModelCatalog({ discovery, fetchCard: grpcCardFetcher(config.cardTimeoutMs), build: (card) => modelAssetsFromCard(card, templateOverride), log });
+  const prompts = new PromptPool();
+  const catalog = new ModelCatalog({ discovery, fetchCard: grpcCardFetcher(config.cardTimeoutMs), build: (card) => modelAssetsFromCard(card, templateOverride, prompts), log });
   const routers = new ReplicaPool(discovery, "router", RouterClient);
   catalog.start();
   const instance = await startServiceInstance({
@@ -40,7 +42,8 @@ export async function runPreprocessor(argv: string[]): Promise<number> {
     log,
     discovery,
     services: [preprocessorService({ catalog, routers, log, metrics: createPreprocessorMetrics(registry), parsers: { toolCall: config.toolCallParser, reasoning: config.reasoningParser } })],
-    closers: [() => catalog.close(), () => routers.close(), () => metricsServer?.close(), () => discovery.close()],
+    maxReceiveBytes: config.maxBodyBytes,
+    closers: [() => catalog.close(), () => routers.close(), () => metricsServer?.close(), () => discovery.close(), () => prompts.destroy()],
   });
   log.info({ port: instance.port, metrics_port: metricsServer?.port, instance_id: instance.instanceId }, "listening");
   onShutdownSignal(log, config.shutdownGraceMs, [instance.stop]);

@@ -1,10 +1,14 @@
 /** The router's flags (ARCHITECTURE.md "Names, flags, ports") on top of the common ones. */
 import { COMMON_FLAGS, defineFlags, loadServiceConfig } from "#common/config/index.js";
 import type { ConfigOf, LoadedConfig } from "#common/config/index.js";
+import { SELECTION_POLICIES } from "./scheduling/policies.js";
 
 /** Router-only flags. */
 export const ROUTER_FLAGS = defineFlags([
-  { name: "router-mode", type: "enum", choices: ["kv", "round-robin", "random", "direct"], default: "kv", help: "how a worker is chosen (direct: only requests naming worker_id)" },
+  {
+    name: "router-mode", type: "enum", choices: [...SELECTION_POLICIES, "direct"], default: "kv",
+    help: "how a worker is chosen (README, Routing policies, says whose each is; direct: only requests naming worker_id)",
+  },
   { name: "overlap-weight", type: "number", default: 1.0, min: 0, help: "weight of prefill tokens against decode blocks in the KV cost" },
   { name: "router-temperature", type: "number", default: 0, min: 0, help: "0: lowest cost wins; > 0: softmax sampling over normalised costs" },
   {

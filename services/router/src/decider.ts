@@ -3,12 +3,13 @@ import type { ApproxIndexer } from "./indexer/approx-indexer.js";
 import type { OverlapIndex, WorkerId } from "./indexer/types.js";
 import { admitDecision, buildCandidates, routeRequestBlocks } from "./scheduling/route-plan.js";
 import type { RouteRequestBlocks } from "./scheduling/route-plan.js";
-import type { RouteDecision, WorkerSelector } from "./scheduling/selector.js";
+import type { SelectionPolicy } from "./scheduling/policies.js";
+import type { RouteDecision, SelectionInput, WorkerSelector } from "./scheduling/selector.js";
 import type { ActiveSequences } from "./sequences/active-sequences.js";
 import type { WorkerRegistry, WorkerView } from "./workers/worker-registry.js";
 
 /** --router-mode. */
-export type RouterMode = "kv" | "round-robin" | "random" | "direct";
+export type RouterMode = SelectionPolicy | "direct";
 
 /** What a routing question carries. */
 export interface RouteQuestion {
@@ -23,6 +24,8 @@ export interface RouteQuestion {
 /** A decision and what admitting it needs. */
 export interface RoutePlan {
   readonly decision: RouteDecision;
+  /** What the selector decided on (stateful policies learn it when the plan is admitted). */
+  readonly input: SelectionInput;
   readonly request: RouteRequestBlocks;
   readonly model: string;
   readonly worker: WorkerView;
@@ -71,20 +74,23 @@ export class Decider {
     const request = routeRequestBlocks(question.tokenIds, blockSize);
     const index = this.deps.indexFor(question.model) ?? EMPTY_INDEX;
     const candidates = buildCandidates(workers, request, index, this.deps.sequences, this.deps.busyThreshold);
-    const decision = this.deps.selector.selectWorker({
+    const input: SelectionInput = {
       isl: request.isl,
       blockSize,
       overlapWeight: this.deps.overlapWeight,
       requestBlocks: request.requestBlocks,
       candidates,
       pinnedWorkerId: question.pinnedWorkerId,
-    });
-    return { decision, request, model: question.model, worker: workers.find((w) => w.workerId === decision.workerId)! };
+      sequenceHashes: request.hashes.sequence,
+    };
+    const decision = this.deps.selector.selectWorker(input);
+    return { decision, input, request, model: question.model, worker: workers.find((w) => w.workerId === decision.workerId)! };
   }
 
   /** The plan is being sent: account its load (and, without events, its assumed cache). */
   admit(requestId: string, plan: RoutePlan): void {
     admitDecision(this.deps.sequences, requestId, plan.request, plan.decision);
+    this.deps.selector.admitted(plan.input, plan.decision.workerId);
     this.deps.approxFor?.(plan.model).record(plan.decision.workerId, plan.request.hashes);
   }
 

@@ -1,3 +1,4 @@
+import { isConnectionFailure } from "#common/connection-failure.js";
 import { CancelledError, Code } from "#common/errors.js";
 import { FinishReason } from "#contracts/gen/kvmesh/v1/common.js";
 import type { GenerateRequest, GenerateResponse, Usage } from "#contracts/gen/kvmesh/v1/common.js";
@@ -9,7 +10,10 @@ import type { WorkerView } from "./workers/worker-registry.js";
 
 /** One worker's Generate stream: its messages in order; errors are thrown by the iteration. */
 export interface WorkerStream extends AsyncIterable<GenerateResponse> {
-  /** Cancel the call (the worker frees the sequence); a no-op once it ended. */
+  /**
+   * Cancel the call (the worker frees the sequence); a no-op once it ended. Never called after
+   * the finish reason: resetting finished calls trips the worker's HTTP/2 rapid-reset guard.
+   */
   cancel(): void;
 }
 
@@ -73,6 +77,7 @@ export class Forwarder {
       const onAbort = (): void => stream.cancel();
       signal.addEventListener("abort", onAbort);
       let firstToken = true;
+      let finished = false;
       let failure: unknown;
       try {
         for await (const msg of stream) {
@@ -86,6 +91,7 @@ export class Forwarder {
           const out = stamp(msg, base + generated.length, workerId, migrations);
           generated.push(...msg.tokenIds);
           if (msg.finishReason !== undefined) {
+            finished = true;
             if (migrations > 0) out.usage = migratedUsage(request, generated.length, msg.usage);
             yield out;
             return;
@@ -98,15 +104,17 @@ export class Forwarder {
         failure = err;
       } finally {
         signal.removeEventListener("abort", onAbort);
-        stream.cancel();
+        if (!finished) stream.cancel();
         decider.finish(attemptId);
       }
       failed.add(workerId);
       const unreachable = codeOf(failure) === Code.UNAVAILABLE || failure instanceof StreamEndedError;
       if (unreachable) decider.workerUnreachable(workerId);
-      // Before the first token only an unreachable worker counts as lost; any other broken
-      // call (e.g. INTERNAL) is the worker's answer about this request.
-      if (!isBrokenStream(failure) || (generated.length === 0 && !unreachable)) throw failure;
+      // Before the first token only an unreachable worker or a broken connection (GOAWAY,
+      // "Session closed": the handler never answered) counts as lost; any other broken call
+      // (an INTERNAL from the worker itself) is the worker's answer about this request.
+      const retriable = unreachable || isConnectionFailure(failure);
+      if (!isBrokenStream(failure) || (generated.length === 0 && !retriable)) throw failure;
       // A pinned request names its worker: there is nowhere else it may go.
       if (request.workerId !== undefined) throw new WorkerLostError(workerId, generated.length, "pinned", migrationLimit, failure);
       if (generated.length === 0) {

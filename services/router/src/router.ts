@@ -67,7 +67,7 @@ export function createRouter(config: RouterConfig, deps: RouterDeps): RouterPart
 
   const decider = new Decider({
     mode: config.routerMode, registry, indexFor, approxFor: plane === undefined ? approxFor : undefined, sequences,
-    selector: createSelector(config.routerMode === "direct" ? "kv" : config.routerMode, { temperature: config.routerTemperature }),
+    selector: createSelector(config.routerMode === "direct" ? "kv" : config.routerMode, { temperature: config.routerTemperature, cacheAware: { now } }),
     overlapWeight: config.overlapWeight, busyThreshold: config.busyThreshold,
   });
   const observer: ForwarderObserver = {

@@ -2,6 +2,7 @@ import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from "@grpc
 import { toGrpcStatus } from "#common/grpc-errors.js";
 import type { Logger } from "#common/logger.js";
 import { requestIdOf } from "#common/request-id.js";
+import { serveStream } from "#common/server-stream.js";
 import type { GenerateRequest, GenerateResponse } from "#contracts/gen/kvmesh/v1/common.js";
 import { RouterService } from "#contracts/gen/kvmesh/v1/router.js";
 import type {
@@ -26,7 +27,7 @@ export interface RouterServiceDeps {
 /** Adapts the router's parts to the generated `RouterServer` interface. */
 export function createRouterService(deps: RouterServiceDeps): GrpcServiceBinding {
   const implementation: RouterServer = {
-    generate: (call) => void generate(deps, call),
+    generate: (call) => generate(deps, call),
     route: (call: ServerUnaryCall<RouteRequest, RouteResponse>, callback: sendUnaryData<RouteResponse>) => {
       try {
         const { decision } = deps.decider.plan({ model: call.request.model, tokenIds: call.request.tokenIds, pinnedWorkerId: call.request.workerId });
@@ -55,24 +56,13 @@ export function createRouterService(deps: RouterServiceDeps): GrpcServiceBinding
 }
 
 /** Router.Generate: the forwarder's stream onto the call; a caller cancel aborts it. */
-async function generate(deps: RouterServiceDeps, call: ServerWritableStream<GenerateRequest, GenerateResponse>): Promise<void> {
+function generate(deps: RouterServiceDeps, call: ServerWritableStream<GenerateRequest, GenerateResponse>): Promise<void> {
   const requestId = call.request.requestId || requestIdOf(call);
   const log = deps.log.child({ request_id: requestId });
-  const controller = new AbortController();
-  call.on("cancelled", () => controller.abort());
-  try {
-    for await (const msg of deps.forwarder.generate({ ...call.request, requestId }, controller.signal)) {
-      if (controller.signal.aborted) break;
-      call.write(msg);
+  return serveStream(call, log, async ({ signal, write }) => {
+    for await (const msg of deps.forwarder.generate({ ...call.request, requestId }, signal)) {
+      if (signal.aborted) break;
+      await write(msg);
     }
-    if (!controller.signal.aborted) call.end();
-  } catch (err) {
-    if (controller.signal.aborted) {
-      log.debug("caller cancelled");
-      return;
-    }
-    const status = toGrpcStatus(err);
-    log.info({ code: status.code, details: status.details }, "generate failed");
-    call.emit("error", status);
-  }
+  });
 }

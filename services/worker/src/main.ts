@@ -12,7 +12,7 @@ import { discoveryFromConfig } from "#common/service-runtime.js";
 import { onShutdownSignal } from "#common/shutdown.js";
 import { WORKER_SPEC } from "./config.js";
 import { WorkerMetrics } from "./metrics.js";
-import { defaultModelName, resolveModel } from "./model/resolve-model.js";
+import { defaultModelName, resolveModel } from "#models/resolve-model.js";
 import { startWorkerInstance } from "./worker-instance.js";
 import type { WorkerInstance } from "./worker-instance.js";
 

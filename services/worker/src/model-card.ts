@@ -1,6 +1,6 @@
 /** The worker's ModelCard: what other services need of the model, so none reads its directory. */
 import type { ModelCard } from "#contracts/gen/kvmesh/v1/common.js";
-import type { ModelFiles } from "./model/model-dir.js";
+import type { ModelFiles } from "#models/model-dir.js";
 
 /** What the card is built from. */
 export interface ModelCardInput {

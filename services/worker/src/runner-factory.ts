@@ -6,8 +6,8 @@
 import { createMockRunner } from "./runners/mock-runner.js";
 import { createOnnxRunner } from "./runners/onnx-runner.js";
 import type { ModelRunner } from "./runners/model-runner.js";
-import { loadModelDir, loadModelFiles } from "./model/model-dir.js";
-import type { ModelFiles } from "./model/model-dir.js";
+import { loadModelDir, loadModelFiles } from "#models/model-dir.js";
+import type { ModelFiles } from "#models/model-dir.js";
 import { engineDefaults } from "./config.js";
 import type { WorkerConfig } from "./config.js";
 

@@ -13,6 +13,7 @@ import type { GrpcServiceBinding } from "#common/grpc-server.js";
 import { toGrpcStatus } from "#common/grpc-errors.js";
 import type { Logger } from "#common/logger.js";
 import { requestIdOf } from "#common/request-id.js";
+import { serveStream } from "#common/server-stream.js";
 import type { EngineCore } from "./engine/engine-core.js";
 import type { EngineOutput } from "./engine/engine-types.js";
 import { engineParamsFromProto } from "./engine/params-from-proto.js";
@@ -82,33 +83,19 @@ export function createWorkerService(parts: WorkerServiceParts): GrpcServiceBindi
 }
 
 /** Streams one request; a client cancel aborts it in the engine at once (its blocks are freed). */
-async function generate(parts: WorkerServiceParts, call: ServerWritableStream<GenerateRequest, GenerateResponse>): Promise<void> {
+function generate(parts: WorkerServiceParts, call: ServerWritableStream<GenerateRequest, GenerateResponse>): Promise<void> {
   const { engine, identity } = parts;
   const request = { ...call.request, requestId: call.request.requestId || requestIdOf(call) };
   const log = parts.log.child({ request_id: request.requestId });
-  const controller = new AbortController();
-  call.once("cancelled", () => controller.abort());
-  let outputs: AsyncIterableIterator<EngineOutput>;
-  try {
+  return serveStream(call, log, async ({ signal, write }) => {
     if (request.model !== "" && request.model !== identity.model) {
       throw new ModelNotFoundError(`this worker serves "${identity.model}", not "${request.model}"`, { param: "model" });
     }
-    outputs = streamRequest(engine, engineParamsFromProto(request), controller.signal);
-  } catch (err) {
-    // Bad input or a full queue: the caller's problem, not a failure of this worker.
-    log.debug({ err: String(err) }, "request rejected");
-    call.emit("error", toGrpcStatus(err));
-    return;
-  }
-  log.debug({ prompt_tokens: request.tokenIds.length }, "generate");
-  try {
+    const outputs = streamRequest(engine, engineParamsFromProto(request), signal);
+    log.debug({ prompt_tokens: request.tokenIds.length }, "generate");
     for await (const output of outputs) {
-      if (controller.signal.aborted) break;
-      call.write(toGenerateResponse(output, identity.workerId));
+      if (signal.aborted) break;
+      await write(toGenerateResponse(output, identity.workerId));
     }
-    if (!controller.signal.aborted) call.end();
-  } catch (err) {
-    log.error({ err }, "generation failed");
-    call.emit("error", toGrpcStatus(err));
-  }
+  });
 }

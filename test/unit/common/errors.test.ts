@@ -4,7 +4,7 @@ import type { ServiceError } from "@grpc/grpc-js";
 import type { KvmeshError } from "#common/errors.js";
 import {
   CancelledError, Code, ContextLengthError, FailedPreconditionError, InternalError, InvalidArgumentError,
-  ModelNotFoundError, NoWorkerError, OverloadedError, TimeoutError, UnsupportedParameterError,
+  ModelNotFoundError, NoWorkerError, OverloadedError, TimeoutError, UnauthenticatedError, UnsupportedParameterError,
 } from "#common/errors.js";
 import { ERROR_CLASS_KEY, fromGrpcError, toGrpcStatus } from "#common/grpc-errors.js";
 import { HTTP_ERROR_TABLE, httpErrorForStatus, httpErrorOf } from "#common/http-errors.js";
@@ -35,6 +35,7 @@ const ROWS: Row[] = [
   { error: new NoWorkerError("no routable worker for stories260K"), grpc: 14, http: 503, type: "server_error", code: "no_worker" },
   { error: new TimeoutError("request timed out after 30s"), grpc: 4, http: 504, type: "server_error", code: "timeout" },
   { error: new CancelledError("client went away"), grpc: 1, http: undefined },
+  { error: new UnauthenticatedError("incorrect API key provided"), grpc: 16, http: 401, type: "invalid_request_error", code: "invalid_api_key" },
 ];
 
 describe("errors: the one table", () => {
@@ -106,6 +107,7 @@ describe("errors: the one table", () => {
     [Code.CANCELLED, CancelledError], [Code.INVALID_ARGUMENT, InvalidArgumentError], [Code.FAILED_PRECONDITION, FailedPreconditionError],
     [Code.OUT_OF_RANGE, ContextLengthError], [Code.NOT_FOUND, ModelNotFoundError], [Code.UNIMPLEMENTED, UnsupportedParameterError],
     [Code.RESOURCE_EXHAUSTED, OverloadedError], [Code.UNAVAILABLE, NoWorkerError], [Code.DEADLINE_EXCEEDED, TimeoutError],
+    [Code.UNAUTHENTICATED, UnauthenticatedError],
     [Code.UNKNOWN, InternalError], [Code.DATA_LOSS, InternalError], [Code.INTERNAL, InternalError],
   ];
   for (const [code, ctor] of byCode) {

@@ -1,10 +1,10 @@
 import { expect } from "chai";
-import { isCommitHash, repoFolderName, repoFromFolderName } from "../../../services/worker/src/model/hub/cache-layout.js";
-import { selectModelFiles, variantsIn } from "../../../services/worker/src/model/hub/file-select.js";
-import { hubSettingsFromEnv } from "../../../services/worker/src/model/hub/hub-settings.js";
-import { ModelLoadError } from "../../../services/worker/src/model/model-errors.js";
-import { normalizeOnnxVariant } from "../../../services/worker/src/model/onnx-variant.js";
-import { defaultModelName, isRepoId } from "../../../services/worker/src/model/resolve-model.js";
+import { isCommitHash, repoFolderName, repoFromFolderName } from "#models/hub/cache-layout.js";
+import { selectModelFiles, variantsIn } from "#models/hub/file-select.js";
+import { hubSettingsFromEnv } from "#models/hub/hub-settings.js";
+import { ModelLoadError } from "#models/model-errors.js";
+import { normalizeOnnxVariant } from "#models/onnx-variant.js";
+import { defaultModelName, isRepoId } from "#models/resolve-model.js";
 
 describe("models: names of variants, repos and cache folders", () => {
   const variants: [string | undefined, string][] = [

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { formatModelList } from "../../../cli/model-list-format.js";
-import type { CachedModel } from "../../../services/worker/src/model/hub/cache-list.js";
+import type { CachedModel } from "#models/hub/cache-list.js";
 
 describe("models: kvmesh model list output", () => {
   it("says the cache is empty", () => {

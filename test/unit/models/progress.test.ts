@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { createLogger } from "#common/logger.js";
-import { logProgress, ttyProgress } from "../../../services/worker/src/model/hub/progress.js";
-import type { ProgressSink } from "../../../services/worker/src/model/hub/progress.js";
+import { logProgress, ttyProgress } from "#models/hub/progress.js";
+import type { ProgressSink } from "#models/hub/progress.js";
 
 /** Feeds `chunks` bytes of a file of `total` (already `have` on disk) through a sink. */
 function feed(sink: ProgressSink, total: number | undefined, have: number, chunks: readonly number[]): void {

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "#common/logger.js";
-import { loadModelDir } from "../../../services/worker/src/model/model-dir.js";
-import { ModelLoadError } from "../../../services/worker/src/model/model-errors.js";
-import { openModel } from "../../../services/worker/src/model/open-model.js";
-import { resolveModel } from "../../../services/worker/src/model/resolve-model.js";
+import { loadModelDir } from "#models/model-dir.js";
+import { ModelLoadError } from "#models/model-errors.js";
+import { openModel } from "#models/open-model.js";
+import { resolveModel } from "#models/resolve-model.js";
 
 describe("models: resolveModel without the network", () => {
   let root: string;

@@ -5,10 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Template } from "@huggingface/jinja";
 import { Tokenizer } from "@huggingface/tokenizers";
-import { loadModelDir } from "../../../services/worker/src/model/model-dir.js";
-import { ModelLoadError } from "../../../services/worker/src/model/model-errors.js";
-import { ensureTinyModel, TINY_MODEL_FILES, tinyModelCacheDir, writeTinyModel } from "../../../services/worker/src/model/tiny/create-tiny.js";
-import { inverseFrequencies } from "../../../services/worker/src/model/tiny/decoder-graph.js";
+import { loadModelDir } from "#models/model-dir.js";
+import { ModelLoadError } from "#models/model-errors.js";
+import { ensureTinyModel, TINY_MODEL_FILES, tinyModelCacheDir, writeTinyModel } from "#models/tiny/create-tiny.js";
+import { inverseFrequencies } from "#models/tiny/decoder-graph.js";
 import { createOnnxRunner } from "../../../services/worker/src/runners/onnx-runner.js";
 import { collect, engineWith, params } from "../worker/engine-fixtures.js";
 

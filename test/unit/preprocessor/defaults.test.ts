@@ -65,4 +65,18 @@ describe("preprocessor max_tokens and the context length", () => {
       expect(() => resolveMaxTokens(input)).to.throw(type, message);
     });
   }
+
+  it("names the prompt's field in a too-long error: messages by default, prompt for completions", () => {
+    const paramOf = (input: MaxTokensInput): string | undefined => {
+      try {
+        resolveMaxTokens(input);
+      } catch (err) {
+        return (err as ContextLengthError).param;
+      }
+      return "no error";
+    };
+    expect(paramOf({ promptTokens: 512, contextLength: 512 })).to.equal("messages");
+    expect(paramOf({ promptTokens: 512, contextLength: 512, promptParam: "prompt" })).to.equal("prompt");
+    expect(paramOf({ promptTokens: 10, contextLength: 512, requested: 503, promptParam: "prompt" })).to.equal("max_tokens");
+  });
 });

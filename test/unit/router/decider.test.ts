@@ -119,3 +119,27 @@ describe("router worker registry: the block-size rule", () => {
     expect(registry.list()[0]).to.include({ routable: false, exclusionReason: "waiting for its model card", blockSize: 0 });
   });
 });
+
+describe("router decider: what the peer policies read", () => {
+  it("candidates carry requests in flight (own count), waiting and KV usage (load report); 0 before a report", () => {
+    const registry = readyRegistry(["w1", "w2"]);
+    registry.setLoad("w1", { blocksActive: 30, blocksTotal: 120, blocksCachedFree: 0, running: 2, waiting: 7, epoch: 1n, lastEventId: 0n });
+    const { decider } = deciderFor(registry, "least-loaded");
+    decider.admit("a", decider.plan({ model: "m", tokenIds: prompt(1, 2), pinnedWorkerId: "w1" }));
+    decider.admit("b", decider.plan({ model: "m", tokenIds: prompt(2, 2), pinnedWorkerId: "w1" }));
+    const plan = decider.plan({ model: "m", tokenIds: prompt(3, 2) });
+    expect(plan.input.candidates.map((c) => [c.workerId, c.requestsInFlight, c.waiting, c.kvUsage])).to.deep.equal([["w1", 2, 7, 0.25], ["w2", 0, 0, 0]]);
+    expect(plan.decision.workerId).to.equal("w2");
+    decider.finish("a");
+    expect(decider.plan({ model: "m", tokenIds: prompt(3, 2) }).input.candidates[0].requestsInFlight).to.equal(1);
+  });
+
+  it("cache-aware learns a prompt only when its plan is admitted, then sends the next request sharing it there", () => {
+    const { decider } = deciderFor(readyRegistry(["w1", "w2", "w3"]), "cache-aware");
+    const first = decider.plan({ model: "m", tokenIds: prompt(4, 6), pinnedWorkerId: "w3" });
+    expect(decider.plan({ model: "m", tokenIds: [...prompt(4, 6), 1] }).decision.workerId).to.equal("w1");
+    decider.admit("a", first);
+    const next = decider.plan({ model: "m", tokenIds: [...prompt(4, 6), 1] });
+    expect([next.decision.workerId, next.decision.workers.map((w) => w.cost)]).to.deep.equal(["w3", [0, 0, 24]]);
+  });
+});

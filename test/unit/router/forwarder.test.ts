@@ -73,6 +73,28 @@ describe("router forwarder", () => {
     expect(resumed.sampling).to.deep.equal(REQUEST.sampling);
   });
 
+  it("a stream that reached its finish reason is not cancelled (a reset would trip the worker's HTTP/2 rapid-reset guard)", async () => {
+    const { forwarder, cancels } = forwarderWith({ w1: [[tokens([1]), tokens([2], 1)]] });
+    const out = await collect(forwarder.generate(REQUEST, new AbortController().signal));
+    expect(out.at(-1)).to.include({ finishReason: 1 });
+    expect(cancels).to.deep.equal([]);
+  });
+
+  it("a stream left before its finish reason is cancelled", async () => {
+    const { forwarder, cancels } = forwarderWith({ w1: [[tokens([1]), tokens([2]), tokens([3], 1)]] });
+    for await (const _ of forwarder.generate(REQUEST, new AbortController().signal)) break;
+    expect(cancels).to.deep.equal(["w1"]);
+  });
+
+  it("a broken shared connection before the first token (GOAWAY: Session closed) is retried on another worker", async () => {
+    const goaway = "Received RST_STREAM with code 2 triggered by internal client error: Session closed with error code 2";
+    const { forwarder, opened } = forwarderWith({ w1: [[{ fail: Code.INTERNAL, details: goaway }]], w2: [[tokens([7], 1)]] });
+    const out = await collect(forwarder.generate(REQUEST, new AbortController().signal));
+    expect(out.flatMap((m) => m.tokenIds)).to.deep.equal([7]);
+    expect(out.at(-1)).to.include({ workerId: "w2", migrations: 0 });
+    expect(opened.map((o) => o.workerId)).to.deep.equal(["w1", "w2"]);
+  });
+
   const failures: { name: string; scripts: Record<string, Step[][]>; limit?: number; error: number; opened: string[] }[] = [
     {
       name: "an error about the request passes through at once",

@@ -1,5 +1,6 @@
 // Shared fakes of the router unit tests: a registry with ready workers, a decider over it,
 // and scripted worker streams.
+import { Metadata } from "@grpc/grpc-js";
 import { Code } from "#common/errors.js";
 import type { GenerateRequest, GenerateResponse } from "#contracts/gen/kvmesh/v1/common.js";
 import { Decider } from "../../../services/router/src/decider.js";
@@ -31,13 +32,13 @@ export function deciderFor(registry: WorkerRegistry, mode: RouterMode = "kv", bu
   return { decider, index, sequences };
 }
 
-/** A gRPC-like failure. */
+/** A gRPC-like failure (a grpc-js ServiceError without trailers). */
 export function grpcError(code: number, details = "boom"): Error & { code: number } {
-  return Object.assign(new Error(details), { code, details });
+  return Object.assign(new Error(details), { code, details, metadata: new Metadata() });
 }
 
 /** One scripted step of a fake worker stream. */
-export type Step = GenerateResponse | { fail: number } | "hang";
+export type Step = GenerateResponse | { fail: number; details?: string } | "hang";
 
 /** A response carrying `tokens` (index as the worker would number it; the forwarder re-stamps). */
 export function tokens(ids: number[], finish?: number): GenerateResponse {
@@ -62,7 +63,7 @@ export function scriptedStream(steps: readonly Step[], onCancel: () => void = ()
           await new Promise<void>((resolve) => (cancelled = resolve));
           throw grpcError(Code.CANCELLED, "cancelled");
         }
-        if ("fail" in step) throw grpcError(step.fail);
+        if ("fail" in step) throw grpcError(step.fail, step.details);
         yield step;
       }
     },

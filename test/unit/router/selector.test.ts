@@ -9,7 +9,7 @@ import type { SelectionInput } from "../../../services/router/src/scheduling/sel
 
 /** A zero-load candidate with `cost` = its new blocks (isl 0), for selection tests. */
 function flat(workerId: string, cost: number, extra: Partial<WorkerCandidate> = {}): WorkerCandidate {
-  return { workerId, overlapBlocks: 0, activePrefillTokens: 0, activeBlocks: 0, newBlocks: cost, indexedBlocks: 0, busy: false, ...extra };
+  return { workerId, overlapBlocks: 0, activePrefillTokens: 0, activeBlocks: 0, newBlocks: cost, indexedBlocks: 0, busy: false, requestsInFlight: 0, waiting: 0, kvUsage: 0, ...extra };
 }
 const input = (candidates: WorkerCandidate[], extra: Partial<SelectionInput> = {}): SelectionInput => ({
   isl: 0, blockSize: 16, overlapWeight: 1, requestBlocks: 0, candidates, ...extra,

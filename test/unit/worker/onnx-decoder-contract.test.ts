@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import { checkDecoderContract, decoderContractNames } from "../../../services/worker/src/model/decoder-contract.js";
-import type { SessionSignature } from "../../../services/worker/src/model/decoder-contract.js";
-import { ModelLoadError } from "../../../services/worker/src/model/model-errors.js";
+import { checkDecoderContract, decoderContractNames } from "#models/decoder-contract.js";
+import type { SessionSignature } from "#models/decoder-contract.js";
+import { ModelLoadError } from "#models/model-errors.js";
 import { createDecoderSession } from "../../../services/worker/src/runners/onnx-session.js";
-import { loadModelDir } from "../../../services/worker/src/model/model-dir.js";
+import { loadModelDir } from "#models/model-dir.js";
 import { requireStoriesModel, storiesModelDir } from "../../support/stories-model.js";
 
 const dims = { numLayers: 2, numKvHeads: 4, headDim: 8, vocabSize: 512, contextLength: 512 };

@@ -2,9 +2,9 @@ import { expect } from "chai";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decoderDimsFromConfig, eosTokenIdsFrom } from "../../../services/worker/src/model/model-config.js";
-import { listOnnxVariants, loadModelDir } from "../../../services/worker/src/model/model-dir.js";
-import { ModelLoadError } from "../../../services/worker/src/model/model-errors.js";
+import { decoderDimsFromConfig, eosTokenIdsFrom } from "#models/model-config.js";
+import { listOnnxVariants, loadModelDir } from "#models/model-dir.js";
+import { ModelLoadError } from "#models/model-errors.js";
 import { requireStoriesModel, storiesModelDir } from "../../support/stories-model.js";
 
 /** A writable copy of stories260K's small files with an empty onnx/model.onnx placeholder. */

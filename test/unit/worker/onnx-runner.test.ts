@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as ort from "onnxruntime-node";
-import { loadModelDir } from "../../../services/worker/src/model/model-dir.js";
+import { loadModelDir } from "#models/model-dir.js";
 import { createOnnxRunner } from "../../../services/worker/src/runners/onnx-runner.js";
 import type { OnnxRunner } from "../../../services/worker/src/runners/onnx-runner.js";
 import type { RunnerRow } from "../../../services/worker/src/runners/model-runner.js";
@@ -9,7 +9,7 @@ import { Tokenizer } from "@huggingface/tokenizers";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeTinyModel } from "../../../services/worker/src/model/tiny/create-tiny.js";
+import { writeTinyModel } from "#models/tiny/create-tiny.js";
 import { seededRandom } from "#common/seeded-random.js";
 import { plainGreedy } from "../../support/plain-greedy.js";
 

@@ -8,6 +8,7 @@ export function formatHelp(spec: readonly FlagSpec[], usage?: string): string {
   const width = Math.max(...heads.map((h) => h.length)) + 2;
   const rows = spec.map((flag, i) => {
     const extras: string[] = [];
+    if (flag.type === "enum" && placeholder(flag) === "choice") extras.push(`one of ${(flag.choices ?? []).join("|")}`);
     if (flag.default !== undefined) extras.push(`default ${String(flag.default)}`);
     extras.push(`env ${envName(flag)}`);
     return `  ${heads[i].padEnd(width)}${flag.help} (${extras.join("; ")})`;
@@ -15,7 +16,13 @@ export function formatHelp(spec: readonly FlagSpec[], usage?: string): string {
   return [...(usage ? [usage, ""] : []), "flags:", ...rows, `  ${"--help".padEnd(width)}print this help and exit`].join("\n");
 }
 
+/** Longest list of choices shown as the placeholder; a longer one would widen every help line. */
+const MAX_INLINE_CHOICES = 40;
+
 function placeholder(flag: FlagSpec): string {
-  if (flag.type === "enum") return (flag.choices ?? []).join("|");
+  if (flag.type === "enum") {
+    const inline = (flag.choices ?? []).join("|");
+    return inline.length <= MAX_INLINE_CHOICES ? inline : "choice";
+  }
   return flag.type === "int" || flag.type === "number" ? "n" : flag.type;
 }

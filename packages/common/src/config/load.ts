@@ -6,6 +6,7 @@
 import { ConfigError } from "./config-error.js";
 import { formatHelp } from "./help.js";
 import { parseConfig } from "./parse.js";
+import { configKey } from "./spec.js";
 import type { ConfigOf, FlagSpec } from "./spec.js";
 
 /** Inputs of {@link loadServiceConfig}. */
@@ -41,8 +42,9 @@ export function loadServiceConfig<const S extends readonly FlagSpec[]>(options: 
     return { exitCode: 2 };
   }
   if ((config as Record<string, unknown>).checkConfig === true) {
-    // Unset flags print as null so the output lists every flag.
-    out(JSON.stringify(config, (_key, value: unknown) => (value === undefined ? null : value), 2));
+    // Unset flags print as null so the output lists every flag; a set secret never prints.
+    const secrets = new Set(spec.filter((f) => f.secret).map(configKey));
+    out(JSON.stringify(config, (key, value: unknown) => (value === undefined ? null : secrets.has(key) ? "<redacted>" : value), 2));
     return { exitCode: 0 };
   }
   return { config };

@@ -25,6 +25,8 @@ export interface FlagSpec {
   readonly env?: string;
   /** string flags: a leading `~/` becomes the home directory (paths such as `--discovery-dir`). */
   readonly expandHome?: boolean;
+  /** A secret (`--api-key`): `--check-config` prints `"<redacted>"` instead of its value. */
+  readonly secret?: boolean;
 }
 
 /** `discovery-dir` → `discoveryDir`. */

@@ -3,12 +3,13 @@
  * response or as SSE. Headers wait for the first message, so an error before the first token
  * is a plain HTTP error and the header names the worker; after that errors go in-stream.
  */
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PreprocessResponse } from "#contracts/gen/kvmesh/v1/preprocessor.js";
 import type { Logger } from "#common/logger.js";
+import { clientRequestId, newRequestId, REQUEST_ID_KEY } from "#common/request-id.js";
 import type { FrontendMetrics } from "../metrics.js";
-import { RequestTimer } from "../metrics.js";
+import { RequestTimer, UNKNOWN_MODEL_LABEL, modelLabel } from "../metrics.js";
+import type { ModelCatalog } from "../models.js";
 import { chunkJson, usageChunkJson, wholeResponseJson } from "../openai/responses.js";
 import type { ResponseMeta } from "../openai/responses.js";
 import { parseChatRequest, parseCompletionRequest } from "../openai/schemas.js";
@@ -24,6 +25,8 @@ export interface CompletionDeps {
   readonly metrics: FrontendMetrics;
   readonly log: Logger;
   readonly maxBodyBytes: number;
+  /** The served models: only their names become metric labels. */
+  readonly catalog: Pick<ModelCatalog, "get">;
 }
 
 /** The header naming the (first) serving worker. */
@@ -31,18 +34,25 @@ export const WORKER_HEADER = "x-kvmesh-worker-id";
 
 /** Handles one completion request of `kind`. */
 export async function handleCompletion(kind: "chat" | "completions", req: IncomingMessage, res: ServerResponse, deps: CompletionDeps): Promise<void> {
-  const requestId = (req.headers["x-request-id"] as string | undefined) || randomUUID();
-  const log = deps.log.child({ request_id: requestId });
+  // Our own id keys the request in the mesh; the client's is a label, logged and echoed.
+  const requestId = newRequestId();
+  res.setHeader(REQUEST_ID_KEY, requestId);
+  let log = deps.log.child({ request_id: requestId });
   let parsed: ParsedRequest;
   try {
+    const clientId = clientRequestId(req.headers[REQUEST_ID_KEY]);
+    if (clientId !== undefined) {
+      res.setHeader(REQUEST_ID_KEY, clientId);
+      log = log.child({ client_request_id: clientId });
+    }
     const body = await readJsonBody(req, deps.maxBodyBytes);
     parsed = kind === "chat" ? parseChatRequest(body) : parseCompletionRequest(body);
   } catch (err) {
     const status = sendError(res, err);
-    deps.metrics.requests.inc({ endpoint: kind, model: "", status: String(status) });
+    deps.metrics.requests.inc({ endpoint: kind, model: UNKNOWN_MODEL_LABEL, status: String(status) });
     return;
   }
-  const timer = new RequestTimer(deps.metrics, kind, parsed.model);
+  const timer = new RequestTimer(deps.metrics, kind, modelLabel(parsed.model, (id) => deps.catalog.get(id) !== undefined));
   const controller = new AbortController();
   // The client went away: cancel down to the worker.
   res.once("close", () => {
@@ -84,15 +94,15 @@ async function streamResponse(res: ServerResponse, stream: AsyncGenerator<Prepro
       timer.tokensArrived(message.tokenIds.length);
       if (first) sse.open(message.workerId ? { [WORKER_HEADER]: message.workerId } : {});
       sawToolCalls ||= message.toolCalls.length > 0;
-      sse.send(chunkJson(meta, message, { first, logprobs: parsed.topLogprobs !== undefined, textOffset, sawToolCalls }));
+      await sse.send(chunkJson(meta, message, { first, logprobs: parsed.topLogprobs !== undefined, textOffset, sawToolCalls }));
       textOffset += message.text.length;
       first = false;
-      if (message.finishReason !== undefined && parsed.includeUsage && message.usage) sse.send(usageChunkJson(meta, message.usage));
+      if (message.finishReason !== undefined && parsed.includeUsage && message.usage) await sse.send(usageChunkJson(meta, message.usage));
     }
   } catch (err) {
     if (first) throw err; // nothing sent yet: a plain HTTP error
     const mapped = httpErrorFor(err);
-    if (mapped) sse.send(mapped.body);
+    if (mapped) await sse.send(mapped.body);
     sse.done();
     return mapped?.status ?? 499;
   }

@@ -2,7 +2,7 @@
 import type { ServerResponse } from "node:http";
 import { httpErrorOf } from "#common/http-errors.js";
 import type { HttpError } from "#common/http-errors.js";
-import { BodyTooLargeError } from "./body.js";
+import { BodyTooLargeError, UnsupportedMediaTypeError } from "./body.js";
 
 /** A JSON response. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -10,10 +10,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers }).end(text);
 }
 
-/** The HTTP error for anything thrown (the one table; 413 for an oversized body). */
+/** The HTTP error for anything thrown (the one table; 413 for an oversized body, 415 for a non-JSON one). */
 export function httpErrorFor(err: unknown): HttpError | undefined {
   const mapped = httpErrorOf(err);
-  return mapped && err instanceof BodyTooLargeError ? { ...mapped, status: 413 } : mapped;
+  if (mapped && err instanceof BodyTooLargeError) return { ...mapped, status: 413 };
+  if (mapped && err instanceof UnsupportedMediaTypeError) return { ...mapped, status: 415 };
+  return mapped;
 }
 
 /** Sends the OpenAI error JSON for `err`; returns the status sent (499 when nobody is left to answer). */

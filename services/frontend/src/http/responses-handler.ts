@@ -3,10 +3,10 @@
  * object or its event stream. As for chat, headers wait for the first message: an error before
  * it is a plain HTTP error; after it, an `error` event ends the stream.
  */
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PreprocessResponse } from "#contracts/gen/kvmesh/v1/preprocessor.js";
-import { RequestTimer } from "../metrics.js";
+import { clientRequestId, newRequestId, REQUEST_ID_KEY } from "#common/request-id.js";
+import { RequestTimer, UNKNOWN_MODEL_LABEL, modelLabel } from "../metrics.js";
 import { ResponseBuilder } from "../openai/responses-api/response-builder.js";
 import { parseResponsesRequest } from "../openai/responses-api/request.js";
 import type { ParsedResponsesRequest } from "../openai/responses-api/request.js";
@@ -18,17 +18,24 @@ import { httpErrorFor, sendError, sendJson } from "./respond.js";
 
 /** Handles one Responses request. */
 export async function handleResponses(req: IncomingMessage, res: ServerResponse, deps: CompletionDeps): Promise<void> {
-  const requestId = (req.headers["x-request-id"] as string | undefined) || randomUUID();
-  const log = deps.log.child({ request_id: requestId });
+  // As for chat: our own id keys the request in the mesh; the client's is a label, logged and echoed.
+  const requestId = newRequestId();
+  res.setHeader(REQUEST_ID_KEY, requestId);
+  let log = deps.log.child({ request_id: requestId });
   let parsed: ParsedResponsesRequest;
   try {
+    const clientId = clientRequestId(req.headers[REQUEST_ID_KEY]);
+    if (clientId !== undefined) {
+      res.setHeader(REQUEST_ID_KEY, clientId);
+      log = log.child({ client_request_id: clientId });
+    }
     parsed = parseResponsesRequest(await readJsonBody(req, deps.maxBodyBytes));
   } catch (err) {
     const status = sendError(res, err);
-    deps.metrics.requests.inc({ endpoint: "responses", model: "", status: String(status) });
+    deps.metrics.requests.inc({ endpoint: "responses", model: UNKNOWN_MODEL_LABEL, status: String(status) });
     return;
   }
-  const timer = new RequestTimer(deps.metrics, "responses", parsed.model);
+  const timer = new RequestTimer(deps.metrics, "responses", modelLabel(parsed.model, (id) => deps.catalog.get(id) !== undefined));
   const controller = new AbortController();
   res.once("close", () => {
     if (!res.writableFinished) controller.abort();
@@ -62,8 +69,9 @@ async function whole(res: ServerResponse, stream: AsyncGenerator<PreprocessRespo
 
 async function streamEvents(res: ServerResponse, stream: AsyncGenerator<PreprocessResponse>, builder: ResponseBuilder, timer: RequestTimer): Promise<number> {
   const sse = new SseWriter(res);
-  const send = (events: object[]): void => {
-    for (const e of events) sse.event((e as { type: string }).type, e);
+  // Each event waits for the socket (backpressure), as chat's chunks do.
+  const send = async (events: object[]): Promise<void> => {
+    for (const e of events) await sse.event((e as { type: string }).type, e);
   };
   let first = true;
   try {
@@ -71,24 +79,24 @@ async function streamEvents(res: ServerResponse, stream: AsyncGenerator<Preproce
       timer.tokensArrived(message.tokenIds.length);
       if (first) {
         sse.open(message.workerId ? { [WORKER_HEADER]: message.workerId } : {});
-        send(builder.start());
+        await send(builder.start());
         first = false;
       }
-      send(builder.push(message));
+      await send(builder.push(message));
     }
   } catch (err) {
     if (first) throw err;
     const mapped = httpErrorFor(err);
     const error = (mapped?.body as { error?: { message?: string; code?: string | null; param?: string | null } } | undefined)?.error;
-    sse.event("error", { type: "error", code: error?.code ?? null, message: error?.message ?? "stream failed", param: error?.param ?? null });
+    await sse.event("error", { type: "error", code: error?.code ?? null, message: error?.message ?? "stream failed", param: error?.param ?? null });
     sse.end();
     return mapped?.status ?? 499;
   }
   if (first) {
     sse.open({});
-    send(builder.start());
+    await send(builder.start());
   }
-  send(builder.finish());
+  await send(builder.finish());
   sse.end();
   return 200;
 }

@@ -7,12 +7,17 @@ import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
-import { ModelNotFoundError } from "#common/errors.js";
+import { InvalidArgumentError, ModelNotFoundError } from "#common/errors.js";
+import { deadlineServerOptions, enforceBodyDeadline } from "./deadlines.js";
+import { HttpDrain } from "./drain.js";
 import type { ModelCatalog } from "../models.js";
+import type { ApiKeyGuard } from "./auth.js";
 import { handleCompletion } from "./completion-handler.js";
 import { handleResponses } from "./responses-handler.js";
 import type { CompletionDeps } from "./completion-handler.js";
+import type { CorsPolicy } from "./cors.js";
 import { sendError, sendJson } from "./respond.js";
+import { handleTokenize } from "./tokenize-handler.js";
 
 /** What the gateway serves from. */
 export interface HttpDeps extends CompletionDeps {
@@ -22,13 +27,21 @@ export interface HttpDeps extends CompletionDeps {
   readonly preprocessorCount: () => number;
   /** False once shutdown began (health turns 503). */
   readonly accepting: () => boolean;
+  /** --request-timeout: also the deadline for a request's headers (at most 60 s) and body. */
+  readonly requestTimeoutMs: number;
+  /** --api-key. */
+  readonly guard: ApiKeyGuard;
+  /** --allowed-origins. */
+  readonly cors: CorsPolicy;
 }
 
 /** A listening gateway. */
 export interface HttpGateway {
   readonly port: number;
   readonly server: Server;
-  /** Stops accepting, waits up to `graceMs` for open responses, then closes them. */
+  /** HTTP requests in flight now. */
+  readonly inFlight: () => number;
+  /** Drains (drain.ts): stops accepting, waits up to `graceMs` for open responses, then closes them. */
   close(graceMs: number): Promise<void>;
 }
 
@@ -36,15 +49,36 @@ function modelJson(m: { id: string; created: number; instances: number; contextL
   return { id: m.id, object: "model", created: m.created, owned_by: "kvmesh", max_model_len: m.contextLength, instances: m.instances };
 }
 
+/** A percent-encoded path segment, or undefined when it is malformed (`%ZZ`, a broken UTF-8 sequence). */
+function decodePathSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
   const method = req.method ?? "GET";
+  if (deps.cors.apply(req, res)) return; // a preflight, answered before auth (browsers send no key on it)
+  if (deps.guard.guards(path)) {
+    try {
+      deps.guard.check(req.headers.authorization);
+    } catch (err) {
+      sendError(res, err);
+      return;
+    }
+  }
   if (method === "POST" && path === "/v1/chat/completions") return handleCompletion("chat", req, res, deps);
   if (method === "POST" && path === "/v1/completions") return handleCompletion("completions", req, res, deps);
   if (method === "POST" && path === "/v1/responses") return handleResponses(req, res, deps);
+  if (method === "POST" && path === "/tokenize") return handleTokenize("tokenize", req, res, deps);
+  if (method === "POST" && path === "/detokenize") return handleTokenize("detokenize", req, res, deps);
   if (method === "GET" && path === "/v1/models") return sendJson(res, 200, { object: "list", data: deps.catalog.list().map(modelJson) });
   if (method === "GET" && path.startsWith("/v1/models/")) {
-    const id = decodeURIComponent(path.slice("/v1/models/".length));
+    const id = decodePathSegment(path.slice("/v1/models/".length));
+    if (id === undefined) return void sendError(res, new InvalidArgumentError("the model id in the URL is not valid percent-encoding", { param: "model" }));
     const model = deps.catalog.get(id);
     if (!model) return void sendError(res, new ModelNotFoundError(`the model '${id}' does not exist`, { param: "model" }));
     return sendJson(res, 200, modelJson(model));
@@ -70,15 +104,15 @@ function health(res: ServerResponse, deps: HttpDeps): void {
 
 /** Starts the gateway on host:port. */
 export async function startHttpGateway(host: string, port: number, deps: HttpDeps): Promise<HttpGateway> {
-  const server = createServer((req, res) => {
+  const server = createServer(deadlineServerOptions(deps.requestTimeoutMs), (req, res) => {
+    if (!drain.admit(req, res)) return;
+    enforceBodyDeadline(req, res, deps.requestTimeoutMs, deps.log);
     route(req, res, deps).catch((err: unknown) => {
       deps.log.error({ err }, "http handler failed");
       sendError(res, err);
     });
   });
-  // SSE streams are long: no request or keep-alive timeout may cut them (--request-timeout does).
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+  const drain = new HttpDrain(server, deps.log);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
@@ -86,13 +120,7 @@ export async function startHttpGateway(host: string, port: number, deps: HttpDep
   return {
     port: (server.address() as AddressInfo).port,
     server,
-    close: (graceMs) => new Promise<void>((resolve) => {
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      server.close(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-      server.closeIdleConnections();
-    }),
+    inFlight: () => drain.inFlight,
+    close: (graceMs) => drain.drain(graceMs),
   };
 }

@@ -1,16 +1,19 @@
 /**
- * OpenAI request bodies → the pipeline's request (PreprocessRequest fields). Validation
- * follows the parameter table: supported fields are range-checked, unsupported and unknown
- * ones are rejected with `unsupported_parameter`, never ignored.
+ * OpenAI request bodies → the pipeline's request (PreprocessRequest fields), through the one
+ * schema per body (request-schemas.ts). Unsupported and unknown fields are rejected with
+ * `unsupported_parameter` first (the parameter table), never ignored; then the schema checks
+ * every field's type and range, and its first issue becomes the 400 naming the field.
  */
 import type { ChatMessage, PreprocessRequest } from "#contracts/gen/kvmesh/v1/preprocessor.js";
 import { InvalidArgumentError, UnsupportedParameterError } from "#common/errors.js";
-import {
-  boolField, numberField, objectJsonField, requiredString, stopField, stringField, tokenIdsField,
-} from "./fields.js";
-import type { Body } from "./fields.js";
 import { paramsOf } from "./params.js";
+import { chatBodySchema, completionBodySchema } from "./request-schemas.js";
+import type { ChatBody, CompletionBody } from "./request-schemas.js";
+import { toInvalidArgument } from "./rules.js";
 import { toolFields } from "./tool-choice.js";
+
+/** A JSON object request body, as parsed. */
+export type Body = Record<string, unknown>;
 
 /** What the pipeline runs, plus how the answer is shaped. */
 export interface ParsedRequest {
@@ -35,119 +38,82 @@ function checkKnown(body: Body, table: ReturnType<typeof paramsOf>, endpoint: st
     if (row === undefined) throw new UnsupportedParameterError(`'${name}' is not a parameter kvmesh supports for ${endpoint}`, { param: name });
     if (row.support === "unsupported") throw new UnsupportedParameterError(`'${name}' is not supported: ${row.note}`, { param: name });
   }
-  const n = numberField(body, "n", { integer: true, min: 1 });
-  if (n !== undefined && n > 1) throw new UnsupportedParameterError("'n' > 1 is not supported: send n requests (they share the prompt's KV cache)", { param: "n" });
 }
 
-/** Sampling, stop conditions and stream flags common to both endpoints. */
-function commonFields(body: Body, maxTokensName: string | undefined): Pick<PreprocessRequest, "sampling" | "stop" | "stopStrings" | "includeStopStrInOutput" | "skipSpecialTokens"> & { stream: boolean; includeUsage: boolean } {
-  const maxTokens = (maxTokensName && numberField(body, maxTokensName, { integer: true, min: 1 })) || numberField(body, "max_tokens", { integer: true, min: 1 });
-  const stream = boolField(body, "stream") ?? false;
-  const options = body.stream_options;
-  let includeUsage = false;
-  if (options !== undefined && options !== null) {
-    if (typeof options !== "object" || Array.isArray(options)) throw new InvalidArgumentError("'stream_options' must be an object", { param: "stream_options" });
-    if (!stream) throw new InvalidArgumentError("'stream_options' is only allowed with stream: true", { param: "stream_options" });
-    includeUsage = boolField(options as Body, "include_usage") ?? false;
-  }
-  const seed = numberField(body, "seed", { integer: true, min: -(2 ** 63), max: 2 ** 64 - 1 });
-  const topK = numberField(body, "top_k", { integer: true, min: -1 });
+type Common = Pick<PreprocessRequest, "sampling" | "stop" | "stopStrings" | "includeStopStrInOutput" | "skipSpecialTokens">;
+
+/** Sampling and stop conditions common to both endpoints, from a validated body. */
+function commonFields(body: ChatBody | CompletionBody, maxTokens: number | undefined, topLogprobs: number | undefined): Common {
+  if (body.n !== undefined && body.n > 1) throw new UnsupportedParameterError("'n' > 1 is not supported: send n requests (they share the prompt's KV cache)", { param: "n" });
   return {
     sampling: {
-      temperature: numberField(body, "temperature", { min: 0, max: 2 }),
-      topP: numberField(body, "top_p", { min: 0, minExclusive: true, max: 1 }),
-      topK,
-      seed: seed === undefined ? undefined : BigInt.asUintN(64, BigInt(seed)),
-      presencePenalty: numberField(body, "presence_penalty", { min: -2, max: 2 }),
-      frequencyPenalty: numberField(body, "frequency_penalty", { min: -2, max: 2 }),
-      repetitionPenalty: numberField(body, "repetition_penalty", { min: 0, minExclusive: true }),
+      temperature: body.temperature, topP: body.top_p, topK: body.top_k, seed: body.seed,
+      presencePenalty: body.presence_penalty, frequencyPenalty: body.frequency_penalty, repetitionPenalty: body.repetition_penalty,
+      topLogprobs,
     },
-    stop: {
-      maxTokens,
-      minTokens: numberField(body, "min_tokens", { integer: true, min: 0 }),
-      stopTokenIds: tokenIdsField(body, "stop_token_ids") ?? [],
-      ignoreEos: boolField(body, "ignore_eos") ?? false,
-    },
-    stopStrings: stopField(body),
-    includeStopStrInOutput: boolField(body, "include_stop_str_in_output") ?? false,
-    skipSpecialTokens: boolField(body, "skip_special_tokens"),
-    stream,
-    includeUsage,
+    stop: { maxTokens, minTokens: body.min_tokens, stopTokenIds: body.stop_token_ids ?? [], ignoreEos: body.ignore_eos ?? false },
+    stopStrings: body.stop,
+    includeStopStrInOutput: body.include_stop_str_in_output ?? false,
+    skipSpecialTokens: body.skip_special_tokens,
   };
 }
 
-/** One chat message as the wire carries it. */
-function chatMessage(raw: unknown, i: number): ChatMessage {
-  const param = `messages[${i}]`;
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new InvalidArgumentError(`'${param}' must be an object`, { param });
-  const m = raw as Body;
-  const role = m.role;
-  if (!["system", "developer", "user", "assistant", "tool"].includes(role as string)) {
-    throw new InvalidArgumentError(`'${param}.role' must be system, developer, user, assistant or tool, got ${JSON.stringify(role)}`, { param: `${param}.role` });
-  }
-  const content = m.content;
-  if (content !== undefined && content !== null && typeof content !== "string" && !Array.isArray(content)) {
-    throw new InvalidArgumentError(`'${param}.content' must be a string or a list of content parts`, { param: `${param}.content` });
-  }
-  if ((content === undefined || content === null) && role !== "assistant") {
-    throw new InvalidArgumentError(`'${param}.content' is required for role ${role as string}`, { param: `${param}.content` });
-  }
+/** One chat message as the wire carries it (content parts and tool calls as JSON text; also /tokenize's). */
+export function chatMessage(m: ChatBody["messages"][number]): ChatMessage {
   return {
-    role: role === "developer" ? "system" : (role as string),
-    ...(typeof content === "string" ? { content } : {}),
-    ...(Array.isArray(content) ? { contentPartsJson: JSON.stringify(content) } : {}),
-    ...(typeof m.name === "string" ? { name: m.name } : {}),
-    ...(typeof m.tool_call_id === "string" ? { toolCallId: m.tool_call_id } : {}),
-    ...(Array.isArray(m.tool_calls) ? { toolCallsJson: JSON.stringify(m.tool_calls) } : {}),
+    role: m.role === "developer" ? "system" : m.role,
+    ...(typeof m.content === "string" ? { content: m.content } : {}),
+    ...(Array.isArray(m.content) ? { contentPartsJson: JSON.stringify(m.content) } : {}),
+    ...(m.name !== undefined ? { name: m.name } : {}),
+    ...(m.tool_call_id !== undefined ? { toolCallId: m.tool_call_id } : {}),
+    ...(m.tool_calls != null ? { toolCallsJson: JSON.stringify(m.tool_calls) } : {}),
   };
 }
 
 /** POST /v1/chat/completions. */
-export function parseChatRequest(body: Body): ParsedRequest {
-  checkKnown(body, CHAT_PARAMS, "chat completions");
-  const model = requiredString(body, "model");
-  if (!Array.isArray(body.messages) || body.messages.length === 0) throw new InvalidArgumentError("'messages' must be a non-empty list", { param: "messages" });
-  const tools = toolFields(body.tools, body.tool_choice);
-  if (boolField(body, "parallel_tool_calls") === false) {
-    throw new UnsupportedParameterError("'parallel_tool_calls': false is not supported (no constrained decoding); true is the default", { param: "parallel_tool_calls" });
-  }
-  const logprobs = boolField(body, "logprobs") ?? false;
-  const top = numberField(body, "top_logprobs", { integer: true, min: 0, max: 20 });
-  if (top !== undefined && !logprobs) throw new InvalidArgumentError("'top_logprobs' requires logprobs: true", { param: "top_logprobs" });
-  const common = commonFields(body, "max_completion_tokens");
-  const { stream, includeUsage, ...rest } = common;
-  const topLogprobs = logprobs ? (top ?? 0) : undefined;
+export function parseChatRequest(raw: Body): ParsedRequest {
+  checkKnown(raw, CHAT_PARAMS, "chat completions");
+  const result = chatBodySchema.safeParse(raw);
+  if (!result.success) throw toInvalidArgument(result.error);
+  const body = result.data;
+  const tools = toolFields(body);
+  const topLogprobs = body.logprobs ? (body.top_logprobs ?? 0) : undefined;
+  const common = commonFields(body, body.max_completion_tokens ?? body.max_tokens, topLogprobs);
   return {
-    kind: "chat", model, stream, includeUsage, topLogprobs, user: stringField(body, "user"),
+    kind: "chat", model: body.model, stream: body.stream ?? false, includeUsage: body.stream_options?.include_usage ?? false, topLogprobs, user: body.user,
     request: {
-      model,
+      model: body.model,
       prompt: {
         $case: "chat",
         chat: {
           messages: body.messages.map(chatMessage),
           toolsJson: tools.toolsJson,
-          chatTemplateKwargsJson: objectJsonField(body, "chat_template_kwargs"),
-          addGenerationPrompt: boolField(body, "add_generation_prompt"),
+          chatTemplateKwargsJson: body.chat_template_kwargs == null ? undefined : JSON.stringify(body.chat_template_kwargs),
+          addGenerationPrompt: body.add_generation_prompt,
         },
       },
-      ...rest,
-      sampling: { ...rest.sampling, topLogprobs },
+      ...common,
       ...(tools.parseToolCalls ? { parseToolCalls: true } : {}),
     },
   };
 }
 
 /** POST /v1/completions. */
-export function parseCompletionRequest(body: Body): ParsedRequest {
-  checkKnown(body, COMPLETION_PARAMS, "completions");
-  const model = requiredString(body, "model");
-  const topLogprobs = numberField(body, "logprobs", { integer: true, min: 0, max: 20 });
-  const { stream, includeUsage, ...rest } = commonFields(body, undefined);
+export function parseCompletionRequest(raw: Body): ParsedRequest {
+  checkKnown(raw, COMPLETION_PARAMS, "completions");
+  const result = completionBodySchema.safeParse(raw);
+  if (!result.success) throw toInvalidArgument(result.error);
+  const body = result.data;
+  const prompt = completionPrompt(body.prompt);
+  const common = commonFields(body, body.max_tokens, body.logprobs);
   return {
-    kind: "completions", model, stream, includeUsage, topLogprobs, user: stringField(body, "user"),
-    request: { model, prompt: completionPrompt(body.prompt), ...rest, sampling: { ...rest.sampling, topLogprobs } },
+    kind: "completions", model: body.model, stream: body.stream ?? false, includeUsage: body.stream_options?.include_usage ?? false,
+    topLogprobs: body.logprobs, user: body.user,
+    request: { model: body.model, prompt, ...common },
   };
 }
+
+const isTokenId = (t: unknown): boolean => Number.isInteger(t) && (t as number) >= 0 && (t as number) < 2 ** 32;
 
 /** A string, a token-id list, or a list holding exactly one of those. */
 function completionPrompt(prompt: unknown): PreprocessRequest["prompt"] {
@@ -156,11 +122,11 @@ function completionPrompt(prompt: unknown): PreprocessRequest["prompt"] {
     if (single === "") throw new InvalidArgumentError("'prompt' must not be empty", { param: "prompt" });
     return { $case: "text", text: single };
   }
-  if (Array.isArray(single) && single.length > 0 && single.every((t) => Number.isInteger(t) && t >= 0 && t < 2 ** 32)) {
+  if (Array.isArray(single) && single.length > 0 && single.every(isTokenId)) {
     return { $case: "tokens", tokens: { tokenIds: single as number[] } };
   }
-  if (Array.isArray(single) && single.length > 1) {
+  if (Array.isArray(single) && single.length > 1 && single.every((p) => typeof p === "string" || Array.isArray(p))) {
     throw new UnsupportedParameterError("a list of several prompts is not supported: send one request per prompt", { param: "prompt" });
   }
-  throw new InvalidArgumentError("'prompt' must be a non-empty string or a non-empty list of token ids", { param: "prompt" });
+  throw new InvalidArgumentError("'prompt' must be a non-empty string or a non-empty list of token ids (each in [0, 4294967295])", { param: "prompt" });
 }

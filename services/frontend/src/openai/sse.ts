@@ -3,8 +3,9 @@
  * last; an error after the stream started is one `data: {"error":...}` then `[DONE]` (as vLLM).
  */
 import type { ServerResponse } from "node:http";
+import { whenDrained } from "#common/backpressure.js";
 
-/** Writes SSE frames to one response. */
+/** Writes SSE frames to one response, with backpressure (a slow reader is waited for, not buffered without bound). */
 export class SseWriter {
   constructor(private readonly res: ServerResponse) {}
 
@@ -21,14 +22,16 @@ export class SseWriter {
     this.res.flushHeaders();
   }
 
-  /** One JSON event. */
-  send(json: object): void {
-    if (!this.res.writableEnded) this.res.write(`data: ${JSON.stringify(json)}\n\n`);
+  /** One JSON event; resolves when the socket can take more (or the client is gone). */
+  send(json: object): Promise<void> {
+    if (this.res.writableEnded || this.res.destroyed) return Promise.resolve();
+    return this.res.write(`data: ${JSON.stringify(json)}\n\n`) ? Promise.resolve() : whenDrained(this.res);
   }
 
-  /** One named event (the Responses API's `event: <type>` frames). */
-  event(type: string, json: object): void {
-    if (!this.res.writableEnded) this.res.write(`event: ${type}\ndata: ${JSON.stringify(json)}\n\n`);
+  /** One named event (the Responses API's `event: <type>` frames); resolves as send() does. */
+  event(type: string, json: object): Promise<void> {
+    if (this.res.writableEnded || this.res.destroyed) return Promise.resolve();
+    return this.res.write(`event: ${type}\ndata: ${JSON.stringify(json)}\n\n`) ? Promise.resolve() : whenDrained(this.res);
   }
 
   /** The end of the response without `[DONE]` (the Responses API ends with its last event). */

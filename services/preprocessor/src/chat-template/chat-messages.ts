@@ -4,6 +4,7 @@
  * tool_call_id?, tool_calls? }` with text content parts joined into one string.
  */
 import { InvalidArgumentError, UnsupportedParameterError } from "#common/errors.js";
+import { parseJsonSafely } from "#common/safe-json.js";
 import type { ChatMessage } from "#contracts/gen/kvmesh/v1/preprocessor.js";
 
 /** One message as a template sees it. */
@@ -15,13 +16,12 @@ export interface TemplateMessage {
   tool_calls?: unknown[];
 }
 
-/** Parses a JSON field of the request, naming the field when it is malformed. */
+/**
+ * Parses a JSON field of the request, naming the field when it is malformed or nested deeper
+ * than MAX_JSON_DEPTH (the Preprocessor is a door into the mesh too, not only the frontend).
+ */
 export function parseJsonField(text: string, param: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new InvalidArgumentError(`${param} is not valid JSON`, { param });
-  }
+  return parseJsonSafely(text, { param });
 }
 
 /** Text parts concatenated (newline-separated, as vLLM does); any other part type is unsupported. */

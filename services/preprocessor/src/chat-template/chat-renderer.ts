@@ -6,6 +6,8 @@
 import { Template } from "@huggingface/jinja";
 import { FailedPreconditionError, InvalidArgumentError } from "#common/errors.js";
 import type { ChatPrompt } from "#contracts/gen/kvmesh/v1/preprocessor.js";
+import { checkPromptBytes, utf8Bytes } from "../request/prompt-bytes.js";
+import type { PromptByteModel } from "../request/prompt-bytes.js";
 import { parseJsonField, toTemplateMessages } from "./chat-messages.js";
 import { pickTemplate } from "./template-source.js";
 import type { TemplateCandidates, TemplateSource } from "./template-source.js";
@@ -16,6 +18,8 @@ export interface ChatRendererOptions {
   candidates: TemplateCandidates;
   bosToken?: string;
   eosToken?: string;
+  /** When given, messages whose content alone exceeds the prompt byte limit are rejected before rendering. */
+  byteModel?: PromptByteModel;
 }
 
 /** A model's chat rendering; templates are compiled once, on first use. */
@@ -40,11 +44,15 @@ export class ChatRenderer {
         { param: "messages" },
       );
     }
+    const messages = toTemplateMessages(prompt.messages);
+    // The rendered prompt holds every message's content, so content past the limit cannot fit:
+    // say so without running the template over it.
+    if (this.options.byteModel) checkPromptBytes(messages.reduce((sum, m) => sum + utf8Bytes(m.content), 0), this.options.byteModel, "messages");
     const variables: Record<string, unknown> = {
       bos_token: this.options.bosToken ?? "",
       eos_token: this.options.eosToken ?? "",
       ...this.kwargs(prompt.chatTemplateKwargsJson),
-      messages: toTemplateMessages(prompt.messages),
+      messages,
       add_generation_prompt: prompt.addGenerationPrompt ?? true,
     };
     if (tools !== undefined) variables.tools = tools;

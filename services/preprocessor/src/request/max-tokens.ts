@@ -14,6 +14,8 @@ export interface MaxTokensInput {
   requested?: number;
   /** generation_config's max_new_tokens, when given. */
   defaultCap?: number;
+  /** The request field holding the prompt, named by a too-long error (default "messages"). */
+  promptParam?: "prompt" | "messages";
 }
 
 /** The max_tokens to send upstream (undefined only when the context length is unknown and none was asked). */
@@ -23,7 +25,7 @@ export function resolveMaxTokens(input: MaxTokensInput): number | undefined {
   if (c === 0) return requested ?? input.defaultCap;
   if (p >= c) {
     throw new ContextLengthError(`the prompt has ${p} tokens but the model's context length is ${c} tokens (at most ${c - 1} prompt tokens leave room to generate)`, {
-      param: "messages",
+      param: input.promptParam ?? "messages",
     });
   }
   if (requested !== undefined) {

@@ -2,10 +2,12 @@
  * A request's prompt as token ids: a text prompt is tokenized with the tokenizer's special
  * tokens (BOS for Llama), a chat prompt is rendered and tokenized without them (the template
  * writes bos_token itself, as apply_chat_template does), and token ids pass through unchanged.
+ * Text (a text prompt, a rendered chat) past the prompt byte limit is rejected untokenized.
  */
 import { InvalidArgumentError } from "#common/errors.js";
 import type { ChatPrompt } from "#contracts/gen/kvmesh/v1/preprocessor.js";
-import type { ModelAssets } from "../model-assets.js";
+import type { PromptAssets } from "../prompt-assets.js";
+import { checkPromptBytes, utf8Bytes } from "./prompt-bytes.js";
 
 /** The prompt of a Generate or Tokenize request. */
 export type PromptInput =
@@ -21,11 +23,15 @@ export interface PromptTokens {
   rendered?: string;
 }
 
-/** Tokenizes (or renders and tokenizes) `prompt` for the model of `assets`. */
-export function promptTokens(prompt: PromptInput, assets: Pick<ModelAssets, "tokenizer" | "chat">): PromptTokens {
+/**
+ * Tokenizes (or renders and tokenizes) `prompt` for the model of `assets`. `addSpecialTokens`
+ * overrides the default (true for text, false for chat), as vLLM's /tokenize allows.
+ */
+export function promptTokens(prompt: PromptInput, assets: PromptAssets, addSpecialTokens?: boolean): PromptTokens {
   switch (prompt?.$case) {
     case "text":
-      return { tokenIds: assets.tokenizer.encode(prompt.text, true) };
+      checkPromptBytes(utf8Bytes(prompt.text), assets, "prompt");
+      return { tokenIds: assets.tokenizer.encode(prompt.text, addSpecialTokens ?? true) };
     case "tokens": {
       const limit = assets.tokenizer.vocabSize;
       const bad = prompt.tokens.tokenIds.find((id) => id >= limit);
@@ -34,9 +40,20 @@ export function promptTokens(prompt: PromptInput, assets: Pick<ModelAssets, "tok
     }
     case "chat": {
       const rendered = assets.chat.render(prompt.chat);
-      return { tokenIds: assets.tokenizer.encode(rendered, false), rendered };
+      checkPromptBytes(utf8Bytes(rendered), assets, "messages");
+      return { tokenIds: assets.tokenizer.encode(rendered, addSpecialTokens ?? false), rendered };
     }
     default:
       throw new InvalidArgumentError("a prompt is required (text, tokens or chat messages)", { param: "prompt" });
   }
+}
+
+/**
+ * The text of `ids` (vLLM's /detokenize: special tokens kept). An id outside the vocabulary is
+ * INVALID_ARGUMENT naming `tokens`, the REST field.
+ */
+export function detokenizeIds(ids: readonly number[], tokenizer: Pick<PromptAssets["tokenizer"], "vocabSize" | "decode">): string {
+  const bad = ids.findIndex((id) => id >= tokenizer.vocabSize);
+  if (bad >= 0) throw new InvalidArgumentError(`tokens[${bad}] = ${ids[bad]} is outside the vocabulary (size ${tokenizer.vocabSize})`, { param: "tokens" });
+  return tokenizer.decode(ids, false);
 }

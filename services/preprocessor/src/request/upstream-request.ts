@@ -9,7 +9,7 @@ import type { ModelAssets } from "../model-assets.js";
 import { echoTokensFor } from "./echo-tokens.js";
 import { applySamplingDefaults } from "./generation-defaults.js";
 import { resolveMaxTokens } from "./max-tokens.js";
-import { promptTokens } from "./prompt-tokens.js";
+import { encodePrompt } from "./encode-prompt.js";
 
 /** The upstream request and what the output side needs to know about the prompt. */
 export interface PreparedGenerate {
@@ -17,14 +17,15 @@ export interface PreparedGenerate {
   promptTokenIds: number[];
 }
 
-/** Builds the router request; throws the typed errors of the error table on bad input. */
-export function prepareGenerate(request: PreprocessRequest, requestId: string, assets: ModelAssets): PreparedGenerate {
-  const { tokenIds } = promptTokens(request.prompt, assets);
+/** Builds the router request; throws the typed errors of the error table on bad input. `signal` abandons the prompt's encoding. */
+export async function prepareGenerate(request: PreprocessRequest, requestId: string, assets: ModelAssets, signal?: AbortSignal): Promise<PreparedGenerate> {
+  const { tokenIds } = await encodePrompt(request.prompt, assets, signal);
   const maxTokens = resolveMaxTokens({
     promptTokens: tokenIds.length,
     contextLength: assets.contextLength,
     requested: request.stop?.maxTokens,
     defaultCap: assets.defaults.maxNewTokens,
+    promptParam: request.prompt?.$case === "chat" ? "messages" : "prompt",
   });
   const stop = { stopTokenIds: [], ignoreEos: false, ...request.stop, maxTokens };
   if (stop.maxTokens === undefined) delete stop.maxTokens;

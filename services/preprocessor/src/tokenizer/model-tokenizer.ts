@@ -5,6 +5,7 @@
  */
 import { Tokenizer } from "@huggingface/tokenizers";
 import { FailedPreconditionError } from "#common/errors.js";
+import { maxTokenBytes } from "./max-token-bytes.js";
 import { byteSchemeOf, bytesText, pieceBytes } from "./token-bytes.js";
 import type { TokenByteScheme } from "./token-bytes.js";
 
@@ -47,6 +48,8 @@ export class ModelTokenizer implements TokenDecoder {
   readonly eosToken: string | undefined;
   /** Number of ids the vocabulary holds (added tokens included). */
   readonly vocabSize: number;
+  /** Bytes of text the longest token stands for (the prompt byte pre-check's factor). */
+  readonly maxTokenBytes: number;
   private readonly tokenizer: Tokenizer;
   private readonly scheme: TokenByteScheme;
   private readonly specialIds: ReadonlySet<number>;
@@ -58,6 +61,7 @@ export class ModelTokenizer implements TokenDecoder {
     this.config = tokenizerConfigJson.trim() === "" ? {} : parseJson(tokenizerConfigJson, "tokenizer_config.json", model);
     this.tokenizer = new Tokenizer(json, this.config);
     this.scheme = byteSchemeOf(json);
+    this.maxTokenBytes = maxTokenBytes(json, this.scheme);
     this.bosToken = specialTokenString(this.config.bos_token);
     this.eosToken = specialTokenString(this.config.eos_token);
     const added = this.tokenizer.get_added_tokens_decoder();

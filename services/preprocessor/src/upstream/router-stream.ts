@@ -1,8 +1,9 @@
 /**
  * Router.Generate for one request over common's replica pool and pre-first-token retry: a
  * router replica answering UNAVAILABLE before the first message is skipped for the next one.
- * Leaving the loop early (a stop string) or aborting `signal` (the client went away) cancels
- * the router call, which cancels the worker's sequence.
+ * Leaving the loop before the finish reason (a stop string) or aborting `signal` (the client
+ * went away) cancels the router call, which cancels the worker's sequence; leaving after it
+ * lets the call end with its status (no RST_STREAM: see common's call-stream.ts).
  */
 import type { ClientReadableStream, Deadline } from "@grpc/grpc-js";
 import { CancelledError } from "#common/errors.js";
@@ -34,6 +35,7 @@ export async function* routerGenerate(pool: RouterPool, request: GenerateRequest
     pool,
     signal: options.signal,
     noneLeft: "no router replica is registered in discovery",
+    isLast: (m) => m.finishReason !== undefined,
     open: (replica): ClientReadableStream<GenerateResponse> => {
       if (opened++ > 0) options.onRetry?.(replica.instance.instanceId);
       const call = replica.client.generate(request, withRequestId(options.requestId), { deadline: options.deadline });

@@ -13,6 +13,12 @@ export interface WorkerCandidate {
   readonly indexedBlocks: number;
   /** Over --busy-threshold by its own load report: skipped. */
   readonly busy: boolean;
+  /** Requests the router sent there that have not ended (its own count). */
+  readonly requestsInFlight: number;
+  /** Requests waiting in its scheduler, from its last load report (0 before one). */
+  readonly waiting: number;
+  /** blocks_active ÷ blocks_total from its last load report (0 before one). */
+  readonly kvUsage: number;
 }
 
 /** The request as the cost function sees it. */

@@ -20,7 +20,7 @@ export interface RouteRequestBlocks {
 /** A routable worker and its last reported load, if any. */
 export interface RoutableWorker {
   readonly workerId: WorkerId;
-  readonly load?: { readonly blocksActive: number; readonly blocksTotal: number };
+  readonly load?: { readonly blocksActive: number; readonly blocksTotal: number; readonly waiting?: number };
 }
 
 /** Hash a prompt for routing (the same hashing as the worker's, from common). */
@@ -51,6 +51,9 @@ export function buildCandidates(
     newBlocks: request.requestBlocks - (shared.get(w.workerId) ?? 0),
     indexedBlocks: index.blockCount(w.workerId),
     busy: isBusy(w.load, busyThreshold),
+    requestsInFlight: sequences.requestsInFlight(w.workerId),
+    waiting: w.load?.waiting ?? 0,
+    kvUsage: w.load === undefined || w.load.blocksTotal <= 0 ? 0 : w.load.blocksActive / w.load.blocksTotal,
   }));
 }
 

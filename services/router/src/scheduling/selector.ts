@@ -1,12 +1,11 @@
 import { workerCost } from "./cost.js";
 import type { CostRequest, WorkerCandidate, WorkerCostTerms } from "./cost.js";
 import { NoWorkerError, OverloadedError } from "#common/errors.js";
-import { pickLowestCost, pickSoftmax } from "./kv-pick.js";
-import type { Pickable } from "./kv-pick.js";
-import type { Rng } from "./rng.js";
+import { createPolicy } from "./policies.js";
+import type { PolicyOptions, SelectionPolicy } from "./policies.js";
+import type { RoutingPolicy } from "./policy.js";
 
-/** Routing policies that choose among workers (`direct` is a pin, handled by the caller). */
-export type SelectionPolicy = "kv" | "round-robin" | "random";
+export type { SelectionPolicy } from "./policies.js";
 
 /** Everything a decision needs, as plain data. */
 export interface SelectionInput extends CostRequest {
@@ -16,12 +15,14 @@ export interface SelectionInput extends CostRequest {
   readonly requestBlocks: number;
   /** Choose this worker whatever its cost or load (a pinned request); it must be a candidate. */
   readonly pinnedWorkerId?: string;
+  /** The request's full blocks (sequence hashes): what cache-aware's tree of routed prompts keys on. */
+  readonly sequenceHashes?: readonly bigint[];
 }
 
 /** A decision and every worker's terms (Router.Route's dry run shows them). */
 export interface RouteDecision {
   readonly workerId: string;
-  /** Every candidate, busy ones included, in candidate order. */
+  /** Every candidate, busy ones included, in candidate order; `cost` is the policy's score. */
   readonly workers: WorkerCostTerms[];
   /** The longest cached prefix on any candidate, in blocks. */
   readonly bestOverlapBlocks: number;
@@ -29,42 +30,28 @@ export interface RouteDecision {
   readonly blockSize: number;
 }
 
-/** The decide seam: pure given its input (and the policy's own rng / counter). */
+/** The decide seam: pure given its input (and the policy's own rng / counter / learned state). */
 export interface WorkerSelector {
   /** Throws NoWorkerError without candidates, OverloadedError when every one is busy. */
   selectWorker(input: SelectionInput): RouteDecision;
+  /** The decision for `input` is being sent to `workerId` (stateful policies learn it). */
+  admitted(input: SelectionInput, workerId: string): void;
 }
 
 /** Options of `createSelector`. */
-export interface SelectorOptions {
-  /** --router-temperature; 0 is deterministic. */
-  readonly temperature?: number;
-  /** Needed by `random` and by `kv` with temperature > 0. */
-  readonly rng?: Rng;
-}
+export type SelectorOptions = PolicyOptions;
 
 /** Builds the selector for a policy. */
 export function createSelector(policy: SelectionPolicy, options: SelectorOptions = {}): WorkerSelector {
-  const rng = options.rng ?? Math.random;
-  const temperature = options.temperature ?? 0;
-  if (policy === "kv") {
-    return decideWith((free) => (temperature > 0 ? pickSoftmax(free, temperature, rng) : pickLowestCost(free)).workerId);
-  }
-  if (policy === "random") return decideWith((free) => free[Math.floor(rng() * free.length)].workerId);
-  let next = 0;
-  return decideWith((free) => {
-    // Worker-id order, so the rotation does not depend on the order discovery lists them.
-    const ordered = [...free].sort((a, b) => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0));
-    return ordered[next++ % ordered.length].workerId;
-  });
+  return selectorOf(createPolicy(policy, options));
 }
 
 /**
- * Score every candidate, apply pin / busy rules, and let `pick` choose among the free ones.
+ * Score every candidate, apply pin / busy rules, and let the policy choose among the free ones.
  * Runs on every decision over every worker, so it builds plain literals (no spread or rest
  * copies, which were a third of a route's garbage) and loops instead of chaining arrays.
  */
-function decideWith(pick: (free: Pickable[]) => string): WorkerSelector {
+export function selectorOf(policy: RoutingPolicy): WorkerSelector {
   return {
     selectWorker(input: SelectionInput): RouteDecision {
       const { candidates } = input;
@@ -75,6 +62,8 @@ function decideWith(pick: (free: Pickable[]) => string): WorkerSelector {
         workers[i] = workerCost(candidates[i], input);
         bestOverlapBlocks = Math.max(bestOverlapBlocks, workers[i].overlapBlocks);
       }
+      const scores = policy.score?.(input);
+      if (scores !== undefined) for (let i = 0; i < workers.length; i++) workers[i] = { ...workers[i], cost: scores[i] };
       let workerId: string;
       if (input.pinnedWorkerId !== undefined) {
         if (!workers.some((w) => w.workerId === input.pinnedWorkerId)) {
@@ -82,15 +71,15 @@ function decideWith(pick: (free: Pickable[]) => string): WorkerSelector {
         }
         workerId = input.pinnedWorkerId;
       } else {
-        const free: Pickable[] = [];
-        for (let i = 0; i < candidates.length; i++) {
-          const w = workers[i];
-          if (!w.busy) free.push({ workerId: w.workerId, cost: w.cost, indexedBlocks: candidates[i].indexedBlocks });
-        }
+        const free: number[] = [];
+        for (let i = 0; i < candidates.length; i++) if (!workers[i].busy) free.push(i);
         if (free.length === 0) throw new OverloadedError("all workers are busy");
-        workerId = pick(free);
+        workerId = candidates[policy.pick(input, free, workers)].workerId;
       }
       return { workerId, workers, bestOverlapBlocks, requestBlocks: input.requestBlocks, blockSize: input.blockSize };
+    },
+    admitted(input: SelectionInput, workerId: string): void {
+      policy.admitted?.(input, workerId);
     },
   };
 }

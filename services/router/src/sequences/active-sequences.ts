@@ -31,6 +31,8 @@ interface WorkerLoadState {
   distinctBlocks: number;
   partialBlocks: number;
   prefillTokens: number;
+  /** Requests in flight on it. */
+  requests: number;
 }
 
 /**
@@ -61,6 +63,7 @@ export class ActiveSequences {
     const partialBlocks = Math.max(0, admission.totalBlocks - admission.sequenceHashes.length);
     load.partialBlocks += partialBlocks;
     load.prefillTokens += admission.prefillTokens;
+    load.requests++;
     this.requests.set(admission.requestId, {
       workerId: admission.workerId,
       hashes: admission.sequenceHashes,
@@ -96,7 +99,8 @@ export class ActiveSequences {
     load.distinctBlocks -= this.chains.remove(request.hashes, request.workerId);
     load.partialBlocks -= request.partialBlocks;
     load.prefillTokens -= request.prefillTokens;
-    if (load.distinctBlocks === 0 && load.partialBlocks === 0 && load.prefillTokens === 0) {
+    load.requests--;
+    if (load.requests === 0) {
       this.workers.delete(request.workerId);
     }
     return true;
@@ -132,6 +136,10 @@ export class ActiveSequences {
     return this.chains.sharedPerWorker(sequenceHashes);
   }
 
+  /** Requests in flight on one worker (the router's own count). */
+  requestsInFlight(workerId: string): number {
+    return this.loadOf(workerId, false)?.requests ?? 0;
+  }
 
   /** Requests in flight (all workers). */
   activeRequests(): number {
@@ -147,7 +155,7 @@ export class ActiveSequences {
   private loadOf(workerId: string, create: boolean): WorkerLoadState | undefined {
     let load = this.workers.get(workerId);
     if (load === undefined && create) {
-      load = { distinctBlocks: 0, partialBlocks: 0, prefillTokens: 0 };
+      load = { distinctBlocks: 0, partialBlocks: 0, prefillTokens: 0, requests: 0 };
       this.workers.set(workerId, load);
     }
     return load;

@@ -4,9 +4,9 @@
  * onnx-batch-inputs.ts), then writes the new tokens' K/V back into the rows' blocks.
  */
 import * as ort from "onnxruntime-node";
-import { checkDecoderContract } from "../model/decoder-contract.js";
-import type { KvDtype } from "../model/decoder-contract.js";
-import type { ModelDir } from "../model/model-dir.js";
+import { checkDecoderContract } from "#models/decoder-contract.js";
+import type { KvDtype } from "#models/decoder-contract.js";
+import type { ModelDir } from "#models/model-dir.js";
 import { buildBatchInputs } from "./onnx-batch-inputs.js";
 import type { BatchInputs } from "./onnx-batch-inputs.js";
 import { halfToFloat32 } from "./onnx-half.js";

@@ -1,6 +1,6 @@
 /** Creates the onnxruntime-node session of a decoder, on CPU or (untested here) CUDA. */
 import * as ort from "onnxruntime-node";
-import { ModelLoadError } from "../model/model-errors.js";
+import { ModelLoadError } from "#models/model-errors.js";
 
 /** Where the session runs. */
 export type OnnxDevice = "cpu" | "cuda";

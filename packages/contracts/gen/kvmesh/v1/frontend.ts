@@ -21,7 +21,16 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Usage } from "./common.js";
-import { ChatMessage, TextLogprob, TokenIds, ToolCallDelta } from "./preprocessor.js";
+import {
+  ChatMessage,
+  DetokenizeRequest,
+  DetokenizeResponse,
+  TextLogprob,
+  TokenIds,
+  TokenizeRequest,
+  TokenizeResponse,
+  ToolCallDelta,
+} from "./preprocessor.js";
 
 export const protobufPackage = "kvmesh.v1";
 
@@ -1206,6 +1215,26 @@ export const FrontendService = {
     responseSerialize: (value: ListModelsResponse): Buffer => Buffer.from(ListModelsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListModelsResponse => ListModelsResponse.decode(value),
   },
+  /** Render (chat) and tokenize a prompt without generating (REST: POST /tokenize). */
+  tokenize: {
+    path: "/kvmesh.v1.Frontend/Tokenize" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: TokenizeRequest): Buffer => Buffer.from(TokenizeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): TokenizeRequest => TokenizeRequest.decode(value),
+    responseSerialize: (value: TokenizeResponse): Buffer => Buffer.from(TokenizeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TokenizeResponse => TokenizeResponse.decode(value),
+  },
+  /** Token ids back to text (REST: POST /detokenize). */
+  detokenize: {
+    path: "/kvmesh.v1.Frontend/Detokenize" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DetokenizeRequest): Buffer => Buffer.from(DetokenizeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DetokenizeRequest => DetokenizeRequest.decode(value),
+    responseSerialize: (value: DetokenizeResponse): Buffer => Buffer.from(DetokenizeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DetokenizeResponse => DetokenizeResponse.decode(value),
+  },
 } as const;
 
 export interface FrontendServer extends UntypedServiceImplementation {
@@ -1215,6 +1244,10 @@ export interface FrontendServer extends UntypedServiceImplementation {
   completion: handleServerStreamingCall<CompletionRequest, CompletionChunk>;
   /** The models served now (follows discovery). */
   listModels: handleUnaryCall<ListModelsRequest, ListModelsResponse>;
+  /** Render (chat) and tokenize a prompt without generating (REST: POST /tokenize). */
+  tokenize: handleUnaryCall<TokenizeRequest, TokenizeResponse>;
+  /** Token ids back to text (REST: POST /detokenize). */
+  detokenize: handleUnaryCall<DetokenizeRequest, DetokenizeResponse>;
 }
 
 export interface FrontendClient extends Client {
@@ -1247,6 +1280,38 @@ export interface FrontendClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListModelsResponse) => void,
+  ): ClientUnaryCall;
+  /** Render (chat) and tokenize a prompt without generating (REST: POST /tokenize). */
+  tokenize(
+    request: TokenizeRequest,
+    callback: (error: ServiceError | null, response: TokenizeResponse) => void,
+  ): ClientUnaryCall;
+  tokenize(
+    request: TokenizeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TokenizeResponse) => void,
+  ): ClientUnaryCall;
+  tokenize(
+    request: TokenizeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TokenizeResponse) => void,
+  ): ClientUnaryCall;
+  /** Token ids back to text (REST: POST /detokenize). */
+  detokenize(
+    request: DetokenizeRequest,
+    callback: (error: ServiceError | null, response: DetokenizeResponse) => void,
+  ): ClientUnaryCall;
+  detokenize(
+    request: DetokenizeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DetokenizeResponse) => void,
+  ): ClientUnaryCall;
+  detokenize(
+    request: DetokenizeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DetokenizeResponse) => void,
   ): ClientUnaryCall;
 }
 

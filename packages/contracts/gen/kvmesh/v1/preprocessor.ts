@@ -162,7 +162,15 @@ export interface PreprocessResponse {
 
 export interface TokenizeRequest {
   model: string;
-  prompt?: { $case: "text"; text: string } | { $case: "chat"; chat: ChatPrompt } | undefined;
+  prompt?:
+    | { $case: "text"; text: string }
+    | { $case: "chat"; chat: ChatPrompt }
+    | undefined;
+  /**
+   * Add the tokenizer's special tokens (BOS for Llama). Default: true for text, false for chat
+   * (the chat template writes them itself), as in vLLM.
+   */
+  addSpecialTokens?: boolean | undefined;
 }
 
 export interface TokenizeResponse {
@@ -170,6 +178,17 @@ export interface TokenizeResponse {
   /** The rendered prompt text (chat only). */
   prompt: string;
   contextLength: number;
+}
+
+export interface DetokenizeRequest {
+  model: string;
+  /** Ids within the model's vocabulary. */
+  tokenIds: number[];
+}
+
+export interface DetokenizeResponse {
+  /** The decoded text (special tokens kept, as vLLM's /detokenize does). */
+  text: string;
 }
 
 function createBaseChatMessage(): ChatMessage {
@@ -1450,7 +1469,7 @@ export const PreprocessResponse: MessageFns<PreprocessResponse> = {
 };
 
 function createBaseTokenizeRequest(): TokenizeRequest {
-  return { model: "", prompt: undefined };
+  return { model: "", prompt: undefined, addSpecialTokens: undefined };
 }
 
 export const TokenizeRequest: MessageFns<TokenizeRequest> = {
@@ -1465,6 +1484,9 @@ export const TokenizeRequest: MessageFns<TokenizeRequest> = {
       case "chat":
         ChatPrompt.encode(message.prompt.chat, writer.uint32(26).fork()).join();
         break;
+    }
+    if (message.addSpecialTokens !== undefined) {
+      writer.uint32(32).bool(message.addSpecialTokens);
     }
     return writer;
   },
@@ -1506,6 +1528,14 @@ export const TokenizeRequest: MessageFns<TokenizeRequest> = {
             message.prompt = { $case: "chat", chat: ChatPrompt.decode(reader, reader.uint32()) };
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.addSpecialTokens = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1526,6 +1556,11 @@ export const TokenizeRequest: MessageFns<TokenizeRequest> = {
         : isSet(object.chat)
         ? { $case: "chat", chat: ChatPrompt.fromJSON(object.chat) }
         : undefined,
+      addSpecialTokens: isSet(object.addSpecialTokens)
+        ? globalThis.Boolean(object.addSpecialTokens)
+        : isSet(object.add_special_tokens)
+        ? globalThis.Boolean(object.add_special_tokens)
+        : undefined,
     };
   },
 
@@ -1538,6 +1573,9 @@ export const TokenizeRequest: MessageFns<TokenizeRequest> = {
       obj.text = message.prompt.text;
     } else if (message.prompt?.$case === "chat") {
       obj.chat = ChatPrompt.toJSON(message.prompt.chat);
+    }
+    if (message.addSpecialTokens !== undefined) {
+      obj.addSpecialTokens = message.addSpecialTokens;
     }
     return obj;
   },
@@ -1562,6 +1600,7 @@ export const TokenizeRequest: MessageFns<TokenizeRequest> = {
         break;
       }
     }
+    message.addSpecialTokens = object.addSpecialTokens ?? undefined;
     return message;
   },
 };
@@ -1689,6 +1728,176 @@ export const TokenizeResponse: MessageFns<TokenizeResponse> = {
   },
 };
 
+function createBaseDetokenizeRequest(): DetokenizeRequest {
+  return { model: "", tokenIds: [] };
+}
+
+export const DetokenizeRequest: MessageFns<DetokenizeRequest> = {
+  encode(message: DetokenizeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model !== "") {
+      writer.uint32(10).string(message.model);
+    }
+    if (message.tokenIds.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.tokenIds) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DetokenizeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDetokenizeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.tokenIds.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.tokenIds.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DetokenizeRequest {
+    return {
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
+      tokenIds: globalThis.Array.isArray(object?.tokenIds)
+        ? object.tokenIds.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.token_ids)
+        ? object.token_ids.map((e: any) => globalThis.Number(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DetokenizeRequest): unknown {
+    const obj: any = {};
+    if (message.model !== "") {
+      obj.model = message.model;
+    }
+    if (message.tokenIds?.length) {
+      obj.tokenIds = message.tokenIds.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DetokenizeRequest>, I>>(base?: I): DetokenizeRequest {
+    return DetokenizeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DetokenizeRequest>, I>>(object: I): DetokenizeRequest {
+    const message = createBaseDetokenizeRequest();
+    message.model = object.model ?? "";
+    message.tokenIds = object.tokenIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDetokenizeResponse(): DetokenizeResponse {
+  return { text: "" };
+}
+
+export const DetokenizeResponse: MessageFns<DetokenizeResponse> = {
+  encode(message: DetokenizeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.text !== "") {
+      writer.uint32(10).string(message.text);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DetokenizeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDetokenizeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DetokenizeResponse {
+    return { text: isSet(object.text) ? globalThis.String(object.text) : "" };
+  },
+
+  toJSON(message: DetokenizeResponse): unknown {
+    const obj: any = {};
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DetokenizeResponse>, I>>(base?: I): DetokenizeResponse {
+    return DetokenizeResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DetokenizeResponse>, I>>(object: I): DetokenizeResponse {
+    const message = createBaseDetokenizeResponse();
+    message.text = object.text ?? "";
+    return message;
+  },
+};
+
 export type PreprocessorService = typeof PreprocessorService;
 export const PreprocessorService = {
   /** Render and tokenize the prompt, generate through the router, stream text deltas. */
@@ -1711,6 +1920,16 @@ export const PreprocessorService = {
     responseSerialize: (value: TokenizeResponse): Buffer => Buffer.from(TokenizeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): TokenizeResponse => TokenizeResponse.decode(value),
   },
+  /** Token ids back to text (vLLM's /detokenize). */
+  detokenize: {
+    path: "/kvmesh.v1.Preprocessor/Detokenize" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DetokenizeRequest): Buffer => Buffer.from(DetokenizeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DetokenizeRequest => DetokenizeRequest.decode(value),
+    responseSerialize: (value: DetokenizeResponse): Buffer => Buffer.from(DetokenizeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DetokenizeResponse => DetokenizeResponse.decode(value),
+  },
 } as const;
 
 export interface PreprocessorServer extends UntypedServiceImplementation {
@@ -1718,6 +1937,8 @@ export interface PreprocessorServer extends UntypedServiceImplementation {
   generate: handleServerStreamingCall<PreprocessRequest, PreprocessResponse>;
   /** Render (chat) and tokenize a prompt without generating. */
   tokenize: handleUnaryCall<TokenizeRequest, TokenizeResponse>;
+  /** Token ids back to text (vLLM's /detokenize). */
+  detokenize: handleUnaryCall<DetokenizeRequest, DetokenizeResponse>;
 }
 
 export interface PreprocessorClient extends Client {
@@ -1743,6 +1964,22 @@ export interface PreprocessorClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: TokenizeResponse) => void,
+  ): ClientUnaryCall;
+  /** Token ids back to text (vLLM's /detokenize). */
+  detokenize(
+    request: DetokenizeRequest,
+    callback: (error: ServiceError | null, response: DetokenizeResponse) => void,
+  ): ClientUnaryCall;
+  detokenize(
+    request: DetokenizeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DetokenizeResponse) => void,
+  ): ClientUnaryCall;
+  detokenize(
+    request: DetokenizeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DetokenizeResponse) => void,
   ): ClientUnaryCall;
 }
 

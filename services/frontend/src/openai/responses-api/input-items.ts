@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError, UnsupportedParameterError } from "#common/errors.js";
 import type { ChatMessage } from "#contracts/gen/kvmesh/v1/preprocessor.js";
-import type { Body } from "../fields.js";
+import type { Body } from "../schemas.js";
 
 const ROLES = new Set(["user", "system", "developer", "assistant"]);
 

@@ -1,0 +1,78 @@
+// bench:mesh — what the frontend, preprocessor and router cost per request and per streamed
+// token, next to a direct Worker.Generate (issue 17's table in one run).
+// Run: npm run bench:mesh [-- --rate-duration 30s --out bench/results/mesh]
+import { cpus, loadavg } from "node:os";
+import { defineFlags, loadServiceConfig } from "#common/config/index.js";
+import { launchMesh } from "./compare/mesh-launcher.js";
+import { fetchModelInfo } from "./loadgen/model-info.js";
+import { DirectWorkers } from "./mesh/direct-client.js";
+import { startBenchMesh } from "./mesh/mesh-processes.js";
+import type { BenchMesh } from "./mesh/mesh-processes.js";
+import { measureCpu, measureLatency, measureRate } from "./mesh/phases.js";
+import type { Targets } from "./mesh/phases.js";
+import { writeMeshReport } from "./mesh/report.js";
+
+const FLAGS = defineFlags([
+  { name: "latency-requests", type: "int", min: 10, default: 1000, help: "sequential 1-token requests per path" },
+  { name: "stream-tokens", type: "int", min: 1, default: 256, help: "output tokens of each CPU-row request" },
+  { name: "stream-requests", type: "int", min: 1, default: 16, help: "CPU rows: requests per stream slot (requests = streams × this)" },
+  { name: "rate-duration", type: "duration", min: 1000, default: "30s", help: "closed loop of 64 short requests: how long" },
+  { name: "out", type: "string", default: "bench/results/mesh", help: "report directory" },
+]);
+
+async function withMesh<T>(workers: number, fn: (mesh: BenchMesh, targets: Targets) => Promise<T>): Promise<T> {
+  const mesh = await startBenchMesh(workers, 10_000);
+  const model = await fetchModelInfo(mesh.url);
+  const direct = new DirectWorkers(mesh.workerAddresses, model.id);
+  try {
+    return await fn(mesh, { url: mesh.url, model: model.id, direct, vocabSize: await direct.vocabSize() });
+  } finally {
+    direct.close();
+    await mesh.stop();
+  }
+}
+
+async function main(): Promise<number> {
+  const loaded = loadServiceConfig({ service: "bench:mesh", spec: FLAGS, argv: process.argv.slice(2), env: {}, out: console.log, err: console.error });
+  if (loaded.config === undefined) return loaded.exitCode;
+  const config = loaded.config;
+  const loadAtStart = loadavg();
+  const log = (m: string): void => void process.stderr.write(`${m}\n`);
+  const { latency, cpu } = await withMesh(1, async (mesh, t) => {
+    log("warm-up");
+    await measureLatency(t, 100);
+    log("latency: 1-token requests, direct vs mesh");
+    const latency = await measureLatency(t, config.latencyRequests);
+    const pids = { frontend: mesh.frontend.pid, preprocessor: mesh.preprocessor.pid, router: mesh.router.pid, worker: mesh.worker.pid };
+    const cpu = [];
+    for (const streams of [1, 8, 64]) {
+      log(`cpu per token: ${streams} streams`);
+      cpu.push(await measureCpu(t, pids, streams, streams * config.streamRequests, config.streamTokens));
+    }
+    return { latency, cpu };
+  });
+  const rate = await withMesh(4, async (_mesh, t) => {
+    log("short requests: closed loop of 64");
+    await measureRate(t, 64, 2000, 8);
+    return measureRate(t, 64, config.rateDurationMs, 8);
+  });
+  log("client ceiling: the same loop against the instant stand-in");
+  const standin = await launchMesh({ command: [process.execPath, new URL("../cli/kvmesh.js", import.meta.url).pathname, "bench", "standin"], args: ["--no-simulate-cache"], readyTimeoutMs: 30_000 });
+  let clientCeiling;
+  try {
+    const model = await fetchModelInfo(standin.url);
+    const t: Targets = { url: standin.url, model: model.id, direct: new DirectWorkers([], model.id), vocabSize: 512 };
+    clientCeiling = await measureRate(t, 64, Math.min(10_000, config.rateDurationMs), 8);
+  } finally {
+    await standin.stop();
+  }
+  writeMeshReport(config.out, {
+    createdAt: new Date().toISOString(), command: `npm run bench:mesh -- ${process.argv.slice(2).join(" ")}`.trim(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", loadAtStart, loadAtEnd: loadavg() },
+    latency, cpu, rate, clientCeiling,
+  });
+  log(`wrote ${config.out}/summary.md`);
+  return 0;
+}
+
+process.exitCode = await main();

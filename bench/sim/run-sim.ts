@@ -1,0 +1,146 @@
+/**
+ * One simulated run: a workload's requests arrive at their times, the router's decide code
+ * places each on a simulated worker, and the workers step in simulated time until every
+ * request finished. Deterministic: no wall clock, no Math.random, ties in time pop in order.
+ */
+import { KvmeshError } from "#common/errors.js";
+import { prefillMs } from "../../services/worker/src/runners/mock-runner.js";
+import type { SelectionPolicy } from "../../services/router/src/scheduling/policies.js";
+import type { RequestRecord } from "../stats/record.js";
+import type { BenchRequest, Workload } from "../workloads/types.js";
+import { EventQueue } from "./event-queue.js";
+import { createSimRouter, SIM_MODEL } from "./sim-router.js";
+import type { SimRouter } from "./sim-router.js";
+import { SimWorker } from "./sim-worker.js";
+import type { SimWorkerConfig } from "./sim-worker.js";
+
+/** How often workers report load (the worker's --load-interval default). */
+export const LOAD_INTERVAL_MS = 1000;
+
+/** What a run needs. */
+export interface SimRunOptions {
+  readonly policy: SelectionPolicy;
+  readonly workload: Workload;
+  readonly workers: number;
+  readonly worker: SimWorkerConfig;
+  readonly seed: number;
+}
+
+/** What a run measured. */
+export interface SimRunResult {
+  readonly records: RequestRecord[];
+  /** Per request, tokens of the longest prefix any worker's cache held when it was routed. */
+  readonly availableTokens: number;
+  readonly promptTokens: number;
+}
+
+type SimEvent = { readonly kind: "arrive"; readonly request: BenchRequest } | { readonly kind: "step"; readonly worker: SimWorker };
+
+/** A request in flight. */
+interface Flight {
+  readonly request: BenchRequest;
+  readonly workerId: string;
+  readonly startMs: number;
+  readonly promptTokens: number;
+  ttftMs?: number;
+  lastTokenMs: number;
+  readonly itlMs: number[];
+  outputTokens: number;
+  cachedTokens: number;
+}
+
+/** The mocker's peak prefill throughput: one full chunk ÷ its prefill time. */
+export function peakPrefillTokensPerS(maxBatchedTokens: number): number {
+  return maxBatchedTokens / (prefillMs(maxBatchedTokens) / 1000);
+}
+
+/** Replays the workload against simulated workers; every request of every chain is sent at its chain's time. */
+export function runSim(options: SimRunOptions): SimRunResult {
+  let now = 0;
+  const workers = Array.from({ length: options.workers }, (_, i) => new SimWorker(`w${String(i).padStart(2, "0")}`, options.worker));
+  const byId = new Map(workers.map((w) => [w.workerId, w]));
+  const router = createSimRouter({
+    policy: options.policy, workerIds: workers.map((w) => w.workerId), blockSize: options.worker.blockSize, seed: options.seed,
+    peakPrefillTokensPerS: peakPrefillTokensPerS(options.worker.maxBatchedTokens), now: () => now,
+  });
+  const queue = new EventQueue<SimEvent>();
+  for (const chain of options.workload.chains) for (const request of chain.requests) queue.push(chain.atMs ?? 0, { kind: "arrive", request });
+  const flights = new Map<string, Flight>();
+  const records: RequestRecord[] = [];
+  const reuse = { availableTokens: 0, promptTokens: 0 };
+  let lastLoadMs = Number.NEGATIVE_INFINITY;
+  const kick = (worker: SimWorker): void => {
+    const ms = worker.startStep();
+    if (ms !== undefined) queue.push(now + ms, { kind: "step", worker });
+  };
+  for (let event = queue.pop(); event !== undefined; event = queue.pop()) {
+    now = event.at;
+    if (event.value.kind === "step") {
+      stepDone(event.value.worker, router, flights, records, now);
+      kick(event.value.worker);
+      continue;
+    }
+    if (now - lastLoadMs >= LOAD_INTERVAL_MS) {
+      lastLoadMs = now;
+      for (const w of workers) router.registry.setLoad(w.workerId, { ...w.load(), epoch: 1n, lastEventId: 0n });
+    }
+    const worker = arrive(event.value.request, router, byId, flights, records, reuse, now, options.worker.blockSize);
+    if (worker !== undefined && !worker.busy) kick(worker);
+  }
+  return { records, ...reuse };
+}
+
+/** Routes and queues one request; returns its worker, or undefined when it failed (recorded). */
+function arrive(
+  request: BenchRequest, router: SimRouter, byId: Map<string, SimWorker>, flights: Map<string, Flight>,
+  records: RequestRecord[], reuse: { availableTokens: number; promptTokens: number }, now: number, blockSize: number,
+): SimWorker | undefined {
+  const tokenIds = request.prompt();
+  try {
+    const plan = router.decider.plan({ model: SIM_MODEL, tokenIds });
+    // The worker caps cached tokens so that one prompt token is computed (bench/stats/available-reuse.ts).
+    const available = Math.min(plan.decision.bestOverlapBlocks, Math.floor((tokenIds.length - 1) / blockSize)) * blockSize;
+    const worker = byId.get(plan.decision.workerId)!;
+    worker.add(request.id, tokenIds, request.outputLen);
+    router.decider.admit(request.id, plan);
+    reuse.availableTokens += available;
+    reuse.promptTokens += tokenIds.length;
+    flights.set(request.id, {
+      request, workerId: worker.workerId, startMs: now, promptTokens: tokenIds.length, lastTokenMs: now, itlMs: [], outputTokens: 0, cachedTokens: 0,
+    });
+    return worker;
+  } catch (err) {
+    // A bug in the simulator must stop it; an error the mesh would answer with is a failed request.
+    if (!(err instanceof KvmeshError)) throw err;
+    records.push({ id: request.id, startMs: now, promptTokens: tokenIds.length, outputLen: request.outputLen, outputTokens: 0, cachedTokens: 0, itlMs: [], e2eMs: 0, error: `sim:${err.name}` });
+    return undefined;
+  }
+}
+
+/** Applies a finished step: KV events to the index, tokens to their requests, finished ones recorded. */
+function stepDone(worker: SimWorker, router: SimRouter, flights: Map<string, Flight>, records: RequestRecord[], now: number): void {
+  const { updates, events } = worker.finishStep();
+  router.applyEvents(worker.workerId, events);
+  for (const u of updates) {
+    const id = u.request.requestId;
+    const flight = flights.get(id)!;
+    if (flight.ttftMs === undefined) {
+      flight.ttftMs = now - flight.startMs;
+      flight.cachedTokens = Math.max(0, u.request.numCachedTokens);
+      router.decider.firstToken(id);
+    } else {
+      flight.itlMs.push(now - flight.lastTokenMs);
+    }
+    flight.lastTokenMs = now;
+    flight.outputTokens++;
+    if (u.finishReason !== undefined) {
+      router.decider.finish(id);
+      flights.delete(id);
+      const { request, itlMs, ...rest } = flight;
+      records.push({
+        id, startMs: rest.startMs, promptTokens: rest.promptTokens, outputLen: request.outputLen, outputTokens: rest.outputTokens,
+        cachedTokens: rest.cachedTokens, ttftMs: rest.ttftMs, itlMs, e2eMs: now - rest.startMs, workerId: rest.workerId,
+      });
+    }
+  }
+}

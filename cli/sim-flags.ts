@@ -1,0 +1,23 @@
+/** `kvmesh sim`'s flags: the trace, the mocker fleet, the policies and the loads. */
+import { defineFlags } from "#common/config/index.js";
+
+export const SIM_FLAGS = defineFlags([
+  { name: "trace", type: "string", default: "../shared/traces/mooncake_conversation_trace.jsonl", help: "a Mooncake-format JSONL trace" },
+  { name: "max-requests", type: "int", min: 1, default: 2000, help: "replay at most this many records (from the start)" },
+  { name: "time-scale", type: "number", min: 0.0001, default: 1, help: "send time = timestamp × this (0.2: five times faster); --load overrides it" },
+  { name: "trace-block-size", type: "int", min: 1, default: 512, help: "tokens per hash id (the trace's own is 512)" },
+  { name: "max-output-len", type: "int", min: 1, help: "cap on every output length" },
+  { name: "workers", type: "int", min: 1, max: 256, default: 8, help: "simulated mocker workers" },
+  { name: "num-kv-blocks", type: "int", min: 1, default: 16384, help: "KV blocks per worker (the mocker's default)" },
+  { name: "block-size", type: "int", min: 1, max: 4096, default: 64, help: "tokens per KV block (the mocker's default)" },
+  { name: "max-num-seqs", type: "int", min: 1, default: 64, help: "most sequences in one batch" },
+  { name: "max-batched-tokens", type: "int", min: 1, default: 2048, help: "token budget of one scheduler step" },
+  { name: "max-waiting", type: "int", min: 1, default: 1024, help: "most requests waiting per worker; beyond it a request fails overloaded" },
+  { name: "vocab-size", type: "int", min: 4, default: 512, help: "token ids are drawn from [3, vocab)" },
+  { name: "policies", type: "string", default: "kv,round-robin", help: "router modes to replay, comma-separated" },
+  { name: "seed", type: "int", default: 7, help: "seed of the prompts' tokens and of every policy's random draws" },
+  { name: "find-saturation", type: "bool", help: "measure round-robin's steady completion rate under heavy overload and report it" },
+  { name: "load", type: "string", help: "fractions of round-robin's saturation to replay at (\"0.5,0.8,0.95\"); implies --find-saturation" },
+  { name: "out", type: "string", help: "report directory (default bench/results/<timestamp>/)" },
+  { name: "note", type: "string", help: "a line of your own for the report's notes" },
+]);

@@ -1,0 +1,35 @@
+/** The seam every routing policy implements (one file per policy; the selector applies pins and busy). */
+import type { WorkerCostTerms } from "./cost.js";
+import { pickLowestCost } from "./kv-pick.js";
+import type { SelectionInput } from "./selector.js";
+
+/** One routing policy. Decide stays pure: only `admitted` may change its state. */
+export interface RoutingPolicy {
+  /**
+   * Each candidate's score in the policy's own unit, candidate order (Route shows it as `cost`);
+   * absent: Route shows the KV cost.
+   */
+  score?(input: SelectionInput): number[];
+  /**
+   * The index (into input.candidates) of the chosen worker. `free` holds the indices of the
+   * candidates that are not busy, never empty; `terms` are the scored terms, candidate order.
+   */
+  pick(input: SelectionInput, free: readonly number[], terms: readonly WorkerCostTerms[]): number;
+  /** The decision is being sent (cache-aware's tree of routed prompts learns it here). */
+  admitted?(input: SelectionInput, workerId: string): void;
+}
+
+/**
+ * Lowest score among `free`: costs within 1e-5 tie, ties to the emptier cache (fewest indexed
+ * blocks), then the lowest worker id, the KV policy's rule (kv-pick.ts), so the peer policies
+ * break ties the same deterministic way.
+ */
+export function lowestScore(input: SelectionInput, free: readonly number[], scores: readonly number[]): number {
+  const chosen = pickLowestCost(free.map((i) => ({ workerId: input.candidates[i].workerId, cost: scores[i], indexedBlocks: input.candidates[i].indexedBlocks })));
+  return free.find((i) => input.candidates[i].workerId === chosen.workerId)!;
+}
+
+/** Tokens of the prompt cached on the candidate, by the index: min(isl, overlap × bs). */
+export function cachedTokens(input: SelectionInput, i: number): number {
+  return Math.min(input.isl, input.candidates[i].overlapBlocks * input.blockSize);
+}

@@ -1,0 +1,44 @@
+import { expect } from "chai";
+import { closedLoop } from "../../../bench/mesh/closed-loop.js";
+import { cpuMicros, statCpuMicros } from "../../../bench/mesh/proc-cpu.js";
+
+describe("bench:mesh parts", () => {
+  it("reads utime (field 14) and stime (field 15) after the command name, even one with spaces and parentheses", () => {
+    // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
+    const stat = "4242 (node (x) y) S 1 4242 4242 0 -1 4194304 100 0 0 0 250 30 0 0 20 0 11 0";
+    expect(statCpuMicros(stat)).to.equal((250 + 30) * 10_000);
+  });
+
+  it("reads this process's own CPU time from /proc, and it does not go backwards", () => {
+    const before = cpuMicros(process.pid);
+    let x = 0;
+    for (let i = 0; i < 2e6; i++) x += i;
+    expect(x).to.be.greaterThan(0);
+    expect(cpuMicros(process.pid)).to.be.at.least(before);
+  });
+
+  it("sends exactly the request limit and never more than `concurrency` at once", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const seen: number[] = [];
+    const { outcomes } = await closedLoop(3, async (i) => {
+      seen.push(i);
+      peak = Math.max(peak, ++inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      inFlight--;
+      return { outputTokens: 1 };
+    }, { requests: 10 });
+    expect(outcomes).to.have.length(10);
+    expect(peak).to.equal(3);
+    expect(seen.sort((a, b) => a - b)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it("stops sending at the duration and waits for what is in flight", async () => {
+    const { outcomes, wallMs } = await closedLoop(2, async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      return { outputTokens: 1 };
+    }, { durationMs: 50 });
+    expect(outcomes.length).to.be.within(2, 10);
+    expect(wallMs).to.be.at.least(50);
+  });
+});
