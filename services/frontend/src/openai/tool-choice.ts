@@ -14,7 +14,7 @@ import { show } from "./rules.js";
  * One tool. Only a function tool's name is checked here: a tool of another type is well formed
  * but unsupported, which toolFields reports (as unsupported_parameter, not invalid).
  */
-const toolSchema = z.looseObject({ type: z.unknown(), function: z.unknown() }, { error: "must be an object" }).superRefine((tool, ctx) => {
+const toolSchema = z.looseObject({ type: z.unknown().optional(), function: z.unknown().optional() }, { error: "must be an object" }).superRefine((tool, ctx) => {
   if (tool.type !== "function") return;
   const name = (tool.function as { name?: unknown } | null | undefined)?.name;
   if (typeof name !== "string" || name === "") ctx.addIssue({ code: "custom", path: ["function", "name"], message: "must be a non-empty string" });
@@ -31,7 +31,7 @@ export const toolChoiceSchema = z.union([z.enum(["auto", "none", "required"]), z
 
 /** A tool list and choice as validated by the schemas. */
 export interface ToolBody {
-  readonly tools?: ReadonlyArray<{ type: unknown }>;
+  readonly tools?: ReadonlyArray<{ type?: unknown }>;
   readonly tool_choice?: string | Record<string, unknown>;
   readonly parallel_tool_calls?: boolean;
 }

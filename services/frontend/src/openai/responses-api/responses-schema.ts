@@ -11,13 +11,13 @@ import { optionalBool, optionalNumber, optionalString, requiredString, show } fr
 import { checkAutoHasTools } from "../tool-choice.js";
 
 /** `input`: a non-empty string or a non-empty list of items. */
-const input = z.unknown().superRefine((v, ctx) => {
+const input = z.unknown().optional().superRefine((v, ctx) => {
   if (v === "") ctx.addIssue({ code: "custom", message: "must not be empty" });
   else if (typeof v !== "string" && (!Array.isArray(v) || v.length === 0)) ctx.addIssue({ code: "custom", message: "must be a non-empty string or a non-empty list of items" });
 });
 
 /** A Responses tool `{type, name, parameters}`; only a function tool's name is checked here. */
-const tool = z.looseObject({ type: z.unknown(), name: z.unknown() }, { error: "must be an object" }).superRefine((t, ctx) => {
+const tool = z.looseObject({ type: z.unknown().optional(), name: z.unknown().optional() }, { error: "must be an object" }).superRefine((t, ctx) => {
   if (t.type === "function" && (typeof t.name !== "string" || t.name === "")) ctx.addIssue({ code: "custom", path: ["name"], message: "must be a non-empty string" });
 });
 
