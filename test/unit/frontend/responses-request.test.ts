@@ -29,6 +29,18 @@ describe("frontend: Responses API requests", () => {
     ["max_output_tokens 0", body({ max_output_tokens: 0 }), Code.INVALID_ARGUMENT, "max_output_tokens"],
     ["temperature 2.1", body({ temperature: 2.1 }), Code.INVALID_ARGUMENT, "temperature"],
     ["top_p 0", body({ top_p: 0 }), Code.INVALID_ARGUMENT, "top_p"],
+    ["no input", { model: "m" }, Code.INVALID_ARGUMENT, "input"],
+    ["an input that is a number", body({ input: 5 }), Code.INVALID_ARGUMENT, "input"],
+    ["a function tool without a name", body({ tools: [{ type: "function" }] }), Code.INVALID_ARGUMENT, "tools[0].name"],
+    ["a tool without a type", body({ tools: [{ name: "f" }] }), Code.UNIMPLEMENTED, "tools[0].type"],
+    ["tool_choice auto without tools", body({ tool_choice: "auto" }), Code.INVALID_ARGUMENT, "tool_choice"],
+    ["tool_choice of another word", body({ tools: [FN], tool_choice: "always" }), Code.INVALID_ARGUMENT, "tool_choice"],
+    ["max_output_tokens 2^32", body({ max_output_tokens: 2 ** 32 }), Code.INVALID_ARGUMENT, "max_output_tokens"],
+    ["temperature -0.1", body({ temperature: -0.1 }), Code.INVALID_ARGUMENT, "temperature"],
+    ["top_p 1.01", body({ top_p: 1.01 }), Code.INVALID_ARGUMENT, "top_p"],
+    ["text not an object", body({ text: "plain" }), Code.INVALID_ARGUMENT, "text"],
+    ["truncation not a string", body({ truncation: 1 }), Code.INVALID_ARGUMENT, "truncation"],
+    ["stream not a boolean", body({ stream: "yes" }), Code.INVALID_ARGUMENT, "stream"],
   ];
   for (const [what, b, code, param] of rejected) {
     it(`rejects ${what} (code ${code}, param ${param})`, () => {

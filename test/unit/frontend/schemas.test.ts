@@ -32,6 +32,13 @@ describe("frontend: OpenAI request validation", () => {
     ["a function tool without a name", chat({ tools: [WEATHER, { type: "function", function: {} }] }), Code.INVALID_ARGUMENT, "tools[1].function.name"],
     ["tools not a list", chat({ tools: WEATHER }), Code.INVALID_ARGUMENT, "tools"],
     ["parallel_tool_calls false", chat({ tools: [WEATHER], parallel_tool_calls: false }), Code.UNIMPLEMENTED, "parallel_tool_calls"],
+    ["a tool without a type", chat({ tools: [{ function: { name: "x" } }] }), Code.UNIMPLEMENTED, "tools[0].type"],
+    ["a tool of another type with no function", chat({ tools: [{ type: "web_search" }] }), Code.UNIMPLEMENTED, "tools[0].type"],
+    ["a tool that is no object", chat({ tools: [5] }), Code.INVALID_ARGUMENT, "tools[0]"],
+    ["a function tool with an empty name", chat({ tools: [{ type: "function", function: { name: "" } }] }), Code.INVALID_ARGUMENT, "tools[0].function.name"],
+    ["tool_choice auto with an empty tools list", chat({ tools: [], tool_choice: "auto" }), Code.INVALID_ARGUMENT, "tool_choice"],
+    ["tool_choice a number", chat({ tools: [WEATHER], tool_choice: 1 }), Code.INVALID_ARGUMENT, "tool_choice"],
+    ["parallel_tool_calls not a boolean", chat({ parallel_tool_calls: "yes" }), Code.INVALID_ARGUMENT, "parallel_tool_calls"],
     ["an unknown field", chat({ temprature: 1 }), Code.UNIMPLEMENTED, "temprature"],
   ];
   for (const [what, body, code, param] of rejected) {
