@@ -3,6 +3,7 @@ import { Code } from "#common/errors.js";
 import { parseChatRequest, parseCompletionRequest } from "../../../services/frontend/src/openai/schemas.js";
 import { OPENAI_PARAMS } from "../../../services/frontend/src/openai/params.js";
 
+const WEATHER = { type: "function", function: { name: "get_weather", parameters: { type: "object" } } };
 const chat = (extra: object) => ({ model: "m", messages: [{ role: "user", content: "hi" }], ...extra });
 
 describe("frontend: OpenAI request validation", () => {
@@ -23,7 +24,21 @@ describe("frontend: OpenAI request validation", () => {
     ["no model", { messages: [{ role: "user", content: "x" }] }, Code.INVALID_ARGUMENT, "model"],
     ["n 2", chat({ n: 2 }), Code.UNIMPLEMENTED, "n"],
     ["response_format", chat({ response_format: { type: "json_object" } }), Code.UNIMPLEMENTED, "response_format"],
-    ["tool_choice auto", chat({ tool_choice: "auto" }), Code.UNIMPLEMENTED, "tool_choice"],
+    ["tool_choice auto without tools", chat({ tool_choice: "auto" }), Code.INVALID_ARGUMENT, "tool_choice"],
+    ["tool_choice required", chat({ tools: [WEATHER], tool_choice: "required" }), Code.UNIMPLEMENTED, "tool_choice"],
+    ["tool_choice naming a function", chat({ tools: [WEATHER], tool_choice: { type: "function", function: { name: "get_weather" } } }), Code.UNIMPLEMENTED, "tool_choice"],
+    ["tool_choice of another word", chat({ tools: [WEATHER], tool_choice: "always" }), Code.INVALID_ARGUMENT, "tool_choice"],
+    ["a tool that is no function", chat({ tools: [{ type: "custom", custom: { name: "x" } }] }), Code.UNIMPLEMENTED, "tools[0].type"],
+    ["a function tool without a name", chat({ tools: [WEATHER, { type: "function", function: {} }] }), Code.INVALID_ARGUMENT, "tools[1].function.name"],
+    ["tools not a list", chat({ tools: WEATHER }), Code.INVALID_ARGUMENT, "tools"],
+    ["parallel_tool_calls false", chat({ tools: [WEATHER], parallel_tool_calls: false }), Code.UNIMPLEMENTED, "parallel_tool_calls"],
+    ["a tool without a type", chat({ tools: [{ function: { name: "x" } }] }), Code.UNIMPLEMENTED, "tools[0].type"],
+    ["a tool of another type with no function", chat({ tools: [{ type: "web_search" }] }), Code.UNIMPLEMENTED, "tools[0].type"],
+    ["a tool that is no object", chat({ tools: [5] }), Code.INVALID_ARGUMENT, "tools[0]"],
+    ["a function tool with an empty name", chat({ tools: [{ type: "function", function: { name: "" } }] }), Code.INVALID_ARGUMENT, "tools[0].function.name"],
+    ["tool_choice auto with an empty tools list", chat({ tools: [], tool_choice: "auto" }), Code.INVALID_ARGUMENT, "tool_choice"],
+    ["tool_choice a number", chat({ tools: [WEATHER], tool_choice: 1 }), Code.INVALID_ARGUMENT, "tool_choice"],
+    ["parallel_tool_calls not a boolean", chat({ parallel_tool_calls: "yes" }), Code.INVALID_ARGUMENT, "parallel_tool_calls"],
     ["an unknown field", chat({ temprature: 1 }), Code.UNIMPLEMENTED, "temprature"],
   ];
   for (const [what, body, code, param] of rejected) {
@@ -44,7 +59,7 @@ describe("frontend: OpenAI request validation", () => {
     const parsed = parseChatRequest(chat({
       max_completion_tokens: 9, temperature: 0.5, top_p: 0.9, top_k: 40, seed: 3, stop: "END", presence_penalty: 0.1,
       frequency_penalty: 0.2, repetition_penalty: 1.1, min_tokens: 2, ignore_eos: true, logprobs: true, top_logprobs: 3,
-      stream: true, stream_options: { include_usage: true }, tools: [{ type: "function" }], chat_template_kwargs: { a: 1 },
+      stream: true, stream_options: { include_usage: true }, tools: [WEATHER], chat_template_kwargs: { a: 1 },
       messages: [{ role: "developer", content: "sys" }, { role: "user", content: [{ type: "text", text: "hi" }] }],
     }));
     expect(parsed).to.deep.include({ kind: "chat", model: "m", stream: true, includeUsage: true, topLogprobs: 3 });
@@ -56,9 +71,25 @@ describe("frontend: OpenAI request validation", () => {
     if (prompt?.$case !== "chat") return;
     expect(prompt.chat.messages[0]).to.deep.equal({ role: "system", content: "sys" });
     expect(prompt.chat.messages[1].contentPartsJson).to.equal('[{"type":"text","text":"hi"}]');
-    expect(prompt.chat.toolsJson).to.equal('[{"type":"function"}]');
+    expect(prompt.chat.toolsJson).to.equal(JSON.stringify([WEATHER]));
+    expect(parsed.request.parseToolCalls).to.equal(true);
     expect(prompt.chat.chatTemplateKwargsJson).to.equal('{"a":1}');
   });
+
+  const toolCases: Array<[string, object, boolean]> = [
+    ["tools without tool_choice (auto by default)", { tools: [WEATHER] }, true],
+    ["tools with tool_choice auto", { tools: [WEATHER], tool_choice: "auto" }, true],
+    ["tools with parallel_tool_calls true", { tools: [WEATHER], parallel_tool_calls: true }, true],
+    ["tools with tool_choice none", { tools: [WEATHER], tool_choice: "none" }, false],
+    ["tools null and tool_choice null", { tools: null, tool_choice: null }, false],
+    ["an empty tools list", { tools: [] }, false],
+    ["tool_choice none without tools", { tool_choice: "none" }, false],
+  ];
+  for (const [what, extra, parse] of toolCases) {
+    it(`${parse ? "parses" : "does not parse"} tool calls for ${what}`, () => {
+      expect(parseChatRequest(chat(extra)).request.parseToolCalls ?? false).to.equal(parse);
+    });
+  }
 
   it("leaves unset sampling fields unset, for generation_config defaults downstream", () => {
     const parsed = parseChatRequest(chat({}));
