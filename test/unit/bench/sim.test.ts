@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
+import { EventQueue } from "../../../bench/sim/event-queue.js";
 import { runSim } from "../../../bench/sim/run-sim.js";
 import { simulateRow, steadyCompletionRate, timeScaleForLoad } from "../../../bench/sim/sim-report.js";
 import type { SimSetup } from "../../../bench/sim/sim-report.js";
