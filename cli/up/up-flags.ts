@@ -54,3 +54,13 @@ export function upSpec(): readonly FlagSpec[] {
  * identity (mesh-identity.ts), which `up` passes to every service itself.
  */
 export const SHARED_FLAGS = COMMON_FLAGS.map((f) => f.name).filter((n) => !["listen", "metrics-port", "check-config", "namespace", "discovery-dir"].includes(n));
+
+/**
+ * The host part of `up --listen`: every service binds its own ephemeral port on it, so the port
+ * given (if any) is dropped. Takes `host:port`, `[v6]:port` or a bare host; empty means loopback.
+ */
+export function listenHost(listen: string): string {
+  const match = /^(\[[^\]]*\]|[^:[\]]+)(?::\d*)?$/.exec(listen.trim());
+  if (match) return match[1];
+  return listen.trim() === "" ? "127.0.0.1" : listen.trim();
+}

@@ -16,7 +16,7 @@ import { meshIdentity, meshLine } from "./mesh-identity.js";
 import type { MeshIdentity } from "./mesh-identity.js";
 import { metricsPortOrder, metricsPorts } from "./metrics-ports.js";
 import { SupervisedService } from "./supervisor.js";
-import { upSpec } from "./up-flags.js";
+import { listenHost, upSpec } from "./up-flags.js";
 import type { UpService } from "./up-flags.js";
 
 /** How much longer than --shutdown-grace a child may take to stop before it is killed. */
@@ -75,7 +75,7 @@ export async function runUp(argv: string[]): Promise<number> {
   const cli = process.argv[1];
   const logDir = join(homedir(), ".kvmesh", "logs", `up-${process.pid}`);
   mkdirSync(logDir, { recursive: true });
-  const host = config.listen.slice(0, config.listen.lastIndexOf(":")) || "127.0.0.1";
+  const host = listenHost(config.listen);
   const common = ["--listen", `${host}:0`, "--namespace", identity.namespace, "--discovery-dir", identity.discoveryDir];
   const echo = (line: string): void => void process.stderr.write(`${line}\n`);
   const services: SupervisedService[] = [];

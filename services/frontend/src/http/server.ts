@@ -102,6 +102,9 @@ function health(res: ServerResponse, deps: HttpDeps): void {
   sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "not_ready", models, preprocessors, routers });
 }
 
+/** Pending connections the kernel may queue before the event loop accepts them. */
+const LISTEN_BACKLOG = 4096;
+
 /** Starts the gateway on host:port. */
 export async function startHttpGateway(host: string, port: number, deps: HttpDeps): Promise<HttpGateway> {
   const server = createServer(deadlineServerOptions(deps.requestTimeoutMs), (req, res) => {
@@ -115,7 +118,9 @@ export async function startHttpGateway(host: string, port: number, deps: HttpDep
   const drain = new HttpDrain(server, deps.log);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, host, () => resolve());
+    // A burst of thousands of new connections must not overflow the accept queue (node's default
+    // backlog is 511): the kernel caps this at net.core.somaxconn.
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,
