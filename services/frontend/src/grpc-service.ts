@@ -39,7 +39,7 @@ function relay(pipeline: Pipeline, log: Logger, call: CompletionCall, idPrefix: 
     call.sendMetadata(echo);
     for await (const m of pipeline.run(toRequest(requestId), signal)) {
       const finish = finishReasonText(m.finishReason);
-      await write({ id, text: m.text, logprobs: m.logprobs, ...(finish ? { finishReason: finish } : {}), ...(m.usage ? { usage: m.usage } : {}), workerId: m.workerId, migrations: m.migrations });
+      await write({ id, text: m.text, logprobs: m.logprobs, ...(finish ? { finishReason: finish } : {}), ...(finish && m.usage ? { usage: m.usage } : {}), workerId: m.workerId, migrations: m.migrations });
     }
   });
 }

@@ -92,7 +92,7 @@ async function streamResponse(res: ServerResponse, stream: AsyncGenerator<Prepro
     for await (const message of stream) {
       timer.tokensArrived(message.tokenIds.length);
       if (first) sse.open(message.workerId ? { [WORKER_HEADER]: message.workerId } : {});
-      await sse.send(chunkJson(meta, message, { first, logprobs: parsed.topLogprobs !== undefined, textOffset }));
+      await sse.send(chunkJson(meta, message, { first, logprobs: parsed.topLogprobs !== undefined, textOffset, usage: parsed.continuousUsage }));
       textOffset += message.text.length;
       first = false;
       if (message.finishReason !== undefined && parsed.includeUsage && message.usage) await sse.send(usageChunkJson(meta, message.usage));

@@ -74,8 +74,8 @@ export function kvmeshExtension(message: Pick<PreprocessResponse, "workerId" | "
   return { worker_id: message.workerId, migrations: message.migrations };
 }
 
-/** One streamed chunk for a preprocessor message; `first` adds the assistant role (chat). */
-export function chunkJson(meta: ResponseMeta, message: PreprocessResponse, options: { first: boolean; logprobs: boolean; textOffset: number }): object {
+/** One streamed chunk for a preprocessor message; `first` adds the assistant role (chat), `usage` the running usage. */
+export function chunkJson(meta: ResponseMeta, message: PreprocessResponse, options: { first: boolean; logprobs: boolean; textOffset: number; usage?: boolean }): object {
   const finish = finishReasonText(message.finishReason);
   const last = message.finishReason !== undefined;
   const logprobs = options.logprobs && message.logprobs.length > 0
@@ -90,6 +90,8 @@ export function chunkJson(meta: ResponseMeta, message: PreprocessResponse, optio
     created: meta.created,
     model: meta.model,
     choices: [choice],
+    // stream_options.continuous_usage_stats (vLLM): the running usage on every chunk.
+    ...(options.usage && message.usage ? { usage: usageJson(message.usage) } : {}),
     ...(last ? { kvmesh: kvmeshExtension(message) } : {}),
   };
 }
