@@ -143,6 +143,37 @@ describe("frontend: OpenAI request validation", () => {
     expect(codes).to.deep.equal([Code.UNIMPLEMENTED, Code.INVALID_ARGUMENT, Code.UNIMPLEMENTED, Code.UNIMPLEMENTED]);
   });
 
+  // Every supported row of the parameter table, with a value that must change the parsed
+  // request (so nothing is accepted and ignored), or a value that is documented as a no-op.
+  const SUPPORTED: Record<string, { value: unknown; noop?: true; stream?: true }> = {
+    model: { value: "other" }, messages: { value: [{ role: "user", content: "bye" }] }, prompt: { value: "other" },
+    max_tokens: { value: 5 }, max_completion_tokens: { value: 5 }, temperature: { value: 0.5 }, top_p: { value: 0.5 },
+    top_k: { value: 5 }, seed: { value: 5 }, stop: { value: "x" }, stop_token_ids: { value: [5] }, presence_penalty: { value: 1 },
+    frequency_penalty: { value: 1 }, repetition_penalty: { value: 1.5 }, min_tokens: { value: 5 }, ignore_eos: { value: true },
+    logprobs: { value: true }, top_logprobs: { value: 2 }, stream: { value: true }, stream_options: { value: { include_usage: true }, stream: true },
+    n: { value: 1, noop: true }, user: { value: "u" }, tools: { value: [{ type: "function", function: { name: "f" } }] },
+    // "none" is what happens without tool-call parsing: the table documents it as the only value.
+    tool_choice: { value: "none", noop: true }, chat_template_kwargs: { value: { a: 1 } }, add_generation_prompt: { value: false },
+    skip_special_tokens: { value: false }, include_stop_str_in_output: { value: true }, logit_bias: { value: { 5: 1 } },
+    response_format: { value: { type: "text" }, noop: true }, best_of: { value: 1, noop: true }, echo: { value: false, noop: true },
+  };
+  for (const endpoint of ["chat", "completions"] as const) {
+    const parse = endpoint === "chat" ? parseChatRequest : parseCompletionRequest;
+    const base = (): Record<string, unknown> => (endpoint === "chat" ? chat({}) : { model: "m", prompt: "x" });
+    for (const row of OPENAI_PARAMS.filter((p) => p.support === "supported" && p.endpoints.includes(endpoint))) {
+      it(`${endpoint}: the supported ${row.name} ${SUPPORTED[row.name]?.noop ? "is a documented no-op" : "changes the parsed request"}`, () => {
+        const sample = SUPPORTED[row.name];
+        expect(sample, `a sample value for ${row.name}`).to.not.equal(undefined);
+        // top_logprobs needs logprobs (chat), stream_options needs stream: compare against those alone.
+        const needs = { ...(sample.stream ? { stream: true } : {}), ...(row.name === "top_logprobs" && endpoint === "chat" ? { logprobs: true } : {}) };
+        const before = parse({ ...base(), ...needs });
+        const after = parse({ ...base(), ...needs, [row.name]: endpoint === "completions" && row.name === "logprobs" ? 2 : sample.value });
+        if (sample.noop) expect(after).to.deep.equal(before);
+        else expect(after).to.not.deep.equal(before);
+      });
+    }
+  }
+
   it("knows every parameter once per endpoint", () => {
     for (const endpoint of ["chat", "completions"] as const) {
       const names = OPENAI_PARAMS.filter((p) => p.endpoints.includes(endpoint)).map((p) => p.name);
