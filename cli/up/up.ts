@@ -59,7 +59,8 @@ export async function runUp(argv: string[]): Promise<number> {
   if (loaded.config === undefined) return loaded.exitCode;
   const config = loaded.config as UpConfig;
   const given = givenFlags(argv, spec);
-  const mocker = config.engine === "mocker";
+  // Every engine but onnx (mocker, echo) hosts its N workers in one process.
+  const mocker = config.engine !== "onnx";
   const workerNames = mocker ? ["worker"] : Array.from({ length: config.workers }, (_, i) => `worker-${i}`);
   let identity: MeshIdentity;
   let ports: Map<string, number | undefined>;

@@ -55,7 +55,7 @@ async function serve(call: ServerWritableStream<PreprocessRequest, PreprocessRes
     const last = i === FAKE_PIECES.length - 1;
     const logprobs = req.sampling?.topLogprobs === undefined ? [] : [{ token: piece, logprob: -0.5, top: [{ token: piece, logprob: -0.5, tokenBytes: Buffer.from(piece) }], tokenBytes: Buffer.from(piece) }];
     call.write({
-      text: piece, tokenIds: [10 + i], logprobs, workerId, migrations: 0,
+      text: piece, tokenIds: [10 + i], logprobs, workerId, migrations: 0, toolCalls: [],
       ...(last ? { finishReason: FinishReason.FINISH_REASON_STOP, usage: { promptTokens: 7, completionTokens: 3, cachedTokens: 4 } } : {}),
     });
   }

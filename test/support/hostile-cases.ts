@@ -19,6 +19,7 @@ export interface HostileCase {
 
 const INVALID_ARGUMENT = 3;
 const NOT_FOUND = 5;
+const UNIMPLEMENTED = 12;
 
 /** Builds the table for a mesh serving `model`. */
 export function hostileCases(model: string): HostileCase[] {
@@ -86,7 +87,10 @@ export function hostileCases(model: string): HostileCase[] {
     { ...field("model", "no-such-model"), status: 404, code: "model_not_found", grpc: { chat: { model: "no-such-model" }, status: NOT_FOUND } },
     { ...field("temprature", 1), code: "unsupported_parameter" },
     { ...field("response_format", { type: "json_object" }), code: "unsupported_parameter" },
-    { ...field("tool_choice", "auto"), code: "unsupported_parameter" },
+    // tool_choice "auto" is supported since tool-call parsing (i-openai): without tools it is malformed;
+    // "required" needs constrained decoding, which is not built.
+    { ...field("tool_choice", "auto"), grpc: { chat: { toolChoiceJson: '"auto"' }, status: INVALID_ARGUMENT } },
+    { ...field("tool_choice", "required"), code: "unsupported_parameter", grpc: { chat: { toolChoiceJson: '"required"' }, status: UNIMPLEMENTED } },
     { name: "completion without prompt", http: { path: "/v1/completions", body: { model, max_tokens: 2 } }, status: 400, param: "prompt", grpc: { completion: { prompt: undefined }, status: INVALID_ARGUMENT } },
     { name: "completion prompt \"\"", http: { path: "/v1/completions", body: completion({ prompt: "" }) }, status: 400, param: "prompt", grpc: { completion: { prompt: { $case: "text", text: "" } }, status: INVALID_ARGUMENT } },
     { name: "completion prompt [1, -1]", http: { path: "/v1/completions", body: completion({ prompt: [1, -1] }) }, status: 400, param: "prompt" },

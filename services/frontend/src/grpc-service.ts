@@ -20,6 +20,7 @@ import type { ModelCatalog } from "./models.js";
 import { chatBodyOf, completionBodyOf } from "./openai/grpc-bodies.js";
 import { finishReasonText } from "./openai/responses.js";
 import { parseChatRequest, parseCompletionRequest } from "./openai/schemas.js";
+import { finishWithTools } from "./openai/tool-call-json.js";
 import type { Pipeline } from "./pipeline.js";
 
 /** A completion call and how to turn it into the preprocessor's request (given the mesh's id). */
@@ -37,9 +38,14 @@ function relay(pipeline: Pipeline, log: Logger, call: CompletionCall, idPrefix: 
     const echo = new Metadata();
     echo.set(REQUEST_ID_KEY, clientId ?? requestId);
     call.sendMetadata(echo);
+    let sawToolCalls = false;
     for await (const m of pipeline.run(toRequest(requestId), signal)) {
-      const finish = finishReasonText(m.finishReason);
-      await write({ id, text: m.text, logprobs: m.logprobs, ...(finish ? { finishReason: finish } : {}), ...(finish && m.usage ? { usage: m.usage } : {}), workerId: m.workerId, migrations: m.migrations });
+      sawToolCalls ||= m.toolCalls.length > 0;
+      const finish = finishWithTools(finishReasonText(m.finishReason), sawToolCalls);
+      await write({
+        id, text: m.text, logprobs: m.logprobs, ...(finish ? { finishReason: finish } : {}), ...(finish && m.usage ? { usage: m.usage } : {}),
+        workerId: m.workerId, migrations: m.migrations, toolCalls: m.toolCalls, ...(m.reasoningText ? { reasoningText: m.reasoningText } : {}),
+      });
     }
   });
 }

@@ -8,6 +8,8 @@ import type { Deadline } from "@grpc/grpc-js";
 import type { Logger } from "#common/logger.js";
 import type { PreprocessRequest, PreprocessResponse } from "#contracts/gen/kvmesh/v1/preprocessor.js";
 import type { ModelAssets } from "./model-assets.js";
+import { parserNeedsSpecialTokens, structuredOutputFor } from "./parsers/structured-output.js";
+import type { ParserConfig } from "./parsers/structured-output.js";
 import { prepareGenerate } from "./request/upstream-request.js";
 import { OutputProcessor } from "./stream/output-processor.js";
 import { routerGenerate } from "./upstream/router-stream.js";
@@ -17,6 +19,8 @@ import type { RouterPool } from "./upstream/router-stream.js";
 export interface PipelineDeps {
   catalog: { get(model: string): Promise<ModelAssets> };
   routers: RouterPool;
+  /** --tool-call-parser and --reasoning-parser (none when absent). */
+  parsers?: ParserConfig;
 }
 
 /** One request's context. */
@@ -35,12 +39,14 @@ export interface PipelineCall {
 export async function runGenerate(deps: PipelineDeps, call: PipelineCall): Promise<PreprocessResponse | undefined> {
   const { request, log } = call;
   const assets = await deps.catalog.get(request.model);
+  const parsers = deps.parsers ?? {};
+  const structured = structuredOutputFor(request, parsers);
   const prepared = await prepareGenerate(request, call.requestId, assets, call.signal);
   log.debug({ prompt_tokens: prepared.promptTokenIds.length, sampling: prepared.upstream.sampling, stop: prepared.upstream.stop }, "generate");
   const output = new OutputProcessor({
     tokenizer: assets.tokenizer,
     promptTokenIds: prepared.promptTokenIds,
-    skipSpecialTokens: request.skipSpecialTokens ?? true,
+    skipSpecialTokens: parserNeedsSpecialTokens(request, parsers) ? false : (request.skipSpecialTokens ?? true),
     stopStrings: request.stopStrings,
     includeStopStrInOutput: request.includeStopStrInOutput,
     stopTokenIds: [...assets.eosTokenIds, ...(request.stop?.stopTokenIds ?? [])],
@@ -55,6 +61,7 @@ export async function runGenerate(deps: PipelineDeps, call: PipelineCall): Promi
   try {
     for await (const message of upstream) {
       const { response, done } = output.push(message);
+      structured.apply(response, done);
       await call.write(response);
       // Leaving the loop returns the generator, which cancels the router call (stop strings).
       if (done) return response;

@@ -41,7 +41,7 @@ export async function runPreprocessor(argv: string[]): Promise<number> {
     config,
     log,
     discovery,
-    services: [preprocessorService({ catalog, routers, log, metrics: createPreprocessorMetrics(registry) })],
+    services: [preprocessorService({ catalog, routers, log, metrics: createPreprocessorMetrics(registry), parsers: { toolCall: config.toolCallParser, reasoning: config.reasoningParser } })],
     maxReceiveBytes: config.maxBodyBytes,
     closers: [() => catalog.close(), () => routers.close(), () => metricsServer?.close(), () => discovery.close(), () => prompts.destroy()],
   });

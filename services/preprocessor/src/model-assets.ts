@@ -22,6 +22,8 @@ export interface ModelAssets {
   tokenizer: ModelTokenizer;
   chat: ChatRenderer;
   defaults: GenerationDefaults;
+  /** The serving engine of the card ("onnx", "mocker", "echo"). */
+  engine: string;
   /** Where large prompts are encoded, when the preprocessor runs a pool. */
   pool?: { pool: PromptPool; model: PooledModel };
 }
@@ -44,6 +46,7 @@ export function modelAssetsFromCard(card: ModelCard, templateOverride?: Template
     tokenizer,
     chat,
     defaults: parseGenerationConfig(card.generationConfigJson),
+    engine: card.engine,
     pool: pool && { pool, model: pool.register(data) },
   };
 }

@@ -6,7 +6,7 @@ import type { ConfigOf } from "#common/config/index.js";
 export const WORKER_FLAGS = defineFlags([
   { name: "model", type: "string", help: "model directory (Hugging Face ONNX layout), Hugging Face repo id, or unset for kvmesh-tiny-random; the mocker reads its config and tokenizer" },
   { name: "model-name", type: "string", help: "served model name (default: the repo id, or the model directory's basename)" },
-  { name: "engine", type: "enum", choices: ["onnx", "mocker"], default: "onnx", help: "onnx: real inference; mocker: same scheduler and blocks, simulated timing" },
+  { name: "engine", type: "enum", choices: ["onnx", "mocker", "echo"], default: "onnx", help: "onnx: real inference; mocker: same scheduler and blocks, simulated timing; echo: the mocker streaming back the request's own text (tests)" },
   { name: "block-size", type: "int", min: 1, max: 4096, help: "tokens per KV block (default: onnx 16, mocker 64)" },
   { name: "num-kv-blocks", type: "int", min: 1, help: "KV blocks to allocate (default: onnx enough for max-num-seqs full contexts within 1 GiB, mocker 16384)" },
   { name: "max-num-seqs", type: "int", min: 1, default: 64, help: "most sequences in one batch" },
@@ -29,7 +29,7 @@ export const WORKER_SPEC = [...COMMON_FLAGS, ...WORKER_FLAGS] as const;
 /** The parsed worker config. */
 export type WorkerConfig = ConfigOf<typeof WORKER_SPEC>;
 
-/** Engine defaults that differ between onnx and the mocker. */
+/** Engine defaults that differ between onnx and the mocker (echo is the mocker). */
 export function engineDefaults(engine: WorkerConfig["engine"]): { blockSize: number; contextLength: number | undefined } {
-  return engine === "mocker" ? { blockSize: 64, contextLength: 131072 } : { blockSize: 16, contextLength: undefined };
+  return engine !== "onnx" ? { blockSize: 64, contextLength: 131072 } : { blockSize: 16, contextLength: undefined };
 }

@@ -21,8 +21,8 @@ export async function runWorker(argv: string[]): Promise<number> {
   const loaded = loadServiceConfig({ service: "worker", spec: WORKER_SPEC, argv, env: process.env, out: console.log, err: console.error });
   if (loaded.config === undefined) return loaded.exitCode;
   const config = loaded.config;
-  if (config.workers > 1 && config.engine !== "mocker") {
-    console.error("kvmesh worker: --workers > 1 is for the mocker (one onnx worker per process)");
+  if (config.workers > 1 && config.engine === "onnx") {
+    console.error("kvmesh worker: --workers > 1 is for the mocker and echo engines (one onnx worker per process)");
     return 2;
   }
   let chatTemplate: string | undefined;

@@ -6,7 +6,7 @@ import type { ModelFiles } from "#models/model-dir.js";
 export interface ModelCardInput {
   readonly model: ModelFiles;
   readonly name: string;
-  readonly engine: "onnx" | "mocker";
+  readonly engine: "onnx" | "mocker" | "echo";
   readonly contextLength: number;
   readonly blockSize: number;
   readonly totalKvBlocks: number;

@@ -1,6 +1,6 @@
 /**
  * Builds the ModelRunner the config asks for: the onnx runner on the model's graph, or the
- * mocker's timing-only runner sized like it. Also resolves the engine-dependent defaults
+ * mocker's timing-only runner sized like it (echo: the same runner replaying request tokens). Also resolves the engine-dependent defaults
  * (block size, KV block count, context length) in one place.
  */
 import { createMockRunner } from "./runners/mock-runner.js";
@@ -47,7 +47,7 @@ export function defaultOnnxBlocks(model: ModelFiles, blockSize: number, maxNumSe
 export async function buildRunner(config: WorkerConfig, modelDir: string): Promise<BuiltRunner> {
   const defaults = engineDefaults(config.engine);
   const blockSize = config.blockSize ?? defaults.blockSize;
-  if (config.engine === "mocker") {
+  if (config.engine !== "onnx") {
     const model = loadModelFiles(modelDir);
     const runner = createMockRunner({
       numBlocks: config.numKvBlocks ?? MOCKER_KV_BLOCKS,
@@ -56,6 +56,7 @@ export async function buildRunner(config: WorkerConfig, modelDir: string): Promi
       eosTokenIds: model.eosTokenIds,
       firstNonSpecialTokenId: firstNonSpecialTokenId(model.tokenizerJson),
       speedupRatio: config.speedupRatio,
+      echo: config.engine === "echo",
     });
     return { runner, model, contextLength: config.contextLength ?? (defaults.contextLength as number) };
   }

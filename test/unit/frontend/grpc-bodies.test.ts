@@ -45,6 +45,27 @@ describe("frontend: the gRPC door validates through the REST schema", () => {
     expect(chat({ model: "" })).to.deep.equal([Code.INVALID_ARGUMENT, "model"]);
   });
 
+  it("carries tool_choice_json into the chat parser: same code and param as REST, and the same parsed tools", () => {
+    const tools = [{ type: "function", function: { name: "get_weather" } }];
+    const viaGrpc = (toolChoiceJson: string | undefined, toolsJson: string | null = JSON.stringify(tools)) => code(() => parseChatRequest(chatBodyOf({
+      model: "m", messages: [{ role: "user", content: "hi" }], options: undefined, toolsJson: toolsJson ?? undefined, toolChoiceJson,
+    })));
+    const viaHttp = (extra: object) => code(() => parseChatRequest({ model: "m", messages: [{ role: "user", content: "hi" }], tools, ...extra }));
+    expect(viaGrpc('"required"')).to.deep.equal([Code.UNIMPLEMENTED, "tool_choice"]).and.deep.equal(viaHttp({ tool_choice: "required" }));
+    expect(viaGrpc('{"type":"function","function":{"name":"get_weather"}}')).to.deep.equal([Code.UNIMPLEMENTED, "tool_choice"]);
+    expect(viaGrpc('"always"')).to.deep.equal([Code.INVALID_ARGUMENT, "tool_choice"]).and.deep.equal(viaHttp({ tool_choice: "always" }));
+    expect(viaGrpc("{not json")).to.deep.equal([Code.INVALID_ARGUMENT, "tool_choice"]);
+    expect(viaGrpc('"auto"', null)).to.deep.equal([Code.INVALID_ARGUMENT, "tool_choice"]);
+    expect(viaGrpc('"auto"', '[{"type":"custom"}]')).to.deep.equal([Code.UNIMPLEMENTED, "tools[0].type"]);
+    const parse = (toolChoiceJson: string | undefined) => parseChatRequest(chatBodyOf({
+      model: "m", messages: [{ role: "user", content: "hi" }], options: undefined, toolsJson: JSON.stringify(tools), toolChoiceJson,
+    })).request;
+    expect(parse(undefined).parseToolCalls).to.equal(true);
+    expect(parse('"auto"')).to.deep.equal(parseChatRequest({ model: "m", messages: [{ role: "user", content: "hi" }], tools, tool_choice: "auto" }).request);
+    expect(parse('"none"').parseToolCalls).to.equal(undefined);
+    expect(parse("null").parseToolCalls).to.equal(true);
+  });
+
   it("maps a valid gRPC completion onto the same request as the REST body", () => {
     const grpc = parseCompletionRequest(completionBodyOf({
       model: "m", prompt: { $case: "tokens", tokens: { tokenIds: [1, 2] } },

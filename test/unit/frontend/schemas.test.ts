@@ -3,6 +3,7 @@ import { Code } from "#common/errors.js";
 import { parseChatRequest, parseCompletionRequest } from "../../../services/frontend/src/openai/schemas.js";
 import { OPENAI_PARAMS } from "../../../services/frontend/src/openai/params.js";
 
+const WEATHER = { type: "function", function: { name: "get_weather", parameters: { type: "object" } } };
 const chat = (extra: object) => ({ model: "m", messages: [{ role: "user", content: "hi" }], ...extra });
 
 describe("frontend: OpenAI request validation", () => {
@@ -34,7 +35,21 @@ describe("frontend: OpenAI request validation", () => {
     ["logit_bias key 2^32", chat({ logit_bias: { 4294967296: 1 } }), Code.INVALID_ARGUMENT, "logit_bias"],
     ["logit_bias as a list", chat({ logit_bias: [1] }), Code.INVALID_ARGUMENT, "logit_bias"],
     ["301 logit_bias entries", chat({ logit_bias: Object.fromEntries(Array.from({ length: 301 }, (_, i) => [i, 1])) }), Code.INVALID_ARGUMENT, "logit_bias"],
-    ["tool_choice auto", chat({ tool_choice: "auto" }), Code.UNIMPLEMENTED, "tool_choice"],
+    ["tool_choice auto without tools", chat({ tool_choice: "auto" }), Code.INVALID_ARGUMENT, "tool_choice"],
+    ["tool_choice required", chat({ tools: [WEATHER], tool_choice: "required" }), Code.UNIMPLEMENTED, "tool_choice"],
+    ["tool_choice naming a function", chat({ tools: [WEATHER], tool_choice: { type: "function", function: { name: "get_weather" } } }), Code.UNIMPLEMENTED, "tool_choice"],
+    ["tool_choice of another word", chat({ tools: [WEATHER], tool_choice: "always" }), Code.INVALID_ARGUMENT, "tool_choice"],
+    ["a tool that is no function", chat({ tools: [{ type: "custom", custom: { name: "x" } }] }), Code.UNIMPLEMENTED, "tools[0].type"],
+    ["a function tool without a name", chat({ tools: [WEATHER, { type: "function", function: {} }] }), Code.INVALID_ARGUMENT, "tools[1].function.name"],
+    ["tools not a list", chat({ tools: WEATHER }), Code.INVALID_ARGUMENT, "tools"],
+    ["parallel_tool_calls false", chat({ tools: [WEATHER], parallel_tool_calls: false }), Code.UNIMPLEMENTED, "parallel_tool_calls"],
+    ["a tool without a type", chat({ tools: [{ function: { name: "x" } }] }), Code.UNIMPLEMENTED, "tools[0].type"],
+    ["a tool of another type with no function", chat({ tools: [{ type: "web_search" }] }), Code.UNIMPLEMENTED, "tools[0].type"],
+    ["a tool that is no object", chat({ tools: [5] }), Code.INVALID_ARGUMENT, "tools[0]"],
+    ["a function tool with an empty name", chat({ tools: [{ type: "function", function: { name: "" } }] }), Code.INVALID_ARGUMENT, "tools[0].function.name"],
+    ["tool_choice auto with an empty tools list", chat({ tools: [], tool_choice: "auto" }), Code.INVALID_ARGUMENT, "tool_choice"],
+    ["tool_choice a number", chat({ tools: [WEATHER], tool_choice: 1 }), Code.INVALID_ARGUMENT, "tool_choice"],
+    ["parallel_tool_calls not a boolean", chat({ parallel_tool_calls: "yes" }), Code.INVALID_ARGUMENT, "parallel_tool_calls"],
     ["an unknown field", chat({ temprature: 1 }), Code.UNIMPLEMENTED, "temprature"],
   ];
   for (const [what, body, code, param] of rejected) {
@@ -55,7 +70,7 @@ describe("frontend: OpenAI request validation", () => {
     const parsed = parseChatRequest(chat({
       max_completion_tokens: 9, temperature: 0.5, top_p: 0.9, top_k: 40, seed: 3, stop: "END", presence_penalty: 0.1,
       frequency_penalty: 0.2, repetition_penalty: 1.1, min_tokens: 2, ignore_eos: true, logprobs: true, top_logprobs: 3,
-      stream: true, stream_options: { include_usage: true }, tools: [{ type: "function" }], chat_template_kwargs: { a: 1 },
+      stream: true, stream_options: { include_usage: true }, tools: [WEATHER], chat_template_kwargs: { a: 1 },
       messages: [{ role: "developer", content: "sys" }, { role: "user", content: [{ type: "text", text: "hi" }] }],
     }));
     expect(parsed).to.deep.include({ kind: "chat", model: "m", stream: true, includeUsage: true, topLogprobs: 3 });
@@ -67,9 +82,25 @@ describe("frontend: OpenAI request validation", () => {
     if (prompt?.$case !== "chat") return;
     expect(prompt.chat.messages[0]).to.deep.equal({ role: "system", content: "sys" });
     expect(prompt.chat.messages[1].contentPartsJson).to.equal('[{"type":"text","text":"hi"}]');
-    expect(prompt.chat.toolsJson).to.equal('[{"type":"function"}]');
+    expect(prompt.chat.toolsJson).to.equal(JSON.stringify([WEATHER]));
+    expect(parsed.request.parseToolCalls).to.equal(true);
     expect(prompt.chat.chatTemplateKwargsJson).to.equal('{"a":1}');
   });
+
+  const toolCases: Array<[string, object, boolean]> = [
+    ["tools without tool_choice (auto by default)", { tools: [WEATHER] }, true],
+    ["tools with tool_choice auto", { tools: [WEATHER], tool_choice: "auto" }, true],
+    ["tools with parallel_tool_calls true", { tools: [WEATHER], parallel_tool_calls: true }, true],
+    ["tools with tool_choice none", { tools: [WEATHER], tool_choice: "none" }, false],
+    ["tools null and tool_choice null", { tools: null, tool_choice: null }, false],
+    ["an empty tools list", { tools: [] }, false],
+    ["tool_choice none without tools", { tool_choice: "none" }, false],
+  ];
+  for (const [what, extra, parse] of toolCases) {
+    it(`${parse ? "parses" : "does not parse"} tool calls for ${what}`, () => {
+      expect(parseChatRequest(chat(extra)).request.parseToolCalls ?? false).to.equal(parse);
+    });
+  }
 
   it("leaves unset sampling fields unset, for generation_config defaults downstream", () => {
     const parsed = parseChatRequest(chat({}));
@@ -145,15 +176,15 @@ describe("frontend: OpenAI request validation", () => {
 
   // Every supported row of the parameter table, with a value that must change the parsed
   // request (so nothing is accepted and ignored), or a value that is documented as a no-op.
-  const SUPPORTED: Record<string, { value: unknown; noop?: true; stream?: true }> = {
+  const SUPPORTED: Record<string, { value: unknown; noop?: true; with?: object }> = {
     model: { value: "other" }, messages: { value: [{ role: "user", content: "bye" }] }, prompt: { value: "other" },
     max_tokens: { value: 5 }, max_completion_tokens: { value: 5 }, temperature: { value: 0.5 }, top_p: { value: 0.5 },
     top_k: { value: 5 }, seed: { value: 5 }, stop: { value: "x" }, stop_token_ids: { value: [5] }, presence_penalty: { value: 1 },
     frequency_penalty: { value: 1 }, repetition_penalty: { value: 1.5 }, min_tokens: { value: 5 }, ignore_eos: { value: true },
-    logprobs: { value: true }, top_logprobs: { value: 2 }, stream: { value: true }, stream_options: { value: { include_usage: true }, stream: true },
+    logprobs: { value: true }, top_logprobs: { value: 2 }, stream: { value: true }, stream_options: { value: { include_usage: true }, with: { stream: true } },
     n: { value: 1, noop: true }, user: { value: "u" }, tools: { value: [{ type: "function", function: { name: "f" } }] },
-    // "none" is what happens without tool-call parsing: the table documents it as the only value.
-    tool_choice: { value: "none", noop: true }, chat_template_kwargs: { value: { a: 1 } }, add_generation_prompt: { value: false },
+    // With tools, "none" turns the default "auto" (tool-call parsing) off.
+    tool_choice: { value: "none", with: { tools: [{ type: "function", function: { name: "f" } }] } }, parallel_tool_calls: { value: true, noop: true }, chat_template_kwargs: { value: { a: 1 } }, add_generation_prompt: { value: false },
     skip_special_tokens: { value: false }, include_stop_str_in_output: { value: true }, logit_bias: { value: { 5: 1 } },
     response_format: { value: { type: "text" }, noop: true }, best_of: { value: 1, noop: true }, echo: { value: false, noop: true },
   };
@@ -164,8 +195,8 @@ describe("frontend: OpenAI request validation", () => {
       it(`${endpoint}: the supported ${row.name} ${SUPPORTED[row.name]?.noop ? "is a documented no-op" : "changes the parsed request"}`, () => {
         const sample = SUPPORTED[row.name];
         expect(sample, `a sample value for ${row.name}`).to.not.equal(undefined);
-        // top_logprobs needs logprobs (chat), stream_options needs stream: compare against those alone.
-        const needs = { ...(sample.stream ? { stream: true } : {}), ...(row.name === "top_logprobs" && endpoint === "chat" ? { logprobs: true } : {}) };
+        // top_logprobs needs logprobs (chat), stream_options stream, tool_choice tools: compare against those alone.
+        const needs = { ...sample.with, ...(row.name === "top_logprobs" && endpoint === "chat" ? { logprobs: true } : {}) };
         const before = parse({ ...base(), ...needs });
         const after = parse({ ...base(), ...needs, [row.name]: endpoint === "completions" && row.name === "logprobs" ? 2 : sample.value });
         if (sample.noop) expect(after).to.deep.equal(before);

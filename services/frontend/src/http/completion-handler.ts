@@ -88,11 +88,13 @@ async function streamResponse(res: ServerResponse, stream: AsyncGenerator<Prepro
   const sse = new SseWriter(res);
   let first = true;
   let textOffset = 0;
+  let sawToolCalls = false;
   try {
     for await (const message of stream) {
       timer.tokensArrived(message.tokenIds.length);
       if (first) sse.open(message.workerId ? { [WORKER_HEADER]: message.workerId } : {});
-      await sse.send(chunkJson(meta, message, { first, logprobs: parsed.topLogprobs !== undefined, textOffset, usage: parsed.continuousUsage }));
+      sawToolCalls ||= message.toolCalls.length > 0;
+      await sse.send(chunkJson(meta, message, { first, logprobs: parsed.topLogprobs !== undefined, textOffset, sawToolCalls, usage: parsed.continuousUsage }));
       textOffset += message.text.length;
       first = false;
       if (message.finishReason !== undefined && parsed.includeUsage && message.usage) await sse.send(usageChunkJson(meta, message.usage));

@@ -13,6 +13,7 @@ import { HttpDrain } from "./drain.js";
 import type { ModelCatalog } from "../models.js";
 import type { ApiKeyGuard } from "./auth.js";
 import { handleCompletion } from "./completion-handler.js";
+import { handleResponses } from "./responses-handler.js";
 import type { CompletionDeps } from "./completion-handler.js";
 import type { CorsPolicy } from "./cors.js";
 import { sendError, sendJson } from "./respond.js";
@@ -71,6 +72,7 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps):
   }
   if (method === "POST" && path === "/v1/chat/completions") return handleCompletion("chat", req, res, deps);
   if (method === "POST" && path === "/v1/completions") return handleCompletion("completions", req, res, deps);
+  if (method === "POST" && path === "/v1/responses") return handleResponses(req, res, deps);
   if (method === "POST" && path === "/tokenize") return handleTokenize("tokenize", req, res, deps);
   if (method === "POST" && path === "/detokenize") return handleTokenize("detokenize", req, res, deps);
   if (method === "GET" && path === "/v1/models") return sendJson(res, 200, { object: "list", data: deps.catalog.list().map(modelJson) });

@@ -1,7 +1,7 @@
 /**
  * The gRPC Frontend requests as the OpenAI bodies they stand for, so the gRPC door validates
  * through the same schemas as the REST door and rejects exactly what it rejects (temperature
- * 7, stop [""], max_tokens 0...). JSON text fields (tools, content parts, template kwargs) are
+ * 7, stop [""], max_tokens 0...). JSON text fields (tools, tool_choice, content parts, template kwargs) are
  * parsed with the same depth limit as an HTTP body.
  */
 import type { ChatCompletionRequest, CompletionOptions, CompletionRequest } from "#contracts/gen/kvmesh/v1/frontend.js";
@@ -45,6 +45,7 @@ export function chatBodyOf(request: ChatCompletionRequest): Body {
     model: request.model,
     messages: request.messages.map(messageBody),
     tools: json(request.toolsJson, "tools"),
+    tool_choice: json(request.toolChoiceJson, "tool_choice"),
     chat_template_kwargs: json(request.chatTemplateKwargsJson, "chat_template_kwargs"),
     ...optionsBody(request.options, "chat"),
   };

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { FLOAT32_MAX, INT32_MAX, UINT32_MAX } from "#common/limits.js";
+import { checkAutoHasTools, toolChoiceSchema, toolsSchema } from "./tool-choice.js";
 import { optionalBool, optionalNumber, optionalSeed, optionalString, optionalTokenIds, requiredString, show } from "./rules.js";
 
 /** Most stop strings a request may hold. */
@@ -112,14 +113,16 @@ export const chatBodySchema = z.object({
   max_completion_tokens: maxTokens,
   logprobs: optionalBool,
   top_logprobs: logprobCount,
-  tools: z.array(z.unknown(), { error: "must be an array" }).nullish(),
-  tool_choice: z.unknown().optional(),
+  tools: toolsSchema,
+  tool_choice: toolChoiceSchema,
+  parallel_tool_calls: optionalBool,
   chat_template_kwargs: z.record(z.string(), z.unknown(), { error: "must be an object" }).nullish(),
   add_generation_prompt: optionalBool,
   // Accepted for "text" only (a no-op); other types are rejected after parsing (no guided decoding).
   response_format: z.object({ type: z.string({ error: "must be a string" }) }, { error: "must be an object with a string 'type'" }).nullish(),
 }).superRefine((body, ctx) => {
   checkStreamOptions(body, ctx);
+  checkAutoHasTools(body, ctx);
   if (body.top_logprobs !== undefined && !body.logprobs) ctx.addIssue({ code: "custom", path: ["top_logprobs"], message: "requires logprobs: true" });
 });
 

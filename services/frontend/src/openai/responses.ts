@@ -6,6 +6,7 @@
 import { FinishReason } from "#contracts/gen/kvmesh/v1/common.js";
 import type { Usage } from "#contracts/gen/kvmesh/v1/common.js";
 import type { PreprocessResponse, TextLogprob } from "#contracts/gen/kvmesh/v1/preprocessor.js";
+import { finishWithTools, joinToolCalls, toolCallDeltaJson } from "./tool-call-json.js";
 
 /** What identifies one response across its chunks. */
 export interface ResponseMeta {
@@ -74,15 +75,32 @@ export function kvmeshExtension(message: Pick<PreprocessResponse, "workerId" | "
   return { worker_id: message.workerId, migrations: message.migrations };
 }
 
-/** One streamed chunk for a preprocessor message; `first` adds the assistant role (chat), `usage` the running usage. */
-export function chunkJson(meta: ResponseMeta, message: PreprocessResponse, options: { first: boolean; logprobs: boolean; textOffset: number; usage?: boolean }): object {
-  const finish = finishReasonText(message.finishReason);
+/** A chat delta: role on the first, content, reasoning_content and tool_calls pieces when present. */
+function chatDelta(message: PreprocessResponse, first: boolean): object {
+  const calls = message.toolCalls;
+  const reasoning = message.reasoningText ?? "";
+  const bare = message.text === "" && (calls.length > 0 || reasoning !== "");
+  return {
+    ...(first ? { role: "assistant" } : {}),
+    ...(bare ? {} : { content: message.text }),
+    ...(reasoning !== "" ? { reasoning_content: reasoning } : {}),
+    ...(calls.length > 0 ? { tool_calls: calls.map(toolCallDeltaJson) } : {}),
+  };
+}
+
+/**
+ * One streamed chunk for a preprocessor message; `first` adds the assistant role (chat),
+ * `sawToolCalls` (this or an earlier message had tool calls) turns a final "stop" into "tool_calls",
+ * `usage` adds the running usage (stream_options.continuous_usage_stats).
+ */
+export function chunkJson(meta: ResponseMeta, message: PreprocessResponse, options: { first: boolean; logprobs: boolean; textOffset: number; sawToolCalls?: boolean; usage?: boolean }): object {
+  const finish = finishWithTools(finishReasonText(message.finishReason), options.sawToolCalls ?? false);
   const last = message.finishReason !== undefined;
   const logprobs = options.logprobs && message.logprobs.length > 0
     ? (meta.kind === "chat" ? chatLogprobs(message.logprobs) : completionLogprobs(message.logprobs, options.textOffset))
     : null;
   const choice = meta.kind === "chat"
-    ? { index: 0, delta: { ...(options.first ? { role: "assistant" } : {}), content: message.text }, logprobs, finish_reason: finish }
+    ? { index: 0, delta: chatDelta(message, options.first), logprobs, finish_reason: finish }
     : { index: 0, text: message.text, logprobs, finish_reason: finish };
   return {
     id: meta.id,
@@ -113,10 +131,18 @@ export function wholeResponseJson(meta: ResponseMeta, messages: readonly Preproc
   const text = messages.map((m) => m.text).join("");
   const last = messages.at(-1);
   const lps = messages.flatMap((m) => m.logprobs);
-  const finish = finishReasonText(last?.finishReason);
+  const calls = joinToolCalls(messages.flatMap((m) => m.toolCalls));
+  const reasoning = messages.map((m) => m.reasoningText ?? "").join("");
+  const finish = finishWithTools(finishReasonText(last?.finishReason), calls.length > 0);
   const lpJson = logprobs ? (meta.kind === "chat" ? chatLogprobs(lps) : completionLogprobs(lps, 0)) : null;
+  const message = {
+    role: "assistant",
+    content: text === "" && calls.length > 0 ? null : text,
+    ...(reasoning !== "" ? { reasoning_content: reasoning } : {}),
+    ...(calls.length > 0 ? { tool_calls: calls } : {}),
+  };
   const choice = meta.kind === "chat"
-    ? { index: 0, message: { role: "assistant", content: text }, logprobs: lpJson, finish_reason: finish }
+    ? { index: 0, message, logprobs: lpJson, finish_reason: finish }
     : { index: 0, text, logprobs: lpJson, finish_reason: finish };
   return {
     id: meta.id,

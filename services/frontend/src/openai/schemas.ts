@@ -10,6 +10,7 @@ import { paramsOf } from "./params.js";
 import { chatBodySchema, completionBodySchema } from "./request-schemas.js";
 import type { ChatBody, CompletionBody } from "./request-schemas.js";
 import { toInvalidArgument } from "./rules.js";
+import { toolFields } from "./tool-choice.js";
 
 /** A JSON object request body, as parsed. */
 export type Body = Record<string, unknown>;
@@ -82,12 +83,10 @@ export function parseChatRequest(raw: Body): ParsedRequest {
   const result = chatBodySchema.safeParse(raw);
   if (!result.success) throw toInvalidArgument(result.error);
   const body = result.data;
-  if (body.tool_choice != null && body.tool_choice !== "none") {
-    throw new UnsupportedParameterError("'tool_choice' other than \"none\" is not supported (no tool-call parsing)", { param: "tool_choice" });
-  }
   if (body.response_format != null && body.response_format.type !== "text") {
     throw new UnsupportedParameterError(`'response_format' of type ${JSON.stringify(body.response_format.type).slice(0, 40)} is not supported (no guided decoding); only "text"`, { param: "response_format" });
   }
+  const tools = toolFields(body);
   const topLogprobs = body.logprobs ? (body.top_logprobs ?? 0) : undefined;
   const common = commonFields(body, body.max_completion_tokens ?? body.max_tokens, topLogprobs);
   return {
@@ -98,12 +97,13 @@ export function parseChatRequest(raw: Body): ParsedRequest {
         $case: "chat",
         chat: {
           messages: body.messages.map(chatMessage),
-          toolsJson: body.tools == null ? undefined : JSON.stringify(body.tools),
+          toolsJson: tools.toolsJson,
           chatTemplateKwargsJson: body.chat_template_kwargs == null ? undefined : JSON.stringify(body.chat_template_kwargs),
           addGenerationPrompt: body.add_generation_prompt,
         },
       },
       ...common,
+      ...(tools.parseToolCalls ? { parseToolCalls: true } : {}),
     },
   };
 }

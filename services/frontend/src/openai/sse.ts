@@ -28,6 +28,17 @@ export class SseWriter {
     return this.res.write(`data: ${JSON.stringify(json)}\n\n`) ? Promise.resolve() : whenDrained(this.res);
   }
 
+  /** One named event (the Responses API's `event: <type>` frames); resolves as send() does. */
+  event(type: string, json: object): Promise<void> {
+    if (this.res.writableEnded || this.res.destroyed) return Promise.resolve();
+    return this.res.write(`event: ${type}\ndata: ${JSON.stringify(json)}\n\n`) ? Promise.resolve() : whenDrained(this.res);
+  }
+
+  /** The end of the response without `[DONE]` (the Responses API ends with its last event). */
+  end(): void {
+    if (!this.res.writableEnded) this.res.end();
+  }
+
   /** `[DONE]` and the end of the response. */
   done(): void {
     if (this.res.writableEnded) return;

@@ -6,6 +6,7 @@
 import type { GenerateRequest } from "#contracts/gen/kvmesh/v1/common.js";
 import type { PreprocessRequest } from "#contracts/gen/kvmesh/v1/preprocessor.js";
 import type { ModelAssets } from "../model-assets.js";
+import { echoTokensFor } from "./echo-tokens.js";
 import { applySamplingDefaults } from "./generation-defaults.js";
 import { resolveMaxTokens } from "./max-tokens.js";
 import { encodePrompt } from "./encode-prompt.js";
@@ -35,6 +36,7 @@ export async function prepareGenerate(request: PreprocessRequest, requestId: str
       tokenIds,
       sampling: applySamplingDefaults(request.sampling, assets.defaults),
       stop,
+      echo: echoTokensFor(request, assets),
     },
     promptTokenIds: tokenIds,
   };

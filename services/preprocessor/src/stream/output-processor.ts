@@ -55,7 +55,7 @@ export class OutputProcessor {
 
   /** Processes one router message. */
   push(message: GenerateResponse): ProcessedOutput {
-    const response: PreprocessResponse = { text: "", tokenIds: [], logprobs: [], workerId: message.workerId, migrations: message.migrations };
+    const response: PreprocessResponse = { text: "", tokenIds: [], logprobs: [], workerId: message.workerId, migrations: message.migrations, toolCalls: [] };
     if (this.finished) return { response, done: true };
     // The first message says what the prefix cache served; the last one's usage says it again.
     if (message.cachedTokens !== undefined) this.cachedTokens = message.cachedTokens;

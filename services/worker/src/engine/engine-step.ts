@@ -85,7 +85,7 @@ function toRunnerRow(row: ScheduledRow): RunnerRow {
     numComputedTokens: from,
     blockIds: [...r.blockIds],
     needsLogits: row.needsLogits,
-    mockToken: { seed: r.seed, requestKey: r.requestId, outputIndex: r.nextOutputIndex },
+    mockToken: { seed: r.seed, requestKey: r.requestId, outputIndex: r.nextOutputIndex, echo: r },
   };
 }
 

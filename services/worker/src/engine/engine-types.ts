@@ -13,6 +13,8 @@ export interface EngineRequestParams {
   readonly stop: StopOptions;
   /** Migration: output indexes start here. */
   readonly resumeFromIndex?: number;
+  /** Echo engine: the tokens to stream back; empty or absent means the prompt (resumed tokens excluded). */
+  readonly echoTokenIds?: readonly number[];
 }
 
 /** One piece of a request's stream. A finished request's last output has finishReason and usage. */

@@ -29,5 +29,6 @@ export function engineParamsFromProto(req: GenerateRequest): EngineRequestParams
       ignoreEos: req.stop?.ignoreEos ?? false,
     },
     resumeFromIndex: req.resumeFromIndex,
+    echoTokenIds: req.echo?.tokenIds,
   };
 }

@@ -44,7 +44,7 @@ export function createRequest(params: EngineRequestParams, ctx: RequestFactoryCo
   }
   const seed = params.sampling.seed ?? seedFromRequestId(requestId);
   return new EngineRequest(
-    { requestId, tokenIds, sampling: params.sampling, stop: params.stop, seed, resumeFromIndex, arrival: ctx.arrival },
+    { requestId, tokenIds, sampling: params.sampling, stop: params.stop, seed, resumeFromIndex, arrival: ctx.arrival, echoTokenIds: params.echoTokenIds },
     ctx.blockSize,
   );
 }

@@ -23,6 +23,8 @@ export interface RequestInit {
   readonly resumeFromIndex: number;
   /** Admission order; a later request has a larger number (preemption picks the largest). */
   readonly arrival: number;
+  /** Echo engine: tokens to stream back; empty or absent means the prompt. */
+  readonly echoTokenIds?: readonly number[];
 }
 
 /** A request inside the engine. */
@@ -49,6 +51,7 @@ export class EngineRequest {
   finishReason: FinishReason | undefined;
   /** Whether metrics already counted its admission (preemption re-admits it). */
   admissionReported = false;
+  private echo: readonly number[] | undefined;
   private readonly localHashes: LocalBlockHash[] = [];
   private readonly sequenceHashes: SequenceHash[] = [];
 
@@ -61,6 +64,17 @@ export class EngineRequest {
     this.arrival = init.arrival;
     this.numInputTokens = init.tokenIds.length;
     this.allTokenIds = [...init.tokenIds];
+    if (init.echoTokenIds !== undefined && init.echoTokenIds.length > 0) this.echo = init.echoTokenIds;
+  }
+
+  /**
+   * What the echo engine streams back, output index i giving echoTokenIds[i]: the request's echo
+   * tokens, or else the original prompt (the input without resumed tokens, so a migrated echo
+   * continues where it was). Copied from the prompt on first use only: other engines never ask.
+   */
+  get echoTokenIds(): readonly number[] {
+    this.echo ??= this.allTokenIds.slice(0, this.numInputTokens - this.resumeFromIndex);
+    return this.echo;
   }
 
   /** Input plus generated tokens. */

@@ -4,6 +4,7 @@
  * does not depend on batching, caching or preemption, and continues identically after migration.
  */
 import { xxh3 } from "@node-rs/xxhash";
+import { echoTokenId } from "./echo-token.js";
 import type { ModelRunner, RowResult, RunnerRow } from "./model-runner.js";
 
 /** Options of createMockRunner. */
@@ -17,6 +18,8 @@ export interface MockRunnerOptions {
   readonly firstNonSpecialTokenId?: number;
   /** Simulated times are divided by this; Infinity means no delay (tests). Default 1. */
   readonly speedupRatio?: number;
+  /** Echo engine: replay each request's echo tokens (then eos) instead of hashed tokens. */
+  readonly echo?: boolean;
   /** How to wait (default setTimeout). */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -78,6 +81,7 @@ export function createMockRunner(options: MockRunnerOptions): ModelRunner {
       return rows.map((row): RowResult => {
         if (!row.needsLogits) return null;
         const key = row.mockToken ?? { seed: 0n, requestKey: "", outputIndex: row.numComputedTokens + row.newTokenIds.length };
+        if (options.echo) return { tokenId: echoTokenId(key, eosTokenIds) };
         return { tokenId: mockTokenId(key.seed, key.requestKey, key.outputIndex, vocabSize, eosTokenIds, first) };
       });
     },

@@ -18,7 +18,19 @@ export interface RunnerRow {
   /** Whether the last position's next-token distribution is needed (not for a mid-prompt chunk). */
   readonly needsLogits: boolean;
   /** Mock runner only: what decides the simulated token (seed, request, output index). */
-  readonly mockToken?: { readonly seed: bigint; readonly requestKey: string; readonly outputIndex: number };
+  readonly mockToken?: MockTokenKey;
+}
+
+/** What the mock runner's token depends on. */
+export interface MockTokenKey {
+  readonly seed: bigint;
+  readonly requestKey: string;
+  readonly outputIndex: number;
+  /**
+   * Echo mode: where the tokens to replay come from, output index i giving echoTokenIds[i] (the
+   * request itself: its getter copies the prompt only when an echo runner reads it).
+   */
+  readonly echo?: { readonly echoTokenIds: readonly number[] };
 }
 
 /** Per row: next-token logits (onnx), a decided token (mock), or nothing (needsLogits false). */

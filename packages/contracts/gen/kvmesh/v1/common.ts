@@ -173,7 +173,20 @@ export interface GenerateRequest {
     | number
     | undefined;
   /** Router only: send to this worker (honoured in every router mode). Workers ignore it. */
-  workerId?: string | undefined;
+  workerId?:
+    | string
+    | undefined;
+  /**
+   * Echo engine only (other engines ignore it): the tokens to stream back, e.g. the last user
+   * message of a chat tokenized on its own (the preprocessor sets it when the model card's
+   * engine is "echo"). Unset or empty: the prompt itself (without resumed tokens) is echoed.
+   */
+  echo?: EchoTokens | undefined;
+}
+
+/** The tokens an echo-engine worker streams back (see GenerateRequest.echo). */
+export interface EchoTokens {
+  tokenIds: number[];
 }
 
 /** A piece of a generation stream. Indexes are contiguous over the whole stream. */
@@ -220,7 +233,7 @@ export interface ModelCard {
   chatTemplate?:
     | string
     | undefined;
-  /** "onnx" or "mocker". */
+  /** "onnx", "mocker" or "echo". */
   engine: string;
 }
 
@@ -1111,6 +1124,7 @@ function createBaseGenerateRequest(): GenerateRequest {
     stop: undefined,
     resumeFromIndex: undefined,
     workerId: undefined,
+    echo: undefined,
   };
 }
 
@@ -1140,6 +1154,9 @@ export const GenerateRequest: MessageFns<GenerateRequest> = {
     }
     if (message.workerId !== undefined) {
       writer.uint32(58).string(message.workerId);
+    }
+    if (message.echo !== undefined) {
+      EchoTokens.encode(message.echo, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -1223,6 +1240,14 @@ export const GenerateRequest: MessageFns<GenerateRequest> = {
             message.workerId = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.echo = EchoTokens.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1260,6 +1285,7 @@ export const GenerateRequest: MessageFns<GenerateRequest> = {
         : isSet(object.worker_id)
         ? globalThis.String(object.worker_id)
         : undefined,
+      echo: isSet(object.echo) ? EchoTokens.fromJSON(object.echo) : undefined,
     };
   },
 
@@ -1286,6 +1312,9 @@ export const GenerateRequest: MessageFns<GenerateRequest> = {
     if (message.workerId !== undefined) {
       obj.workerId = message.workerId;
     }
+    if (message.echo !== undefined) {
+      obj.echo = EchoTokens.toJSON(message.echo);
+    }
     return obj;
   },
 
@@ -1305,6 +1334,96 @@ export const GenerateRequest: MessageFns<GenerateRequest> = {
       : undefined;
     message.resumeFromIndex = object.resumeFromIndex ?? undefined;
     message.workerId = object.workerId ?? undefined;
+    message.echo = (object.echo !== undefined && object.echo !== null)
+      ? EchoTokens.fromPartial(object.echo)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseEchoTokens(): EchoTokens {
+  return { tokenIds: [] };
+}
+
+export const EchoTokens: MessageFns<EchoTokens> = {
+  encode(message: EchoTokens, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tokenIds.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.tokenIds) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EchoTokens {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEchoTokens();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.tokenIds.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.tokenIds.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EchoTokens {
+    return {
+      tokenIds: globalThis.Array.isArray(object?.tokenIds)
+        ? object.tokenIds.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.token_ids)
+        ? object.token_ids.map((e: any) => globalThis.Number(e))
+        : [],
+    };
+  },
+
+  toJSON(message: EchoTokens): unknown {
+    const obj: any = {};
+    if (message.tokenIds?.length) {
+      obj.tokenIds = message.tokenIds.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EchoTokens>, I>>(base?: I): EchoTokens {
+    return EchoTokens.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EchoTokens>, I>>(object: I): EchoTokens {
+    const message = createBaseEchoTokens();
+    message.tokenIds = object.tokenIds?.map((e) => e) || [];
     return message;
   },
 };

@@ -29,6 +29,7 @@ import {
   TokenIds,
   TokenizeRequest,
   TokenizeResponse,
+  ToolCallDelta,
 } from "./preprocessor.js";
 
 export const protobufPackage = "kvmesh.v1";
@@ -58,7 +59,14 @@ export interface ChatCompletionRequest {
   messages: ChatMessage[];
   options?: CompletionOptions | undefined;
   toolsJson?: string | undefined;
-  chatTemplateKwargsJson?: string | undefined;
+  chatTemplateKwargsJson?:
+    | string
+    | undefined;
+  /**
+   * OpenAI tool_choice as JSON ("\"auto\"", "\"none\""; "required" and a named function are
+   * UNIMPLEMENTED). Absent: auto when tools are given.
+   */
+  toolChoiceJson?: string | undefined;
 }
 
 export interface CompletionRequest {
@@ -77,6 +85,15 @@ export interface CompletionChunk {
   usage?: Usage | undefined;
   workerId: string;
   migrations: number;
+  /** Reasoning text (--reasoning-parser on the preprocessor). */
+  reasoningText?:
+    | string
+    | undefined;
+  /**
+   * Tool-call pieces (tools with tool_choice auto); the last chunk's finish_reason is then
+   * "tool_calls".
+   */
+  toolCalls: ToolCallDelta[];
 }
 
 export interface ListModelsRequest {
@@ -408,7 +425,14 @@ export const CompletionOptions: MessageFns<CompletionOptions> = {
 };
 
 function createBaseChatCompletionRequest(): ChatCompletionRequest {
-  return { model: "", messages: [], options: undefined, toolsJson: undefined, chatTemplateKwargsJson: undefined };
+  return {
+    model: "",
+    messages: [],
+    options: undefined,
+    toolsJson: undefined,
+    chatTemplateKwargsJson: undefined,
+    toolChoiceJson: undefined,
+  };
 }
 
 export const ChatCompletionRequest: MessageFns<ChatCompletionRequest> = {
@@ -427,6 +451,9 @@ export const ChatCompletionRequest: MessageFns<ChatCompletionRequest> = {
     }
     if (message.chatTemplateKwargsJson !== undefined) {
       writer.uint32(42).string(message.chatTemplateKwargsJson);
+    }
+    if (message.toolChoiceJson !== undefined) {
+      writer.uint32(50).string(message.toolChoiceJson);
     }
     return writer;
   },
@@ -484,6 +511,14 @@ export const ChatCompletionRequest: MessageFns<ChatCompletionRequest> = {
             message.chatTemplateKwargsJson = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.toolChoiceJson = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -513,6 +548,11 @@ export const ChatCompletionRequest: MessageFns<ChatCompletionRequest> = {
         : isSet(object.chat_template_kwargs_json)
         ? globalThis.String(object.chat_template_kwargs_json)
         : undefined,
+      toolChoiceJson: isSet(object.toolChoiceJson)
+        ? globalThis.String(object.toolChoiceJson)
+        : isSet(object.tool_choice_json)
+        ? globalThis.String(object.tool_choice_json)
+        : undefined,
     };
   },
 
@@ -533,6 +573,9 @@ export const ChatCompletionRequest: MessageFns<ChatCompletionRequest> = {
     if (message.chatTemplateKwargsJson !== undefined) {
       obj.chatTemplateKwargsJson = message.chatTemplateKwargsJson;
     }
+    if (message.toolChoiceJson !== undefined) {
+      obj.toolChoiceJson = message.toolChoiceJson;
+    }
     return obj;
   },
 
@@ -548,6 +591,7 @@ export const ChatCompletionRequest: MessageFns<ChatCompletionRequest> = {
       : undefined;
     message.toolsJson = object.toolsJson ?? undefined;
     message.chatTemplateKwargsJson = object.chatTemplateKwargsJson ?? undefined;
+    message.toolChoiceJson = object.toolChoiceJson ?? undefined;
     return message;
   },
 };
@@ -688,7 +732,17 @@ export const CompletionRequest: MessageFns<CompletionRequest> = {
 };
 
 function createBaseCompletionChunk(): CompletionChunk {
-  return { id: "", text: "", logprobs: [], finishReason: undefined, usage: undefined, workerId: "", migrations: 0 };
+  return {
+    id: "",
+    text: "",
+    logprobs: [],
+    finishReason: undefined,
+    usage: undefined,
+    workerId: "",
+    migrations: 0,
+    reasoningText: undefined,
+    toolCalls: [],
+  };
 }
 
 export const CompletionChunk: MessageFns<CompletionChunk> = {
@@ -713,6 +767,12 @@ export const CompletionChunk: MessageFns<CompletionChunk> = {
     }
     if (message.migrations !== 0) {
       writer.uint32(56).uint32(message.migrations);
+    }
+    if (message.reasoningText !== undefined) {
+      writer.uint32(66).string(message.reasoningText);
+    }
+    for (const v of message.toolCalls) {
+      ToolCallDelta.encode(v!, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -786,6 +846,22 @@ export const CompletionChunk: MessageFns<CompletionChunk> = {
             message.migrations = reader.uint32();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.reasoningText = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.toolCalls.push(ToolCallDelta.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -817,6 +893,16 @@ export const CompletionChunk: MessageFns<CompletionChunk> = {
         ? globalThis.String(object.worker_id)
         : "",
       migrations: isSet(object.migrations) ? globalThis.Number(object.migrations) : 0,
+      reasoningText: isSet(object.reasoningText)
+        ? globalThis.String(object.reasoningText)
+        : isSet(object.reasoning_text)
+        ? globalThis.String(object.reasoning_text)
+        : undefined,
+      toolCalls: globalThis.Array.isArray(object?.toolCalls)
+        ? object.toolCalls.map((e: any) => ToolCallDelta.fromJSON(e))
+        : globalThis.Array.isArray(object?.tool_calls)
+        ? object.tool_calls.map((e: any) => ToolCallDelta.fromJSON(e))
+        : [],
     };
   },
 
@@ -843,6 +929,12 @@ export const CompletionChunk: MessageFns<CompletionChunk> = {
     if (message.migrations !== 0) {
       obj.migrations = Math.round(message.migrations);
     }
+    if (message.reasoningText !== undefined) {
+      obj.reasoningText = message.reasoningText;
+    }
+    if (message.toolCalls?.length) {
+      obj.toolCalls = message.toolCalls.map((e) => ToolCallDelta.toJSON(e));
+    }
     return obj;
   },
 
@@ -858,6 +950,8 @@ export const CompletionChunk: MessageFns<CompletionChunk> = {
     message.usage = (object.usage !== undefined && object.usage !== null) ? Usage.fromPartial(object.usage) : undefined;
     message.workerId = object.workerId ?? "";
     message.migrations = object.migrations ?? 0;
+    message.reasoningText = object.reasoningText ?? undefined;
+    message.toolCalls = object.toolCalls?.map((e) => ToolCallDelta.fromPartial(e)) || [];
     return message;
   },
 };

@@ -89,7 +89,29 @@ export interface PreprocessRequest {
   /** Include stop strings' text in the output (vLLM include_stop_str_in_output). */
   includeStopStrInOutput: boolean;
   /** Skip special tokens when detokenizing (default true). */
-  skipSpecialTokens?: boolean | undefined;
+  skipSpecialTokens?:
+    | boolean
+    | undefined;
+  /**
+   * Parse tool calls out of the output with the preprocessor's --tool-call-parser (chat with
+   * tools and tool_choice "auto"); an error when no parser is configured.
+   */
+  parseToolCalls?: boolean | undefined;
+}
+
+/**
+ * A piece of one tool call in OpenAI's streaming shape: the first piece of a call carries its
+ * id and function name, later pieces only more argument text.
+ */
+export interface ToolCallDelta {
+  /** Position of the call in the message's tool_calls. */
+  index: number;
+  /** "call_…"; first piece only (empty otherwise). */
+  id: string;
+  /** Function name; first piece only (empty otherwise). */
+  name: string;
+  /** The next piece of the arguments JSON text (may be empty). */
+  arguments: string;
 }
 
 /** A token's logprob with its text. */
@@ -121,7 +143,21 @@ export interface PreprocessResponse {
   workerId: string;
   migrations: number;
   /** Last message only, when a stop string ended the stream: the string matched. */
-  stopString?: string | undefined;
+  stopString?:
+    | string
+    | undefined;
+  /**
+   * With --reasoning-parser: new reasoning text (between <think> and </think>); `text` then holds
+   * only the answer.
+   */
+  reasoningText?:
+    | string
+    | undefined;
+  /**
+   * With parse_tool_calls: tool-call pieces parsed from the output since the previous message;
+   * their markup is not in `text`.
+   */
+  toolCalls: ToolCallDelta[];
 }
 
 export interface TokenizeRequest {
@@ -551,6 +587,7 @@ function createBasePreprocessRequest(): PreprocessRequest {
     stopStrings: [],
     includeStopStrInOutput: false,
     skipSpecialTokens: undefined,
+    parseToolCalls: undefined,
   };
 }
 
@@ -587,6 +624,9 @@ export const PreprocessRequest: MessageFns<PreprocessRequest> = {
     }
     if (message.skipSpecialTokens !== undefined) {
       writer.uint32(80).bool(message.skipSpecialTokens);
+    }
+    if (message.parseToolCalls !== undefined) {
+      writer.uint32(88).bool(message.parseToolCalls);
     }
     return writer;
   },
@@ -684,6 +724,14 @@ export const PreprocessRequest: MessageFns<PreprocessRequest> = {
             message.skipSpecialTokens = reader.bool();
             continue;
           }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.parseToolCalls = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -728,6 +776,11 @@ export const PreprocessRequest: MessageFns<PreprocessRequest> = {
         : isSet(object.skip_special_tokens)
         ? globalThis.Boolean(object.skip_special_tokens)
         : undefined,
+      parseToolCalls: isSet(object.parseToolCalls)
+        ? globalThis.Boolean(object.parseToolCalls)
+        : isSet(object.parse_tool_calls)
+        ? globalThis.Boolean(object.parse_tool_calls)
+        : undefined,
     };
   },
 
@@ -760,6 +813,9 @@ export const PreprocessRequest: MessageFns<PreprocessRequest> = {
     }
     if (message.skipSpecialTokens !== undefined) {
       obj.skipSpecialTokens = message.skipSpecialTokens;
+    }
+    if (message.parseToolCalls !== undefined) {
+      obj.parseToolCalls = message.parseToolCalls;
     }
     return obj;
   },
@@ -800,6 +856,124 @@ export const PreprocessRequest: MessageFns<PreprocessRequest> = {
     message.stopStrings = object.stopStrings?.map((e) => e) || [];
     message.includeStopStrInOutput = object.includeStopStrInOutput ?? false;
     message.skipSpecialTokens = object.skipSpecialTokens ?? undefined;
+    message.parseToolCalls = object.parseToolCalls ?? undefined;
+    return message;
+  },
+};
+
+function createBaseToolCallDelta(): ToolCallDelta {
+  return { index: 0, id: "", name: "", arguments: "" };
+}
+
+export const ToolCallDelta: MessageFns<ToolCallDelta> = {
+  encode(message: ToolCallDelta, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.index !== 0) {
+      writer.uint32(8).uint32(message.index);
+    }
+    if (message.id !== "") {
+      writer.uint32(18).string(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.arguments !== "") {
+      writer.uint32(34).string(message.arguments);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ToolCallDelta {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseToolCallDelta();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.index = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.arguments = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ToolCallDelta {
+    return {
+      index: isSet(object.index) ? globalThis.Number(object.index) : 0,
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      arguments: isSet(object.arguments) ? globalThis.String(object.arguments) : "",
+    };
+  },
+
+  toJSON(message: ToolCallDelta): unknown {
+    const obj: any = {};
+    if (message.index !== 0) {
+      obj.index = Math.round(message.index);
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.arguments !== "") {
+      obj.arguments = message.arguments;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ToolCallDelta>, I>>(base?: I): ToolCallDelta {
+    return ToolCallDelta.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ToolCallDelta>, I>>(object: I): ToolCallDelta {
+    const message = createBaseToolCallDelta();
+    message.index = object.index ?? 0;
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.arguments = object.arguments ?? "";
     return message;
   },
 };
@@ -1040,6 +1214,8 @@ function createBasePreprocessResponse(): PreprocessResponse {
     workerId: "",
     migrations: 0,
     stopString: undefined,
+    reasoningText: undefined,
+    toolCalls: [],
   };
 }
 
@@ -1072,6 +1248,12 @@ export const PreprocessResponse: MessageFns<PreprocessResponse> = {
     }
     if (message.stopString !== undefined) {
       writer.uint32(66).string(message.stopString);
+    }
+    if (message.reasoningText !== undefined) {
+      writer.uint32(74).string(message.reasoningText);
+    }
+    for (const v of message.toolCalls) {
+      ToolCallDelta.encode(v!, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -1163,6 +1345,22 @@ export const PreprocessResponse: MessageFns<PreprocessResponse> = {
             message.stopString = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.reasoningText = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.toolCalls.push(ToolCallDelta.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1203,6 +1401,16 @@ export const PreprocessResponse: MessageFns<PreprocessResponse> = {
         : isSet(object.stop_string)
         ? globalThis.String(object.stop_string)
         : undefined,
+      reasoningText: isSet(object.reasoningText)
+        ? globalThis.String(object.reasoningText)
+        : isSet(object.reasoning_text)
+        ? globalThis.String(object.reasoning_text)
+        : undefined,
+      toolCalls: globalThis.Array.isArray(object?.toolCalls)
+        ? object.toolCalls.map((e: any) => ToolCallDelta.fromJSON(e))
+        : globalThis.Array.isArray(object?.tool_calls)
+        ? object.tool_calls.map((e: any) => ToolCallDelta.fromJSON(e))
+        : [],
     };
   },
 
@@ -1232,6 +1440,12 @@ export const PreprocessResponse: MessageFns<PreprocessResponse> = {
     if (message.stopString !== undefined) {
       obj.stopString = message.stopString;
     }
+    if (message.reasoningText !== undefined) {
+      obj.reasoningText = message.reasoningText;
+    }
+    if (message.toolCalls?.length) {
+      obj.toolCalls = message.toolCalls.map((e) => ToolCallDelta.toJSON(e));
+    }
     return obj;
   },
 
@@ -1248,6 +1462,8 @@ export const PreprocessResponse: MessageFns<PreprocessResponse> = {
     message.workerId = object.workerId ?? "";
     message.migrations = object.migrations ?? 0;
     message.stopString = object.stopString ?? undefined;
+    message.reasoningText = object.reasoningText ?? undefined;
+    message.toolCalls = object.toolCalls?.map((e) => ToolCallDelta.fromPartial(e)) || [];
     return message;
   },
 };
