@@ -104,7 +104,7 @@ describe("frontend gateway (real process, stand-in preprocessors)", function () 
 
   it("maps errors through the one table", async () => {
     const cases: Array<[string, object, number, string, string | null]> = [
-      ["unsupported parameter", { model: MODEL, messages: [{ role: "user", content: "x" }], logit_bias: { 1: 2 } }, 400, "invalid_request_error", "unsupported_parameter"],
+      ["unsupported parameter", { model: MODEL, messages: [{ role: "user", content: "x" }], audio: { voice: "alloy" } }, 400, "invalid_request_error", "unsupported_parameter"],
       ["unknown parameter", { model: MODEL, messages: [{ role: "user", content: "x" }], frobnicate: 1 }, 400, "invalid_request_error", "unsupported_parameter"],
       ["n > 1", { model: MODEL, messages: [{ role: "user", content: "x" }], n: 2 }, 400, "invalid_request_error", "unsupported_parameter"],
       ["temperature out of range", { model: MODEL, messages: [{ role: "user", content: "x" }], temperature: 7 }, 400, "invalid_request_error", null],

@@ -43,7 +43,7 @@ function relay(pipeline: Pipeline, log: Logger, call: CompletionCall, idPrefix: 
       sawToolCalls ||= m.toolCalls.length > 0;
       const finish = finishWithTools(finishReasonText(m.finishReason), sawToolCalls);
       await write({
-        id, text: m.text, logprobs: m.logprobs, ...(finish ? { finishReason: finish } : {}), ...(m.usage ? { usage: m.usage } : {}),
+        id, text: m.text, logprobs: m.logprobs, ...(finish ? { finishReason: finish } : {}), ...(finish && m.usage ? { usage: m.usage } : {}),
         workerId: m.workerId, migrations: m.migrations, toolCalls: m.toolCalls, ...(m.reasoningText ? { reasoningText: m.reasoningText } : {}),
       });
     }

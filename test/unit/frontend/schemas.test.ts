@@ -23,7 +23,18 @@ describe("frontend: OpenAI request validation", () => {
     ["user without content", chat({ messages: [{ role: "user" }] }), Code.INVALID_ARGUMENT, "messages[0].content"],
     ["no model", { messages: [{ role: "user", content: "x" }] }, Code.INVALID_ARGUMENT, "model"],
     ["n 2", chat({ n: 2 }), Code.UNIMPLEMENTED, "n"],
-    ["response_format", chat({ response_format: { type: "json_object" } }), Code.UNIMPLEMENTED, "response_format"],
+    ["response_format json_object", chat({ response_format: { type: "json_object" } }), Code.UNIMPLEMENTED, "response_format"],
+    ["response_format without type", chat({ response_format: {} }), Code.INVALID_ARGUMENT, "response_format.type"],
+    ["an unknown stream_options key", chat({ stream: true, stream_options: { include_usage: true, continuous_usage: true } }), Code.INVALID_ARGUMENT, "stream_options.continuous_usage"],
+    ["continuous_usage_stats not a boolean", chat({ stream: true, stream_options: { continuous_usage_stats: 1 } }), Code.INVALID_ARGUMENT, "stream_options.continuous_usage_stats"],
+    ["logit_bias 100.001", chat({ logit_bias: { 5: 100.001 } }), Code.INVALID_ARGUMENT, "logit_bias"],
+    ["logit_bias -100.001", chat({ logit_bias: { 5: -100.001 } }), Code.INVALID_ARGUMENT, "logit_bias"],
+    ["logit_bias as a string", chat({ logit_bias: { 5: "1" } }), Code.INVALID_ARGUMENT, "logit_bias"],
+    ["logit_bias key not a token id", chat({ logit_bias: { a: 1 } }), Code.INVALID_ARGUMENT, "logit_bias"],
+    ["logit_bias key -1", chat({ logit_bias: { "-1": 1 } }), Code.INVALID_ARGUMENT, "logit_bias"],
+    ["logit_bias key 2^32", chat({ logit_bias: { 4294967296: 1 } }), Code.INVALID_ARGUMENT, "logit_bias"],
+    ["logit_bias as a list", chat({ logit_bias: [1] }), Code.INVALID_ARGUMENT, "logit_bias"],
+    ["301 logit_bias entries", chat({ logit_bias: Object.fromEntries(Array.from({ length: 301 }, (_, i) => [i, 1])) }), Code.INVALID_ARGUMENT, "logit_bias"],
     ["tool_choice auto without tools", chat({ tool_choice: "auto" }), Code.INVALID_ARGUMENT, "tool_choice"],
     ["tool_choice required", chat({ tools: [WEATHER], tool_choice: "required" }), Code.UNIMPLEMENTED, "tool_choice"],
     ["tool_choice naming a function", chat({ tools: [WEATHER], tool_choice: { type: "function", function: { name: "get_weather" } } }), Code.UNIMPLEMENTED, "tool_choice"],
@@ -63,7 +74,7 @@ describe("frontend: OpenAI request validation", () => {
       messages: [{ role: "developer", content: "sys" }, { role: "user", content: [{ type: "text", text: "hi" }] }],
     }));
     expect(parsed).to.deep.include({ kind: "chat", model: "m", stream: true, includeUsage: true, topLogprobs: 3 });
-    expect(parsed.request.sampling).to.deep.equal({ temperature: 0.5, topP: 0.9, topK: 40, seed: 3n, presencePenalty: 0.1, frequencyPenalty: 0.2, repetitionPenalty: 1.1, topLogprobs: 3 });
+    expect(parsed.request.sampling).to.deep.equal({ temperature: 0.5, topP: 0.9, topK: 40, seed: 3n, presencePenalty: 0.1, frequencyPenalty: 0.2, repetitionPenalty: 1.1, topLogprobs: 3, logitBias: undefined });
     expect(parsed.request.stop).to.deep.equal({ maxTokens: 9, minTokens: 2, stopTokenIds: [], ignoreEos: true });
     expect(parsed.request.stopStrings).to.deep.equal(["END"]);
     const prompt = parsed.request.prompt;
@@ -95,10 +106,49 @@ describe("frontend: OpenAI request validation", () => {
     const parsed = parseChatRequest(chat({}));
     expect(parsed.request.sampling).to.deep.equal({
       temperature: undefined, topP: undefined, topK: undefined, seed: undefined, presencePenalty: undefined,
-      frequencyPenalty: undefined, repetitionPenalty: undefined, topLogprobs: undefined,
+      frequencyPenalty: undefined, repetitionPenalty: undefined, topLogprobs: undefined, logitBias: undefined,
     });
     expect(parsed.request.stop?.maxTokens).to.equal(undefined);
   });
+
+  it("takes logit_bias at its bounds and 300 entries, keyed by token id", () => {
+    const bias = parseChatRequest(chat({ logit_bias: { 0: -100, 4294967295: 100, 7: 0.5 } })).request.sampling?.logitBias;
+    expect(bias).to.deep.equal({ bias: { 0: -100, 4294967295: 100, 7: 0.5 } });
+    const many = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [i, 1]));
+    expect(Object.keys(parseCompletionRequest({ model: "m", prompt: "x", logit_bias: many }).request.sampling?.logitBias?.bias ?? {})).to.have.length(300);
+    expect(parseChatRequest(chat({ logit_bias: null })).request.sampling?.logitBias).to.equal(undefined);
+  });
+
+  it("reads stream_options: include_usage and continuous_usage_stats, each defaulting to false", () => {
+    const flags = (options: object | null): object => {
+      const p = parseChatRequest(chat({ stream: true, stream_options: options }));
+      return { includeUsage: p.includeUsage, continuousUsage: p.continuousUsage };
+    };
+    expect(flags(null)).to.deep.equal({ includeUsage: false, continuousUsage: false });
+    expect(flags({})).to.deep.equal({ includeUsage: false, continuousUsage: false });
+    expect(flags({ continuous_usage_stats: true })).to.deep.equal({ includeUsage: false, continuousUsage: true });
+    expect(flags({ include_usage: true, continuous_usage_stats: false })).to.deep.equal({ includeUsage: true, continuousUsage: false });
+  });
+
+  it("accepts the no-op values echo false, best_of 1, n 1 and response_format text, changing nothing", () => {
+    const plain = parseCompletionRequest({ model: "m", prompt: "x" });
+    expect(parseCompletionRequest({ model: "m", prompt: "x", echo: false, best_of: 1, n: 1 })).to.deep.equal(plain);
+    expect(parseChatRequest(chat({ response_format: { type: "text" }, n: 1 }))).to.deep.equal(parseChatRequest(chat({})));
+  });
+
+  const completionRejects: Array<[string, object, number, string]> = [
+    ["echo true", { echo: true }, Code.UNIMPLEMENTED, "echo"],
+    ["echo as a string", { echo: "no" }, Code.INVALID_ARGUMENT, "echo"],
+    ["best_of 2", { best_of: 2 }, Code.UNIMPLEMENTED, "best_of"],
+    ["best_of 0", { best_of: 0 }, Code.INVALID_ARGUMENT, "best_of"],
+    ["best_of 1.5", { best_of: 1.5 }, Code.INVALID_ARGUMENT, "best_of"],
+    ["response_format (chat only)", { response_format: { type: "text" } }, Code.UNIMPLEMENTED, "response_format"],
+  ];
+  for (const [what, extra, code, param] of completionRejects) {
+    it(`completions reject ${what} with code ${code} naming ${param}`, () => {
+      expect(() => parseCompletionRequest({ model: "m", prompt: "x", ...extra })).to.throw().that.satisfies((e: { code: number; param: string }) => e.code === code && e.param === param);
+    });
+  }
 
   const prompts: Array<[string, unknown, unknown]> = [
     ["a string", "hello", { $case: "text", text: "hello" }],
@@ -123,6 +173,37 @@ describe("frontend: OpenAI request validation", () => {
     });
     expect(codes).to.deep.equal([Code.UNIMPLEMENTED, Code.INVALID_ARGUMENT, Code.UNIMPLEMENTED, Code.UNIMPLEMENTED]);
   });
+
+  // Every supported row of the parameter table, with a value that must change the parsed
+  // request (so nothing is accepted and ignored), or a value that is documented as a no-op.
+  const SUPPORTED: Record<string, { value: unknown; noop?: true; with?: object }> = {
+    model: { value: "other" }, messages: { value: [{ role: "user", content: "bye" }] }, prompt: { value: "other" },
+    max_tokens: { value: 5 }, max_completion_tokens: { value: 5 }, temperature: { value: 0.5 }, top_p: { value: 0.5 },
+    top_k: { value: 5 }, seed: { value: 5 }, stop: { value: "x" }, stop_token_ids: { value: [5] }, presence_penalty: { value: 1 },
+    frequency_penalty: { value: 1 }, repetition_penalty: { value: 1.5 }, min_tokens: { value: 5 }, ignore_eos: { value: true },
+    logprobs: { value: true }, top_logprobs: { value: 2 }, stream: { value: true }, stream_options: { value: { include_usage: true }, with: { stream: true } },
+    n: { value: 1, noop: true }, user: { value: "u" }, tools: { value: [{ type: "function", function: { name: "f" } }] },
+    // With tools, "none" turns the default "auto" (tool-call parsing) off.
+    tool_choice: { value: "none", with: { tools: [{ type: "function", function: { name: "f" } }] } }, parallel_tool_calls: { value: true, noop: true }, chat_template_kwargs: { value: { a: 1 } }, add_generation_prompt: { value: false },
+    skip_special_tokens: { value: false }, include_stop_str_in_output: { value: true }, logit_bias: { value: { 5: 1 } },
+    response_format: { value: { type: "text" }, noop: true }, best_of: { value: 1, noop: true }, echo: { value: false, noop: true },
+  };
+  for (const endpoint of ["chat", "completions"] as const) {
+    const parse = endpoint === "chat" ? parseChatRequest : parseCompletionRequest;
+    const base = (): Record<string, unknown> => (endpoint === "chat" ? chat({}) : { model: "m", prompt: "x" });
+    for (const row of OPENAI_PARAMS.filter((p) => p.support === "supported" && p.endpoints.includes(endpoint))) {
+      it(`${endpoint}: the supported ${row.name} ${SUPPORTED[row.name]?.noop ? "is a documented no-op" : "changes the parsed request"}`, () => {
+        const sample = SUPPORTED[row.name];
+        expect(sample, `a sample value for ${row.name}`).to.not.equal(undefined);
+        // top_logprobs needs logprobs (chat), stream_options stream, tool_choice tools: compare against those alone.
+        const needs = { ...sample.with, ...(row.name === "top_logprobs" && endpoint === "chat" ? { logprobs: true } : {}) };
+        const before = parse({ ...base(), ...needs });
+        const after = parse({ ...base(), ...needs, [row.name]: endpoint === "completions" && row.name === "logprobs" ? 2 : sample.value });
+        if (sample.noop) expect(after).to.deep.equal(before);
+        else expect(after).to.not.deep.equal(before);
+      });
+    }
+  }
 
   it("knows every parameter once per endpoint", () => {
     for (const endpoint of ["chat", "completions"] as const) {

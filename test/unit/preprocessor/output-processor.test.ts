@@ -152,6 +152,17 @@ describe("preprocessor output processor (stories260K)", () => {
     });
   }
 
+  it("puts the running usage on every message before the last (continuous_usage_stats)", () => {
+    const processor = new OutputProcessor({ tokenizer: storiesTokenizer(), promptTokenIds: PROMPT, skipSpecialTokens: true, stopStrings: [], includeStopStrInOutput: false });
+    const first = processor.push(message(ids("a time"), { cachedTokens: 16 }));
+    const second = processor.push(message(ids("there")));
+    const last = processor.push(message(ids("was"), { finishReason: LENGTH, usage: usage(99, 16) }));
+    const n = ids("a time").length;
+    expect(first.response.usage).to.deep.equal(usage(n, 16));
+    expect(second.response.usage).to.deep.equal(usage(n + ids("there").length, 16));
+    expect(last.response.usage, "the worker's final usage wins").to.deep.equal(usage(99, 16));
+  });
+
   it("spells logprobs: token text, bytes, and partial characters as bytes:\\xNN", () => {
     const processor = new OutputProcessor({ tokenizer: storiesTokenizer(), promptTokenIds: PROMPT, skipSpecialTokens: true, stopStrings: [], includeStopStrInOutput: false });
     const [a, e6] = [ids("a")[0], 3 + 0xe6];

@@ -43,8 +43,11 @@ describe("preprocessor: echo tokens for an echo-engine worker", () => {
   const tokenizer = { encode: (text: string, special: boolean) => [...text].map((c) => c.charCodeAt(0) + (special ? 1000 : 0)) };
   const assets = (engine: string) => ({ engine, tokenizer: tokenizer as never });
 
-  it("are the last user message, tokenized alone without special tokens", () => {
-    expect(echoTokensFor(chat(), assets("echo"))?.tokenIds).to.deep.equal([..."last one"].map((c) => c.charCodeAt(0)));
+  it("are the last user turn (a tool result counts), tokenized alone without special tokens", () => {
+    const codes = (text: string): number[] => [...text].map((c) => c.charCodeAt(0));
+    expect(echoTokensFor(chat(), assets("echo"))?.tokenIds, "a tool result after the user").to.deep.equal(codes("t"));
+    const userLast = chat({ prompt: { $case: "chat", chat: { messages: [{ role: "tool", content: "t" }, { role: "user", content: "last one" }, { role: "assistant", content: "ok" }] } } });
+    expect(echoTokensFor(userLast, assets("echo"))?.tokenIds, "a user message after the tool result").to.deep.equal(codes("last one"));
   });
   it("are absent for other engines, completions and an empty last user message", () => {
     expect(echoTokensFor(chat(), assets("mocker"))).to.equal(undefined);

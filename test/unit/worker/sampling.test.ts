@@ -21,7 +21,7 @@ function histogram(l: Float32Array, o: SamplingOptions, n: number, seed = 3n): n
 }
 
 describe("sampling", () => {
-  const greedyCases = [
+  const greedyCases: Array<{ name: string; l: Float32Array; o: Partial<SamplingOptions>; c: Partial<SampleContext>; want: number }> = [
     { name: "argmax", l: logits(0.1, 2, 1.9, -1), o: {}, c: {}, want: 1 },
     { name: "ties go to the lower id", l: logits(3, 1, 3), o: {}, c: {}, want: 0 },
     { name: "masked id skipped (min_tokens)", l: logits(0, 5, 4), o: {}, c: { maskedIds: [1] }, want: 2 },
@@ -36,6 +36,11 @@ describe("sampling", () => {
     // presence once, regardless of count: 5 - 2 = 3 > 2.5
     { name: "presence penalty is applied once", l: logits(0, 5, 2.5), o: { presencePenalty: 2 }, c: { allTokenIds: [1, 1, 1] }, want: 1 },
     { name: "negative presence penalty favours seen tokens", l: logits(0, 2, 2.5), o: { presencePenalty: -1 }, c: { allTokenIds: [1] }, want: 1 },
+    { name: "logit_bias +100 wins over any margin", l: logits(30, -20, 0), o: { logitBias: [[1, 100]] }, c: {}, want: 1 },
+    { name: "logit_bias -100 removes the argmax", l: logits(0, 5, 4), o: { logitBias: [[1, -100]] }, c: {}, want: 2 },
+    // 5 + 1 = 6 → /2 = 3 < 3.5: the bias is added before the repetition penalty (vLLM's order)
+    { name: "logit_bias is added before the penalties", l: logits(0, 5, 3.5), o: { logitBias: [[1, 1]], repetitionPenalty: 2 }, c: { allTokenIds: [1] }, want: 2 },
+    { name: "logit_bias does not lift a masked id", l: logits(0, 5, 4), o: { logitBias: [[1, 100]] }, c: { maskedIds: [1] }, want: 2 },
   ];
   for (const c of greedyCases) {
     it(`greedy: ${c.name}`, () => {
@@ -128,11 +133,16 @@ describe("sampling", () => {
     { name: "max_tokens 0", s: { maxTokens: 0 }, param: "max_tokens" },
     { name: "min_tokens > max_tokens", s: { maxTokens: 2, minTokens: 5 }, param: "min_tokens" },
     { name: "stop id outside the vocabulary", s: { stopTokenIds: [100] }, param: "stop_token_ids" },
+    { name: "logit_bias id one past the vocabulary", o: { logitBias: [[100, 1]] }, param: "logit_bias" },
+    { name: "logit_bias id -1", o: { logitBias: [[-1, 1]] }, param: "logit_bias" },
+    { name: "logit_bias 100.5", o: { logitBias: [[0, 100.5]] }, param: "logit_bias" },
+    { name: "logit_bias -101", o: { logitBias: [[0, -101]] }, param: "logit_bias" },
+    { name: "logit_bias NaN", o: { logitBias: [[0, NaN]] }, param: "logit_bias" },
   ];
   for (const c of invalid) {
     it(`validation rejects ${c.name} (INVALID_ARGUMENT naming ${c.param})`, () => {
       const run = (): void => {
-        validateSampling(opts(c.o ?? {}));
+        validateSampling(opts(c.o ?? {}), 100);
         validateStop({ ...DEFAULT_STOP, ...c.s }, 100);
       };
       expect(run).to.throw(new RegExp(`^${c.param} `)).that.satisfies((e: { code: number; param: string }) => e.code === Code.INVALID_ARGUMENT && e.param === c.param);
@@ -140,7 +150,7 @@ describe("sampling", () => {
   }
 
   it("validation accepts the edges of every range", () => {
-    expect(() => validateSampling(opts({ temperature: 0, topP: 1, topK: -1, presencePenalty: -2, frequencyPenalty: 2, repetitionPenalty: 0.01, topLogprobs: 20, seed: (1n << 64n) - 1n }))).to.not.throw();
+    expect(() => validateSampling(opts({ temperature: 0, topP: 1, topK: -1, presencePenalty: -2, frequencyPenalty: 2, repetitionPenalty: 0.01, topLogprobs: 20, seed: (1n << 64n) - 1n, logitBias: [[0, -100], [99, 100]] }), 100)).to.not.throw();
     expect(() => validateStop({ maxTokens: 1, minTokens: 1, stopTokenIds: [0, 99], ignoreEos: true }, 100)).to.not.throw();
   });
 });

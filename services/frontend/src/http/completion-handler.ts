@@ -94,7 +94,7 @@ async function streamResponse(res: ServerResponse, stream: AsyncGenerator<Prepro
       timer.tokensArrived(message.tokenIds.length);
       if (first) sse.open(message.workerId ? { [WORKER_HEADER]: message.workerId } : {});
       sawToolCalls ||= message.toolCalls.length > 0;
-      await sse.send(chunkJson(meta, message, { first, logprobs: parsed.topLogprobs !== undefined, textOffset, sawToolCalls }));
+      await sse.send(chunkJson(meta, message, { first, logprobs: parsed.topLogprobs !== undefined, textOffset, sawToolCalls, usage: parsed.continuousUsage }));
       textOffset += message.text.length;
       first = false;
       if (message.finishReason !== undefined && parsed.includeUsage && message.usage) await sse.send(usageChunkJson(meta, message.usage));

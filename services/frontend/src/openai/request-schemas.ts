@@ -22,6 +22,44 @@ const stop = z.union([z.string(), z.array(z.string())], { error: STOP_RULE })
   .refine((list) => list.length <= MAX_STOP_STRINGS, { error: (iss) => `may hold at most ${MAX_STOP_STRINGS} strings, got ${(iss.input as string[]).length}` });
 
 const maxTokens = optionalNumber({ integer: true, min: 1, max: UINT32_MAX });
+
+/** Most logit_bias entries a request may hold (OpenAI's limit). */
+export const MAX_LOGIT_BIAS_ENTRIES = 300;
+const LOGIT_BIAS_RULE = "must map token ids (decimal integer strings) to biases in [-100, 100]";
+
+/**
+ * `logit_bias`: token id string → bias, as OpenAI sends it; every fault is reported on
+ * `logit_bias` itself. Ids past the vocabulary are the worker's check (it knows the vocabulary).
+ */
+const logitBias = z.record(z.string(), z.unknown(), { error: LOGIT_BIAS_RULE })
+  .nullish()
+  .transform((v, ctx) => {
+    if (v == null) return undefined;
+    const entries = Object.entries(v);
+    if (entries.length > MAX_LOGIT_BIAS_ENTRIES) {
+      ctx.addIssue({ code: "custom", message: `may hold at most ${MAX_LOGIT_BIAS_ENTRIES} entries, got ${entries.length}` });
+      return z.NEVER;
+    }
+    const out: Record<number, number> = {};
+    for (const [key, bias] of entries) {
+      const id = /^\d{1,10}$/.test(key) ? Number(key) : NaN;
+      if (!(id <= UINT32_MAX) || typeof bias !== "number" || !(bias >= -100 && bias <= 100)) {
+        ctx.addIssue({ code: "custom", message: `${LOGIT_BIAS_RULE}, got ${show({ [key]: bias })}` });
+        return z.NEVER;
+      }
+      out[id] = bias;
+    }
+    return out;
+  });
+
+/** `stream_options`: OpenAI's include_usage and vLLM's continuous_usage_stats; any other key names itself. */
+const STREAM_OPTION_KEYS = ["include_usage", "continuous_usage_stats"];
+const streamOptions = z.looseObject({ include_usage: optionalBool, continuous_usage_stats: optionalBool }, { error: "must be an object" })
+  .superRefine((o, ctx) => {
+    const unknown = Object.keys(o).find((k) => !STREAM_OPTION_KEYS.includes(k));
+    if (unknown !== undefined) ctx.addIssue({ code: "custom", path: [unknown], message: `is not a stream_options key (${STREAM_OPTION_KEYS.join(", ")})` });
+  })
+  .nullish();
 const logprobCount = optionalNumber({ integer: true, min: 0, max: 20 });
 
 /** Fields both endpoints share. */
@@ -40,7 +78,8 @@ const COMMON = {
   min_tokens: optionalNumber({ integer: true, min: 0, max: UINT32_MAX }),
   ignore_eos: optionalBool,
   stream: optionalBool,
-  stream_options: z.object({ include_usage: optionalBool }, { error: "must be an object" }).nullish(),
+  stream_options: streamOptions,
+  logit_bias: logitBias,
   n: optionalNumber({ integer: true, min: 1 }),
   user: optionalString,
   include_stop_str_in_output: optionalBool,
@@ -79,6 +118,8 @@ export const chatBodySchema = z.object({
   parallel_tool_calls: optionalBool,
   chat_template_kwargs: z.record(z.string(), z.unknown(), { error: "must be an object" }).nullish(),
   add_generation_prompt: optionalBool,
+  // Accepted for "text" only (a no-op); other types are rejected after parsing (no guided decoding).
+  response_format: z.object({ type: z.string({ error: "must be a string" }) }, { error: "must be an object with a string 'type'" }).nullish(),
 }).superRefine((body, ctx) => {
   checkStreamOptions(body, ctx);
   checkAutoHasTools(body, ctx);
@@ -90,6 +131,9 @@ export const completionBodySchema = z.object({
   ...COMMON,
   prompt: z.unknown().optional(),
   logprobs: logprobCount,
+  // No-op values only (false, 1); others are rejected after parsing with unsupported_parameter.
+  echo: optionalBool,
+  best_of: optionalNumber({ integer: true, min: 1, max: UINT32_MAX }),
 }).superRefine(checkStreamOptions);
 
 /** POST /tokenize with a text prompt (vLLM's shape). */

@@ -90,9 +90,10 @@ function chatDelta(message: PreprocessResponse, first: boolean): object {
 
 /**
  * One streamed chunk for a preprocessor message; `first` adds the assistant role (chat),
- * `sawToolCalls` (this or an earlier message had tool calls) turns a final "stop" into "tool_calls".
+ * `sawToolCalls` (this or an earlier message had tool calls) turns a final "stop" into "tool_calls",
+ * `usage` adds the running usage (stream_options.continuous_usage_stats).
  */
-export function chunkJson(meta: ResponseMeta, message: PreprocessResponse, options: { first: boolean; logprobs: boolean; textOffset: number; sawToolCalls?: boolean }): object {
+export function chunkJson(meta: ResponseMeta, message: PreprocessResponse, options: { first: boolean; logprobs: boolean; textOffset: number; sawToolCalls?: boolean; usage?: boolean }): object {
   const finish = finishWithTools(finishReasonText(message.finishReason), options.sawToolCalls ?? false);
   const last = message.finishReason !== undefined;
   const logprobs = options.logprobs && message.logprobs.length > 0
@@ -107,6 +108,8 @@ export function chunkJson(meta: ResponseMeta, message: PreprocessResponse, optio
     created: meta.created,
     model: meta.model,
     choices: [choice],
+    // stream_options.continuous_usage_stats (vLLM): the running usage on every chunk.
+    ...(options.usage && message.usage ? { usage: usageJson(message.usage) } : {}),
     ...(last ? { kvmesh: kvmeshExtension(message) } : {}),
   };
 }

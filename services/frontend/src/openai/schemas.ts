@@ -21,6 +21,8 @@ export interface ParsedRequest {
   readonly model: string;
   readonly stream: boolean;
   readonly includeUsage: boolean;
+  /** stream_options.continuous_usage_stats (vLLM): usage on every streamed chunk. */
+  readonly continuousUsage: boolean;
   /** Logprobs asked for: the number of alternatives per token. */
   readonly topLogprobs: number | undefined;
   readonly user: string | undefined;
@@ -49,13 +51,18 @@ function commonFields(body: ChatBody | CompletionBody, maxTokens: number | undef
     sampling: {
       temperature: body.temperature, topP: body.top_p, topK: body.top_k, seed: body.seed,
       presencePenalty: body.presence_penalty, frequencyPenalty: body.frequency_penalty, repetitionPenalty: body.repetition_penalty,
-      topLogprobs,
+      topLogprobs, logitBias: body.logit_bias === undefined ? undefined : { bias: body.logit_bias },
     },
     stop: { maxTokens, minTokens: body.min_tokens, stopTokenIds: body.stop_token_ids ?? [], ignoreEos: body.ignore_eos ?? false },
     stopStrings: body.stop,
     includeStopStrInOutput: body.include_stop_str_in_output ?? false,
     skipSpecialTokens: body.skip_special_tokens,
   };
+}
+
+/** Stream shape flags of a validated body. */
+function streamFlags(body: ChatBody | CompletionBody): Pick<ParsedRequest, "stream" | "includeUsage" | "continuousUsage"> {
+  return { stream: body.stream ?? false, includeUsage: body.stream_options?.include_usage ?? false, continuousUsage: body.stream_options?.continuous_usage_stats ?? false };
 }
 
 /** One chat message as the wire carries it (content parts and tool calls as JSON text; also /tokenize's). */
@@ -76,11 +83,14 @@ export function parseChatRequest(raw: Body): ParsedRequest {
   const result = chatBodySchema.safeParse(raw);
   if (!result.success) throw toInvalidArgument(result.error);
   const body = result.data;
+  if (body.response_format != null && body.response_format.type !== "text") {
+    throw new UnsupportedParameterError(`'response_format' of type ${JSON.stringify(body.response_format.type).slice(0, 40)} is not supported (no guided decoding); only "text"`, { param: "response_format" });
+  }
   const tools = toolFields(body);
   const topLogprobs = body.logprobs ? (body.top_logprobs ?? 0) : undefined;
   const common = commonFields(body, body.max_completion_tokens ?? body.max_tokens, topLogprobs);
   return {
-    kind: "chat", model: body.model, stream: body.stream ?? false, includeUsage: body.stream_options?.include_usage ?? false, topLogprobs, user: body.user,
+    kind: "chat", model: body.model, ...streamFlags(body), topLogprobs, user: body.user,
     request: {
       model: body.model,
       prompt: {
@@ -104,11 +114,12 @@ export function parseCompletionRequest(raw: Body): ParsedRequest {
   const result = completionBodySchema.safeParse(raw);
   if (!result.success) throw toInvalidArgument(result.error);
   const body = result.data;
+  if (body.echo) throw new UnsupportedParameterError("'echo': true is not supported (the prompt is not returned); false is accepted", { param: "echo" });
+  if (body.best_of !== undefined && body.best_of > 1) throw new UnsupportedParameterError("'best_of' > 1 is not supported: send several requests and pick; 1 is accepted", { param: "best_of" });
   const prompt = completionPrompt(body.prompt);
   const common = commonFields(body, body.max_tokens, body.logprobs);
   return {
-    kind: "completions", model: body.model, stream: body.stream ?? false, includeUsage: body.stream_options?.include_usage ?? false,
-    topLogprobs: body.logprobs, user: body.user,
+    kind: "completions", model: body.model, ...streamFlags(body), topLogprobs: body.logprobs, user: body.user,
     request: { model: body.model, prompt, ...common },
   };
 }

@@ -1,7 +1,10 @@
 /**
  * What an echo-engine worker should stream back for a request (GenerateRequest.echo): for a
- * chat, the last user message's text, tokenized on its own with the model's tokenizer, so the
- * answer is exactly that text; for a completion nothing (the worker echoes the prompt).
+ * chat, the text of the last user turn — the last `user` or `tool` message, as chat templates
+ * such as Qwen's render a tool result as a user turn — tokenized on its own with the model's
+ * tokenizer, so the answer is exactly that text; for a completion nothing (the worker echoes
+ * the prompt). A tool result counts so that a client's agent loop (user → tool call → tool
+ * result → answer) ends with the result as its final text instead of calling the tool again.
  *
  * Why the preprocessor and not the worker: it already holds the messages and the tokenizer,
  * while finding a user turn in rendered token ids would tie the worker to one template's markers.
@@ -15,7 +18,7 @@ import type { ModelAssets } from "../model-assets.js";
 export function echoTokensFor(request: PreprocessRequest, assets: Pick<ModelAssets, "engine" | "tokenizer">): EchoTokens | undefined {
   if (assets.engine !== "echo" || request.prompt?.$case !== "chat") return undefined;
   const messages = toTemplateMessages(request.prompt.chat.messages);
-  const lastUser = messages.filter((m) => m.role === "user").at(-1);
+  const lastUser = messages.filter((m) => m.role === "user" || m.role === "tool").at(-1);
   if (lastUser === undefined || lastUser.content === "") return undefined;
   return { tokenIds: assets.tokenizer.encode(lastUser.content, false) };
 }

@@ -71,7 +71,11 @@ export class OutputProcessor {
       response.text += match.text;
       if (match.stop !== undefined) return this.finish(response, FinishReason.FINISH_REASON_STOP, this.ownUsage(), match.stop);
     }
-    if (message.finishReason === undefined) return { response, done: false };
+    if (message.finishReason === undefined) {
+      // The running count on every message (stream_options.continuous_usage_stats reads it).
+      response.usage = this.ownUsage();
+      return { response, done: false };
+    }
     // The stream ends: release an incomplete character and any held-back text.
     const tail = this.stops.push(this.detokenizer.flush());
     response.text += tail.text;

@@ -19,6 +19,8 @@ export function engineParamsFromProto(req: GenerateRequest): EngineRequestParams
       frequencyPenalty: s?.frequencyPenalty ?? d.frequencyPenalty,
       repetitionPenalty: s?.repetitionPenalty ?? d.repetitionPenalty,
       topLogprobs: s?.topLogprobs ?? d.topLogprobs,
+      // Map keys arrive as strings (ts-proto keeps them on a plain object).
+      logitBias: s?.logitBias ? Object.entries(s.logitBias.bias).map(([id, bias]) => [Number(id), bias] as const) : d.logitBias,
     },
     stop: {
       maxTokens: req.stop?.maxTokens,

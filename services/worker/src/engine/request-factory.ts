@@ -34,7 +34,7 @@ export function createRequest(params: EngineRequestParams, ctx: RequestFactoryCo
   if (!(Number.isInteger(resumeFromIndex) && resumeFromIndex >= 0 && resumeFromIndex < tokenIds.length)) {
     throw new InvalidArgumentError(`resume_from_index must be in [0, ${tokenIds.length}), got ${resumeFromIndex}`, { param: "resume_from_index" });
   }
-  validateSampling(params.sampling);
+  validateSampling(params.sampling, ctx.vocabSize);
   validateStop(params.stop, ctx.vocabSize);
   if (tokenIds.length >= ctx.maxModelLen) {
     throw new ContextLengthError(

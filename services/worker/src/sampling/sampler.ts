@@ -1,8 +1,9 @@
 /**
- * Turns one row's logits into the next token: min_tokens mask → repetition, frequency and
- * presence penalties → greedy argmax, or temperature → top-k → top-p → seeded draw.
+ * Turns one row's logits into the next token: logit_bias → min_tokens mask → repetition,
+ * frequency and presence penalties → greedy argmax, or temperature → top-k → top-p → seeded
+ * draw (vLLM's order: the bias is a logits processor, applied before the penalties).
  *
- * Logprobs are the log-softmax of the processed logits: after the mask, the penalties and the
+ * Logprobs are the log-softmax of the processed logits: after the bias, the mask, the penalties and the
  * temperature (when sampling), before top-k/top-p truncation — so every vocabulary entry has a
  * finite logprob unless masked, and they sum (in probability) to 1.
  */
@@ -39,6 +40,7 @@ export function sampleToken(logits: Float32Array, options: SamplingOptions, ctx:
   // Plain greedy decoding (the common serving case) needs no processed copy of the logits.
   if (isPlainGreedy(options, ctx)) return { tokenId: argmax(logits), logprob: undefined };
   const work = Float64Array.from(logits);
+  for (const [id, bias] of options.logitBias) work[id] += bias;
   maskTokens(work, ctx.maskedIds);
   applyRepetitionPenalty(work, ctx.allTokenIds, options.repetitionPenalty);
   applyOpenAiPenalties(work, outputsOf(ctx), options.frequencyPenalty, options.presencePenalty);
@@ -60,7 +62,7 @@ function* outputsOf(ctx: SampleContext): Iterable<number> {
 
 /** Greedy with nothing that changes the logits and no logprobs asked for. */
 function isPlainGreedy(options: SamplingOptions, ctx: SampleContext): boolean {
-  return isGreedy(options) && options.topLogprobs === undefined && ctx.maskedIds.length === 0 &&
+  return isGreedy(options) && options.topLogprobs === undefined && ctx.maskedIds.length === 0 && options.logitBias.length === 0 &&
     options.repetitionPenalty === 1 && options.frequencyPenalty === 0 && options.presencePenalty === 0;
 }
 

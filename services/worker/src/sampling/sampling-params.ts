@@ -21,6 +21,8 @@ export interface SamplingOptions {
   readonly repetitionPenalty: number;
   /** Undefined: no logprobs. Otherwise the chosen token's logprob plus this many alternatives (0..20). */
   readonly topLogprobs: number | undefined;
+  /** OpenAI logit_bias: [token id, bias in [-100, 100]] pairs added to the raw logits; empty: none. */
+  readonly logitBias: ReadonlyArray<readonly [number, number]>;
 }
 
 /** When generation stops (proto StopConditions with every field resolved). */
@@ -45,6 +47,7 @@ export const DEFAULT_SAMPLING: SamplingOptions = {
   frequencyPenalty: 0,
   repetitionPenalty: 1,
   topLogprobs: undefined,
+  logitBias: [],
 };
 
 /** Engine defaults: no limits besides the context length. */

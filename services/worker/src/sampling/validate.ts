@@ -11,8 +11,8 @@ function checkRange(param: string, value: number, lo: number, hi: number): void 
   if (!(Number.isFinite(value) && value >= lo && value <= hi)) fail(param, `must be in [${lo}, ${hi}], got ${value}`);
 }
 
-/** Throws InvalidArgumentError when a sampling parameter is out of range. */
-export function validateSampling(s: SamplingOptions): void {
+/** Throws InvalidArgumentError when a sampling parameter is out of range (logit_bias ids against vocabSize). */
+export function validateSampling(s: SamplingOptions, vocabSize: number): void {
   if (!(Number.isFinite(s.temperature) && s.temperature >= 0)) fail("temperature", `must be >= 0, got ${s.temperature}`);
   if (!(Number.isFinite(s.topP) && s.topP > 0 && s.topP <= 1)) fail("top_p", `must be in (0, 1], got ${s.topP}`);
   if (!(Number.isInteger(s.topK) && s.topK >= -1)) fail("top_k", `must be an integer >= -1 (0 or -1 disables), got ${s.topK}`);
@@ -23,6 +23,10 @@ export function validateSampling(s: SamplingOptions): void {
   }
   if (s.topLogprobs !== undefined && !(Number.isInteger(s.topLogprobs) && s.topLogprobs >= 0 && s.topLogprobs <= MAX_TOP_LOGPROBS)) {
     fail("top_logprobs", `must be an integer in [0, ${MAX_TOP_LOGPROBS}], got ${s.topLogprobs}`);
+  }
+  for (const [id, bias] of s.logitBias) {
+    if (!(Number.isInteger(id) && id >= 0 && id < vocabSize)) fail("logit_bias", `keys must be token ids in [0, ${vocabSize}), got ${id}`);
+    checkRange("logit_bias", bias, -100, 100);
   }
   if (s.seed !== undefined && (s.seed < 0n || s.seed >= 1n << 64n)) fail("seed", `must fit in an unsigned 64-bit integer, got ${s.seed}`);
 }

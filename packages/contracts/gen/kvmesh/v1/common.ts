@@ -94,7 +94,26 @@ export interface SamplingParams {
     | number
     | undefined;
   /** When set, every output token carries its logprob and this many top alternatives (0..20). */
-  topLogprobs?: number | undefined;
+  topLogprobs?:
+    | number
+    | undefined;
+  /**
+   * OpenAI logit_bias: token id -> bias in [-100, 100], added to the raw logits before the
+   * penalties, temperature, top-k and top-p. Ids must be < the model's vocabulary (the worker checks).
+   * Unset or empty: no bias.
+   */
+  logitBias?: LogitBias | undefined;
+}
+
+/** OpenAI logit_bias (a message, so that SamplingParams stays all-optional). */
+export interface LogitBias {
+  /** token id -> bias in [-100, 100]. */
+  bias: { [key: number]: number };
+}
+
+export interface LogitBias_BiasEntry {
+  key: number;
+  value: number;
 }
 
 /** When generation stops. */
@@ -228,6 +247,7 @@ function createBaseSamplingParams(): SamplingParams {
     frequencyPenalty: undefined,
     repetitionPenalty: undefined,
     topLogprobs: undefined,
+    logitBias: undefined,
   };
 }
 
@@ -259,6 +279,9 @@ export const SamplingParams: MessageFns<SamplingParams> = {
     }
     if (message.topLogprobs !== undefined) {
       writer.uint32(64).uint32(message.topLogprobs);
+    }
+    if (message.logitBias !== undefined) {
+      LogitBias.encode(message.logitBias, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -340,6 +363,14 @@ export const SamplingParams: MessageFns<SamplingParams> = {
             message.topLogprobs = reader.uint32();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.logitBias = LogitBias.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -386,6 +417,11 @@ export const SamplingParams: MessageFns<SamplingParams> = {
         : isSet(object.top_logprobs)
         ? globalThis.Number(object.top_logprobs)
         : undefined,
+      logitBias: isSet(object.logitBias)
+        ? LogitBias.fromJSON(object.logitBias)
+        : isSet(object.logit_bias)
+        ? LogitBias.fromJSON(object.logit_bias)
+        : undefined,
     };
   },
 
@@ -415,6 +451,9 @@ export const SamplingParams: MessageFns<SamplingParams> = {
     if (message.topLogprobs !== undefined) {
       obj.topLogprobs = Math.round(message.topLogprobs);
     }
+    if (message.logitBias !== undefined) {
+      obj.logitBias = LogitBias.toJSON(message.logitBias);
+    }
     return obj;
   },
 
@@ -431,6 +470,193 @@ export const SamplingParams: MessageFns<SamplingParams> = {
     message.frequencyPenalty = object.frequencyPenalty ?? undefined;
     message.repetitionPenalty = object.repetitionPenalty ?? undefined;
     message.topLogprobs = object.topLogprobs ?? undefined;
+    message.logitBias = (object.logitBias !== undefined && object.logitBias !== null)
+      ? LogitBias.fromPartial(object.logitBias)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseLogitBias(): LogitBias {
+  return { bias: {} };
+}
+
+export const LogitBias: MessageFns<LogitBias> = {
+  encode(message: LogitBias, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    globalThis.Object.entries(message.bias).forEach(([key, value]: [string, number]) => {
+      LogitBias_BiasEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogitBias {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogitBias();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const entry1 = LogitBias_BiasEntry.decode(reader, reader.uint32());
+            if (entry1.value !== undefined) {
+              message.bias[entry1.key] = entry1.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LogitBias {
+    return {
+      bias: isObject(object.bias)
+        ? (globalThis.Object.entries(object.bias) as [string, any][]).reduce(
+          (acc: { [key: number]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, globalThis.Number(key), {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: LogitBias): unknown {
+    const obj: any = {};
+    if (message.bias) {
+      const entries = globalThis.Object.entries(message.bias) as [string, number][];
+      if (entries.length > 0) {
+        obj.bias = {};
+        entries.forEach(([k, v]) => {
+          obj.bias[k] = floatToJson(v);
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LogitBias>, I>>(base?: I): LogitBias {
+    return LogitBias.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogitBias>, I>>(object: I): LogitBias {
+    const message = createBaseLogitBias();
+    message.bias = (globalThis.Object.entries(object.bias ?? {}) as [string, number][]).reduce(
+      (acc: { [key: number]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[globalThis.Number(key)] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseLogitBias_BiasEntry(): LogitBias_BiasEntry {
+  return { key: 0, value: 0 };
+}
+
+export const LogitBias_BiasEntry: MessageFns<LogitBias_BiasEntry> = {
+  encode(message: LogitBias_BiasEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== 0) {
+      writer.uint32(8).uint32(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(21).float(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogitBias_BiasEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogitBias_BiasEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.key = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 21) {
+              break;
+            }
+
+            message.value = reader.float();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LogitBias_BiasEntry {
+    return {
+      key: isSet(object.key) ? globalThis.Number(object.key) : 0,
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: LogitBias_BiasEntry): unknown {
+    const obj: any = {};
+    if (message.key !== 0) {
+      obj.key = Math.round(message.key);
+    }
+    if (message.value !== 0) {
+      obj.value = floatToJson(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LogitBias_BiasEntry>, I>>(base?: I): LogitBias_BiasEntry {
+    return LogitBias_BiasEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogitBias_BiasEntry>, I>>(object: I): LogitBias_BiasEntry {
+    const message = createBaseLogitBias_BiasEntry();
+    message.key = object.key ?? 0;
+    message.value = object.value ?? 0;
     return message;
   },
 };
@@ -1710,6 +1936,10 @@ export type DeepPartial<T> = T extends bigint ? string | number | bigint
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

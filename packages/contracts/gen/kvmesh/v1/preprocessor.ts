@@ -138,7 +138,7 @@ export interface PreprocessResponse {
   finishReason?:
     | FinishReason
     | undefined;
-  /** Last message only. */
+  /** Every message: the running count so far; the last message's is the final usage. */
   usage?: Usage | undefined;
   workerId: string;
   migrations: number;
