@@ -53,7 +53,28 @@ describe("kvmesh up: supervisor, own mesh, flags", function () {
     expect([...a.services.keys()]).to.deep.equal(names);
     const ports = names.map((n) => a.services.get(n)!.metricsPort!);
     expect(new Set(ports).size, String(ports)).to.equal(4);
-    for (const port of ports) expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).to.equal(200);
+    // Each port serves its own service's families; the worker's include the vLLM names that
+    // schedulers and dashboards read (issue 16).
+    const expected: Record<string, string[]> = {
+      frontend: ["kvmesh_frontend_requests_total", "kvmesh_frontend_time_to_first_token_seconds"],
+      preprocessor: ["kvmesh_preprocessor_requests_total"],
+      router: ["kvmesh_router_decisions_total", "kvmesh_router_index_blocks"],
+      worker: [
+        "kvmesh_worker_kv_blocks_total", "vllm:num_requests_waiting", "vllm:num_requests_running", "vllm:kv_cache_usage_perc",
+        "vllm:cache_config_info", "vllm:prompt_tokens_total", "vllm:generation_tokens_total", "vllm:prefix_cache_queries_total",
+        "vllm:prefix_cache_hits_total",
+      ],
+    };
+    for (const [i, name] of names.entries()) {
+      const res = await fetch(`http://127.0.0.1:${ports[i]}/metrics`);
+      expect(res.status).to.equal(200);
+      const text = await res.text();
+      for (const family of expected[name]) expect(text, `${name} :${ports[i]}`).to.include(`# TYPE ${family} `);
+    }
+    // /health lists the same scrape targets (one per process: the mocker hosts both workers).
+    const health = (await (await fetch(`${a.url}/health`)).json()) as { metrics: Array<{ service: string; url: string; instances: string[] }> };
+    expect(health.metrics.map((t) => `${t.service}:${new URL(t.url).port}`)).to.deep.equal(names.map((n, i) => `${n}:${ports[i]}`));
+    expect(health.metrics.find((t) => t.service === "worker")!.instances).to.have.length(2);
     for (const name of names) expect(cmdline(a.services.get(name)!.pid).join(" "), name).to.include("--shutdown-grace 3s");
     expect([...b.services.values()].every((s) => s.metricsPort === undefined), "no --metrics-port: no metrics servers").to.equal(true);
 

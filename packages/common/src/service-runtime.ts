@@ -53,6 +53,8 @@ export interface InstanceOptions {
   listen?: string;
   /** Largest request message the server accepts (doors into the mesh: --max-body-bytes). */
   maxReceiveBytes?: number;
+  /** Port of the process's Prometheus endpoint, registered as meta `metrics_port` so the frontend's /health can list scrape targets. */
+  metricsPort?: number;
   /** Closed after the drain, in order (event publishers, engines...). */
   closers?: ReadonlyArray<() => Promise<void> | void>;
 }
@@ -78,7 +80,7 @@ export async function startServiceInstance(options: InstanceOptions): Promise<Se
     instanceId,
     address: advertisedHost(config),
     port: server.port,
-    meta: options.meta ?? {},
+    meta: { ...options.meta, ...(options.metricsPort === undefined ? {} : { metrics_port: String(options.metricsPort) }) },
   });
   let stopped: Promise<void> | undefined;
   const stop = (graceMs: number): Promise<void> => {

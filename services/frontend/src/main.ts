@@ -16,6 +16,7 @@ import { CorsPolicy } from "./http/cors.js";
 import { startHttpGateway } from "./http/server.js";
 import { FrontendMetrics } from "./metrics.js";
 import { ModelCatalog } from "./models.js";
+import { ScrapeTargets } from "./scrape-targets.js";
 import { Pipeline } from "./pipeline.js";
 
 /** The host part of `host:port`. */
@@ -43,24 +44,25 @@ export async function runFrontend(argv: string[], hooks: FrontendHooks = {}): Pr
   const metrics = new FrontendMetrics(registry);
   const discovery = discoveryFromConfig(config, log);
   const catalog = new ModelCatalog(discovery);
+  const scrapeTargets = new ScrapeTargets(discovery);
   const pipeline = new Pipeline(discovery, config.requestTimeoutMs);
   let accepting = true;
   const guard = new ApiKeyGuard(config.apiKey);
   const http = await startHttpGateway(hostOf(config.listen), config.httpPort, {
-    pipeline, metrics, log, maxBodyBytes: config.maxBodyBytes, catalog, registry,
+    pipeline, metrics, log, maxBodyBytes: config.maxBodyBytes, catalog, registry, scrapeTargets,
     preprocessorCount: () => pipeline.preprocessors.live.length,
     accepting: () => accepting,
     requestTimeoutMs: config.requestTimeoutMs,
     guard, cors: new CorsPolicy(config.allowedOrigins),
   });
+  const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort);
   const instance = await startServiceInstance({
-    service: "frontend", config, log, discovery,
+    service: "frontend", config, log, discovery, metricsPort: metricsServer?.port,
     listen: config.grpcListen ?? config.listen,
     services: [createFrontendService(pipeline, catalog, guard, log)],
     maxReceiveBytes: config.maxBodyBytes,
     meta: { http_port: String(http.port) },
   });
-  const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort);
   log.info({ port: instance.port, http_port: http.port, metrics_port: metricsServer?.port }, "listening");
   hooks.onListening?.({ httpPort: http.port, config });
   onShutdownSignal(log, config.shutdownGraceMs, [
@@ -70,6 +72,7 @@ export async function runFrontend(argv: string[], hooks: FrontendHooks = {}): Pr
     },
     () => pipeline.close(),
     () => catalog.close(),
+    () => scrapeTargets.close(),
     () => metricsServer?.close(),
     () => discovery.close(),
   ]);

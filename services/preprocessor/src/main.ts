@@ -43,6 +43,7 @@ export async function runPreprocessor(argv: string[]): Promise<number> {
     discovery,
     services: [preprocessorService({ catalog, routers, log, metrics: createPreprocessorMetrics(registry), parsers: { toolCall: config.toolCallParser, reasoning: config.reasoningParser } })],
     maxReceiveBytes: config.maxBodyBytes,
+    metricsPort: metricsServer?.port,
     closers: [() => catalog.close(), () => routers.close(), () => metricsServer?.close(), () => discovery.close(), () => prompts.destroy()],
   });
   log.info({ port: instance.port, metrics_port: metricsServer?.port, instance_id: instance.instanceId }, "listening");

@@ -20,6 +20,7 @@ export async function runRouter(argv: string[]): Promise<number> {
   const instance = await startServiceInstance({
     service: "router", config, log, discovery, services: [router.service],
     meta: { router_mode: config.routerMode, kv_events: config.kvEvents },
+    metricsPort: metrics?.port,
     closers: [router.close, () => metrics?.close(), () => discovery.close()],
   });
   log.info({ port: instance.port, metrics_port: metrics?.port, instance_id: instance.instanceId, mode: config.routerMode, kv_events: config.kvEvents }, "listening");

@@ -42,9 +42,13 @@ export async function runWorker(argv: string[]): Promise<number> {
   const discovery = discoveryFromConfig(config, log);
   const nats = config.natsUrl ? await connectNats({ url: config.natsUrl, name: `worker-${process.pid}`, log }) : undefined;
   const publisher = nats ? new NatsEventPublisher({ connection: nats, namespace: config.namespace, log }) : undefined;
-  const workers: WorkerInstance[] = [];
-  for (let i = 0; i < config.workers; i++) workers.push(await startWorkerInstance({ config, modelDir, modelName, chatTemplate, log, metrics, discovery, publisher }));
+  // Bound before the workers register (their discovery records carry the port); logged after their
+  // "listening" lines, as before.
   const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort);
+  const workers: WorkerInstance[] = [];
+  for (let i = 0; i < config.workers; i++) {
+    workers.push(await startWorkerInstance({ config, modelDir, modelName, chatTemplate, log, metrics, discovery, publisher, metricsPort: metricsServer?.port }));
+  }
   if (metricsServer) log.info({ metrics_port: metricsServer.port }, "metrics listening");
   onShutdownSignal(log, config.shutdownGraceMs, [
     (grace) => Promise.all(workers.map((w) => w.handle.stop(grace))).then(() => undefined),

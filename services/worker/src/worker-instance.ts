@@ -28,6 +28,8 @@ export interface WorkerInstanceDeps {
   readonly metrics: WorkerMetrics;
   readonly discovery: Discovery;
   readonly publisher?: EventPublisher;
+  /** The process's Prometheus port (shared by every worker it hosts), registered in discovery. */
+  readonly metricsPort?: number;
 }
 
 /** A serving worker. */
@@ -73,6 +75,7 @@ export async function startWorkerInstance(deps: WorkerInstanceDeps): Promise<Wor
     discovery: deps.discovery,
     services: [service],
     instanceId: workerId,
+    metricsPort: deps.metricsPort,
     meta: { model: modelName, block_size: String(built.runner.blockSize), engine: config.engine, epoch: String(identity.epoch), context_length: String(engine.maxModelLen) },
     closers: [() => engine.close(), () => bridge.close(), () => built.runner.close()],
   });

@@ -11,6 +11,7 @@ import { InvalidArgumentError, ModelNotFoundError } from "#common/errors.js";
 import { deadlineServerOptions, enforceBodyDeadline } from "./deadlines.js";
 import { HttpDrain } from "./drain.js";
 import type { ModelCatalog } from "../models.js";
+import type { ScrapeTargets } from "../scrape-targets.js";
 import type { ApiKeyGuard } from "./auth.js";
 import { handleCompletion } from "./completion-handler.js";
 import { handleResponses } from "./responses-handler.js";
@@ -22,6 +23,8 @@ import { handleTokenize } from "./tokenize-handler.js";
 /** What the gateway serves from. */
 export interface HttpDeps extends CompletionDeps {
   readonly catalog: ModelCatalog;
+  /** Every service's metrics endpoint, listed in /health. */
+  readonly scrapeTargets: ScrapeTargets;
   readonly registry: Registry;
   /** Preprocessor replicas live now. */
   readonly preprocessorCount: () => number;
@@ -99,7 +102,7 @@ function health(res: ServerResponse, deps: HttpDeps): void {
   const preprocessors = deps.preprocessorCount();
   const routers = deps.catalog.routerCount;
   const ready = deps.accepting() && preprocessors > 0 && routers > 0 && models.length > 0 && models.every((m) => m.instances > 0);
-  sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "not_ready", models, preprocessors, routers });
+  sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "not_ready", models, preprocessors, routers, metrics: deps.scrapeTargets.list() });
 }
 
 /** Pending connections the kernel may queue before the event loop accepts them. */
