@@ -25,6 +25,8 @@ describe("frontend: the gRPC door validates through the REST schema", () => {
     ["top_logprobs 21", { logprobs: true, topLogprobs: 21 }, { logprobs: true, top_logprobs: 21 }, "top_logprobs"],
     ["top_logprobs without logprobs", { topLogprobs: 2 }, { top_logprobs: 2 }, "top_logprobs"],
     ["presence_penalty NaN", { presencePenalty: Number.NaN }, { presence_penalty: Number.NaN }, "presence_penalty"],
+    ["logit_bias 101", { logitBiasJson: '{"5": 101}' }, { logit_bias: { 5: 101 } }, "logit_bias"],
+    ["logit_bias not an object", { logitBiasJson: "[1]" }, { logit_bias: [1] }, "logit_bias"],
   ];
   for (const [what, grpc, http, param] of cases) {
     it(`rejects ${what} on both doors with the same code and param`, () => {
@@ -74,6 +76,13 @@ describe("frontend: the gRPC door validates through the REST schema", () => {
     const http = parseCompletionRequest({ model: "m", prompt: [1, 2], max_tokens: 5, temperature: 0.5, seed: -1, stop: ["x"], logprobs: 2, ignore_eos: true });
     expect(grpc.request).to.deep.equal(http.request);
     expect(grpc.request.sampling?.seed).to.equal(18446744073709551615n);
+  });
+
+  it("carries logit_bias_json into the same sampling parameters as REST's logit_bias (bounds -100 and 100 included)", () => {
+    const grpc = parseCompletionRequest(completionBodyOf({ model: "m", prompt: { $case: "text", text: "hi" }, options: options({ logitBiasJson: '{"7": 100, "9": -100}' }) }));
+    const http = parseCompletionRequest({ model: "m", prompt: "hi", logit_bias: { 7: 100, 9: -100 } });
+    expect(grpc.request).to.deep.equal(http.request);
+    expect(grpc.request.sampling?.logitBias).to.not.equal(undefined);
   });
 
   it("rejects a completion without a prompt", () => {

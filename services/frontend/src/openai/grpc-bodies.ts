@@ -17,6 +17,7 @@ function optionsBody(o: CompletionOptions | undefined, kind: "chat" | "completio
     presence_penalty: o.presencePenalty, frequency_penalty: o.frequencyPenalty, repetition_penalty: o.repetitionPenalty,
     min_tokens: o.minTokens, ...(o.ignoreEos ? { ignore_eos: true } : {}),
     ...(o.stop.length > 0 ? { stop: o.stop } : {}),
+    logit_bias: json(o.logitBiasJson, "logit_bias"),
   };
   // Chat's logprobs is a flag plus top_logprobs; completions' logprobs is the count itself.
   if (kind === "chat") Object.assign(body, o.logprobs ? { logprobs: true, top_logprobs: o.topLogprobs } : { top_logprobs: o.topLogprobs });

@@ -52,6 +52,8 @@ export interface CompletionOptions {
   /** Return logprobs with this many alternatives. */
   topLogprobs?: number | undefined;
   logprobs: boolean;
+  /** OpenAI's logit_bias as JSON text ({"<token id>": bias in [-100, 100]}), validated as over REST. */
+  logitBiasJson?: string | undefined;
 }
 
 export interface ChatCompletionRequest {
@@ -125,6 +127,7 @@ function createBaseCompletionOptions(): CompletionOptions {
     ignoreEos: false,
     topLogprobs: undefined,
     logprobs: false,
+    logitBiasJson: undefined,
   };
 }
 
@@ -171,6 +174,9 @@ export const CompletionOptions: MessageFns<CompletionOptions> = {
     }
     if (message.logprobs !== false) {
       writer.uint32(104).bool(message.logprobs);
+    }
+    if (message.logitBiasJson !== undefined) {
+      writer.uint32(114).string(message.logitBiasJson);
     }
     return writer;
   },
@@ -292,6 +298,14 @@ export const CompletionOptions: MessageFns<CompletionOptions> = {
             message.logprobs = reader.bool();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.logitBiasJson = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -355,6 +369,11 @@ export const CompletionOptions: MessageFns<CompletionOptions> = {
         ? globalThis.Number(object.top_logprobs)
         : undefined,
       logprobs: isSet(object.logprobs) ? globalThis.Boolean(object.logprobs) : false,
+      logitBiasJson: isSet(object.logitBiasJson)
+        ? globalThis.String(object.logitBiasJson)
+        : isSet(object.logit_bias_json)
+        ? globalThis.String(object.logit_bias_json)
+        : undefined,
     };
   },
 
@@ -399,6 +418,9 @@ export const CompletionOptions: MessageFns<CompletionOptions> = {
     if (message.logprobs !== false) {
       obj.logprobs = message.logprobs;
     }
+    if (message.logitBiasJson !== undefined) {
+      obj.logitBiasJson = message.logitBiasJson;
+    }
     return obj;
   },
 
@@ -420,6 +442,7 @@ export const CompletionOptions: MessageFns<CompletionOptions> = {
     message.ignoreEos = object.ignoreEos ?? false;
     message.topLogprobs = object.topLogprobs ?? undefined;
     message.logprobs = object.logprobs ?? false;
+    message.logitBiasJson = object.logitBiasJson ?? undefined;
     return message;
   },
 };
