@@ -6,9 +6,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PreprocessResponse } from "#contracts/gen/kvmesh/v1/preprocessor.js";
 import type { Logger } from "#common/logger.js";
-import { clientRequestId, newRequestId, REQUEST_ID_KEY } from "#common/request-id.js";
 import type { FrontendMetrics } from "../metrics.js";
-import { RequestTimer, UNKNOWN_MODEL_LABEL, modelLabel } from "../metrics.js";
+import type { RequestTimer } from "../metrics.js";
 import type { ModelCatalog } from "../models.js";
 import { chunkJson, usageChunkJson, wholeResponseJson } from "../openai/responses.js";
 import type { ResponseMeta } from "../openai/responses.js";
@@ -16,8 +15,8 @@ import { parseChatRequest, parseCompletionRequest } from "../openai/schemas.js";
 import type { ParsedRequest } from "../openai/schemas.js";
 import { SseWriter } from "../openai/sse.js";
 import type { Pipeline } from "../pipeline.js";
-import { readJsonBody } from "./body.js";
-import { httpErrorFor, sendError, sendJson } from "./respond.js";
+import { finishRequest, startRequest } from "./request-run.js";
+import { httpErrorFor, sendJson } from "./respond.js";
 
 /** What the handler needs. */
 export interface CompletionDeps {
@@ -34,43 +33,13 @@ export const WORKER_HEADER = "x-kvmesh-worker-id";
 
 /** Handles one completion request of `kind`. */
 export async function handleCompletion(kind: "chat" | "completions", req: IncomingMessage, res: ServerResponse, deps: CompletionDeps): Promise<void> {
-  // Our own id keys the request in the mesh; the client's is a label, logged and echoed.
-  const requestId = newRequestId();
-  res.setHeader(REQUEST_ID_KEY, requestId);
-  let log = deps.log.child({ request_id: requestId });
-  let parsed: ParsedRequest;
-  try {
-    const clientId = clientRequestId(req.headers[REQUEST_ID_KEY]);
-    if (clientId !== undefined) {
-      res.setHeader(REQUEST_ID_KEY, clientId);
-      log = log.child({ client_request_id: clientId });
-    }
-    const body = await readJsonBody(req, deps.maxBodyBytes);
-    parsed = kind === "chat" ? parseChatRequest(body) : parseCompletionRequest(body);
-  } catch (err) {
-    const status = sendError(res, err);
-    deps.metrics.requests.inc({ endpoint: kind, model: UNKNOWN_MODEL_LABEL, status: String(status) });
-    return;
-  }
-  const timer = new RequestTimer(deps.metrics, kind, modelLabel(parsed.model, (id) => deps.catalog.get(id) !== undefined));
-  const controller = new AbortController();
-  // The client went away: cancel down to the worker.
-  res.once("close", () => {
-    if (!res.writableFinished) controller.abort();
-  });
+  const started = await startRequest(kind, req, res, deps, kind === "chat" ? parseChatRequest : parseCompletionRequest);
+  if (!started) return;
+  const { requestId, log, parsed, timer, signal } = started;
   const meta: ResponseMeta = { id: `${kind === "chat" ? "chatcmpl" : "cmpl"}-${requestId.replace(/-/g, "")}`, created: Math.floor(Date.now() / 1000), model: parsed.model, kind };
   log.info({ model: parsed.model, stream: parsed.stream, user: parsed.user }, "request");
-  const stream = deps.pipeline.run({ requestId, ...parsed.request }, controller.signal);
-  let status = 200;
-  try {
-    status = parsed.stream ? await streamResponse(res, stream, meta, parsed, timer) : await wholeResponse(res, stream, meta, parsed, timer);
-  } catch (err) {
-    status = controller.signal.aborted && !res.headersSent ? 499 : sendError(res, err);
-    if (status >= 500) log.warn({ err: String(err) }, "request failed");
-  } finally {
-    if (controller.signal.aborted && status === 200) status = 499;
-    timer.finish(status);
-  }
+  const stream = deps.pipeline.run({ requestId, ...parsed.request }, signal);
+  await finishRequest(started, res, () => (parsed.stream ? streamResponse(res, stream, meta, parsed, timer) : wholeResponse(res, stream, meta, parsed, timer)));
 }
 
 async function wholeResponse(res: ServerResponse, stream: AsyncGenerator<PreprocessResponse>, meta: ResponseMeta, parsed: ParsedRequest, timer: RequestTimer): Promise<number> {

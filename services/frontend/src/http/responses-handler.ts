@@ -5,54 +5,24 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PreprocessResponse } from "#contracts/gen/kvmesh/v1/preprocessor.js";
-import { clientRequestId, newRequestId, REQUEST_ID_KEY } from "#common/request-id.js";
-import { RequestTimer, UNKNOWN_MODEL_LABEL, modelLabel } from "../metrics.js";
+import type { RequestTimer } from "../metrics.js";
 import { ResponseBuilder } from "../openai/responses-api/response-builder.js";
 import { parseResponsesRequest } from "../openai/responses-api/request.js";
-import type { ParsedResponsesRequest } from "../openai/responses-api/request.js";
 import { SseWriter } from "../openai/sse.js";
-import { readJsonBody } from "./body.js";
+import { finishRequest, startRequest } from "./request-run.js";
 import type { CompletionDeps } from "./completion-handler.js";
 import { WORKER_HEADER } from "./completion-handler.js";
-import { httpErrorFor, sendError, sendJson } from "./respond.js";
+import { httpErrorFor, sendJson } from "./respond.js";
 
 /** Handles one Responses request. */
 export async function handleResponses(req: IncomingMessage, res: ServerResponse, deps: CompletionDeps): Promise<void> {
-  // As for chat: our own id keys the request in the mesh; the client's is a label, logged and echoed.
-  const requestId = newRequestId();
-  res.setHeader(REQUEST_ID_KEY, requestId);
-  let log = deps.log.child({ request_id: requestId });
-  let parsed: ParsedResponsesRequest;
-  try {
-    const clientId = clientRequestId(req.headers[REQUEST_ID_KEY]);
-    if (clientId !== undefined) {
-      res.setHeader(REQUEST_ID_KEY, clientId);
-      log = log.child({ client_request_id: clientId });
-    }
-    parsed = parseResponsesRequest(await readJsonBody(req, deps.maxBodyBytes));
-  } catch (err) {
-    const status = sendError(res, err);
-    deps.metrics.requests.inc({ endpoint: "responses", model: UNKNOWN_MODEL_LABEL, status: String(status) });
-    return;
-  }
-  const timer = new RequestTimer(deps.metrics, "responses", modelLabel(parsed.model, (id) => deps.catalog.get(id) !== undefined));
-  const controller = new AbortController();
-  res.once("close", () => {
-    if (!res.writableFinished) controller.abort();
-  });
+  const started = await startRequest("responses", req, res, deps, parseResponsesRequest);
+  if (!started) return;
+  const { requestId, log, parsed, timer, signal } = started;
   log.info({ model: parsed.model, stream: parsed.stream }, "request");
   const builder = new ResponseBuilder(`resp_${requestId.replace(/-/g, "")}`, Math.floor(Date.now() / 1000), parsed);
-  const stream = deps.pipeline.run({ requestId, ...parsed.request }, controller.signal);
-  let status = 200;
-  try {
-    status = parsed.stream ? await streamEvents(res, stream, builder, timer) : await whole(res, stream, builder, timer);
-  } catch (err) {
-    status = controller.signal.aborted && !res.headersSent ? 499 : sendError(res, err);
-    if (status >= 500) log.warn({ err: String(err) }, "request failed");
-  } finally {
-    if (controller.signal.aborted && status === 200) status = 499;
-    timer.finish(status);
-  }
+  const stream = deps.pipeline.run({ requestId, ...parsed.request }, signal);
+  await finishRequest(started, res, () => (parsed.stream ? streamEvents(res, stream, builder, timer) : whole(res, stream, builder, timer)));
 }
 
 async function whole(res: ServerResponse, stream: AsyncGenerator<PreprocessResponse>, builder: ResponseBuilder, timer: RequestTimer): Promise<number> {
