@@ -9,7 +9,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { defineFlags, loadServiceConfig } from "#common/config/index.js";
 import { createAgent } from "../loadgen/completion-client.js";
 import { launchMesh } from "../compare/mesh-launcher.js";
 import { processTree, sample } from "./proc-sampler.js";
@@ -21,27 +21,31 @@ import { bodyMaker, poissonGaps } from "./soak-workload.js";
 const SAMPLE_EVERY_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 300_000;
 
-const { values: flags } = parseArgs({
-  options: {
-    duration: { type: "string", default: "300" }, rate: { type: "string", default: "100" },
-    burst: { type: "string", default: "2000" }, "burst-every": { type: "string", default: "60" },
-    workers: { type: "string", default: "4" }, speedup: { type: "string", default: "1" },
-    // 0: the mocker's default (16384 blocks, which 5 minutes of this workload never fill, so the
-    // prefix cache's bookkeeping still grows at the end); fewer blocks reach the steady state early.
-    "num-kv-blocks": { type: "string", default: "0" },
-    out: { type: "string", default: "bench/results/soak" }, seed: { type: "string", default: "13" },
-  },
-});
-const config = {
-  durationS: Number(flags.duration), ratePerS: Number(flags.rate), burstSize: Number(flags.burst), burstEveryS: Number(flags["burst-every"]),
-  workers: Number(flags.workers), speedupRatio: Number(flags.speedup), numKvBlocks: Number(flags["num-kv-blocks"]), promptTokens: 256, prefixes: 32, outputTokens: 32, seed: Number(flags.seed),
+const FLAGS = defineFlags([
+  { name: "duration", type: "int", min: 1, default: 300, help: "seconds of open-loop traffic" },
+  { name: "rate", type: "number", min: 0, default: 100, help: "open loop: Poisson arrivals per second" },
+  { name: "burst", type: "int", min: 0, default: 2000, help: "concurrent streams of each burst (0: none)" },
+  { name: "burst-every", type: "int", min: 0, default: 60, help: "seconds between bursts, the first at half that (0: none)" },
+  { name: "workers", type: "int", min: 1, default: 4, help: "mocker workers (one process)" },
+  { name: "speedup", type: "number", min: 0.0001, default: 1, help: "mocker --speedup-ratio" },
+  // 0: the mocker's default (16384 blocks, which 5 minutes of this workload never fill).
+  { name: "num-kv-blocks", type: "int", min: 0, default: 0, help: "KV blocks per worker (0: the mocker's default)" },
+  { name: "out", type: "string", default: "bench/results/soak", help: "report directory" },
+  { name: "seed", type: "int", min: 0, default: 13, help: "seed of prompts and arrivals" },
+]);
+const loaded = loadServiceConfig({ service: "bench:soak", spec: FLAGS, argv: process.argv.slice(2), env: {}, out: console.log, err: console.error });
+const flags = loaded.config;
+const config = flags && {
+  durationS: flags.duration, ratePerS: flags.rate, burstSize: flags.burst, burstEveryS: flags.burstEvery,
+  workers: flags.workers, speedupRatio: flags.speedup, numKvBlocks: flags.numKvBlocks, promptTokens: 256, prefixes: 32, outputTokens: 32, seed: flags.seed,
 };
-for (const [k, v] of Object.entries(config)) if (!(Number.isFinite(v) && v >= 0)) throw new Error(`--${k}: not a number ≥ 0`);
+
+type SoakConfig = NonNullable<typeof config>;
 
 const tally = (counts: Record<string, number>, outcome: string): void => void (counts[outcome] = (counts[outcome] ?? 0) + 1);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function main(): Promise<void> {
+async function main(config: SoakConfig, outDir: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "kvmesh-soak-"));
   const loadavgStart = loadavg();
   const mesh = await launchMesh({
@@ -93,7 +97,7 @@ async function main(): Promise<void> {
       config, machine: { nproc: availableParallelism(), loadavgStart, loadavgEnd: loadavg() },
       steady, bursts, flat: flatness(ticks, config.durationS), ticks,
     };
-    const out = resolve(flags.out!);
+    const out = resolve(outDir);
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, "results.json"), JSON.stringify(result, null, 2) + "\n");
     const summary = summaryMarkdown(result);
@@ -104,7 +108,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+if (config === undefined) process.exitCode = loaded.exitCode;
+else {
+  main(config, flags!.out).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
