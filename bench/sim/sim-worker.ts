@@ -7,6 +7,8 @@ import type { KvEvent } from "#contracts/gen/kvmesh/v1/events.js";
 import { BlockPool } from "../../services/worker/src/engine/block-pool.js";
 import { KvCacheManager } from "../../services/worker/src/engine/kv-cache-manager.js";
 import { KvEventRecorder } from "../../services/worker/src/engine/kv-events.js";
+import type { KvEventData } from "../../services/worker/src/engine/kv-events.js";
+import { EventRing } from "../../services/worker/src/events/event-ring.js";
 import { createRequest } from "../../services/worker/src/engine/request-factory.js";
 import type { EngineRequest } from "../../services/worker/src/engine/request.js";
 import { Scheduler } from "../../services/worker/src/engine/scheduler.js";
@@ -39,13 +41,15 @@ export class SimWorker {
   readonly kv: KvCacheManager;
   readonly scheduler: Scheduler;
   private readonly recorder = new KvEventRecorder();
-  private pendingEvents: KvEvent[] = [];
+  /** Numbers the step's changes as a real worker's ring does (the one owner of event ids). */
+  private readonly ring = new EventRing(1024);
+  private pendingChanges: KvEventData[] = [];
   private running: SchedulerOutput | undefined;
   private arrivals = 0;
   private readonly maxModelLen: number;
 
   constructor(readonly workerId: string, private readonly config: SimWorkerConfig) {
-    this.recorder.subscribe((event) => this.pendingEvents.push(event));
+    this.recorder.subscribe((change) => this.pendingChanges.push(change));
     this.kv = new KvCacheManager(new BlockPool(config.numKvBlocks, this.recorder), config.blockSize, this.recorder);
     this.maxModelLen = Math.min(config.contextLength, config.numKvBlocks * config.blockSize);
     this.scheduler = new Scheduler({ ...config, maxModelLen: this.maxModelLen }, this.kv);
@@ -91,8 +95,8 @@ export class SimWorker {
       return { tokenId: mockTokenId(r.seed, r.requestId, r.nextOutputIndex, this.config.vocabSize, this.config.eosTokenIds, 3), logprob: undefined };
     });
     const updates = this.scheduler.updateFromOutput(output, sampled);
-    const events = this.pendingEvents;
-    this.pendingEvents = [];
+    const events = this.ring.append(this.pendingChanges);
+    this.pendingChanges = [];
     return { updates, events };
   }
 

@@ -2,7 +2,7 @@
 // reports, and a real grpc-js server on 127.0.0.1 that serves both through the worker's handler.
 import * as grpc from "@grpc/grpc-js";
 import { EventRing } from "../../services/worker/src/events/event-ring.js";
-import type { KvEventData } from "../../services/worker/src/events/event-ring.js";
+import type { KvEventData } from "../../services/worker/src/engine/kv-events.js";
 import type { KvEvent } from "#contracts/gen/kvmesh/v1/events.js";
 import { WorkerService } from "#contracts/gen/kvmesh/v1/worker.js";
 import type { DumpKvStateResponse, StreamKvEventsRequest } from "#contracts/gen/kvmesh/v1/worker.js";

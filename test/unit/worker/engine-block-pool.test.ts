@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import type { KvEvent } from "#contracts/gen/kvmesh/v1/events.js";
 import type { LocalBlockHash, SequenceHash } from "#common/kv-hash.js";
 import { BlockPool } from "../../../services/worker/src/engine/block-pool.js";
 import { KvEventRecorder } from "../../../services/worker/src/engine/kv-events.js";
+import type { KvEventData } from "../../../services/worker/src/engine/kv-events.js";
 
 const seq = (n: number): SequenceHash => BigInt(n) as SequenceHash;
 const hashOf = (n: number, parent?: number) => ({
@@ -11,9 +11,9 @@ const hashOf = (n: number, parent?: number) => ({
   parent: parent === undefined ? undefined : seq(parent),
 });
 
-function setup(n: number): { pool: BlockPool; events: KvEvent[]; recorder: KvEventRecorder } {
+function setup(n: number): { pool: BlockPool; events: KvEventData[]; recorder: KvEventRecorder } {
   const recorder = new KvEventRecorder();
-  const events: KvEvent[] = [];
+  const events: KvEventData[] = [];
   recorder.subscribe((e) => events.push(e));
   return { pool: new BlockPool(n, recorder), events, recorder };
 }
@@ -56,7 +56,7 @@ describe("engine block pool", () => {
     expect(pool.allocate(1)).to.deep.equal([b]);
     expect(pool.lookup(seq(11))).to.equal(undefined);
     expect(pool.lookup(seq(10))).to.equal(a);
-    expect(events).to.deep.equal([{ eventId: 1n, data: { $case: "removed", removed: { sequenceHashes: [11n] } } }]);
+    expect(events).to.deep.equal([{ $case: "removed", removed: { sequenceHashes: [11n] } }]);
   });
 
   it("reports a hash new only for its first copy and removed only with its last", () => {
@@ -70,21 +70,22 @@ describe("engine block pool", () => {
     pool.allocate(2); // block 2 (never used), then a
     expect(events).to.deep.equal([]);
     pool.allocate(1); // b, the last copy
-    expect(events.map((e) => e.data)).to.deep.equal([{ $case: "removed", removed: { sequenceHashes: [5n] } }]);
+    expect(events).to.deep.equal([{ $case: "removed", removed: { sequenceHashes: [5n] } }]);
     expect(pool.counts()).to.deep.equal({ active: 3, cachedFree: 0, total: 3 });
   });
 
-  it("numbers events from 1 without gaps and notifies listeners in order", () => {
+  it("hands every change to its listeners in order, unnumbered (the worker's ring numbers them)", () => {
     const recorder = new KvEventRecorder();
     const seen: string[] = [];
-    const off = recorder.subscribe((e) => seen.push(`a${e.eventId}`));
-    recorder.subscribe((e) => seen.push(`b${e.eventId}`));
+    const off = recorder.subscribe((c) => seen.push(`a:${c.$case}`));
+    recorder.subscribe((c) => seen.push(`b:${c.$case}`));
     recorder.cleared();
-    recorder.removed([]); // nothing to say: no event, no id
+    recorder.removed([]); // nothing to say: no change
+    recorder.stored(undefined, []); // likewise
     recorder.stored(undefined, [{ sequenceHash: 1n, localHash: 1n }]);
     off();
     recorder.cleared();
-    expect(seen).to.deep.equal(["a1", "b1", "a2", "b2", "b3"]);
-    expect(recorder.lastEventId).to.equal(3n);
+    expect(seen).to.deep.equal(["a:cleared", "b:cleared", "a:stored", "b:stored", "b:cleared"]);
+    expect(recorder).to.not.have.property("lastEventId");
   });
 });

@@ -4,6 +4,7 @@ import type { KvEvent } from "#contracts/gen/kvmesh/v1/events.js";
 import { Code, OverloadedError } from "#common/errors.js";
 import type { EngineOutput, StepStats } from "../../../services/worker/src/engine/engine-types.js";
 import { streamRequest } from "../../../services/worker/src/engine/request-stream.js";
+import { KvEventBridge } from "../../../services/worker/src/events/kv-event-bridge.js";
 import type { RunnerRow } from "../../../services/worker/src/runners/model-runner.js";
 import { collect, engineWith, params, replay, tokens, ToyRunner } from "./engine-fixtures.js";
 
@@ -69,16 +70,17 @@ describe("engine core (toy runner: logits are a pure function of the context)", 
     expect(engine.counters.cachedPromptTokens).to.equal(24);
   });
 
-  it("rebuilds dumpState from its event stream, with gap-free ids and parents first", async () => {
+  it("rebuilds dumpState from its event stream (numbered by the worker's ring), with gap-free ids and parents first", async () => {
     const engine = engineWith(new ToyRunner(12, BS));
+    const bridge = new KvEventBridge({ engine, identity: { workerId: "w", epoch: 1n, model: "m" }, ringSize: 1 << 16, loadIntervalMs: 1000 });
     const events: KvEvent[] = [];
-    engine.events.subscribe((e) => events.push(e));
+    bridge.ring.listen({ onEvents: (batch) => events.push(...batch), onClose: () => {} });
     await runAll(engine);
     engine.clearKvCache();
     await collect(engine, params("after-clear", tokens(10, 11), { maxTokens: 3 }));
+    const dump = bridge.dump();
     expect(events.map((e) => e.eventId)).to.deep.equal(events.map((_, i) => BigInt(i + 1)));
     expect(events.some((e) => e.data?.$case === "removed")).to.equal(true);
-    const dump = engine.dumpState();
     expect(dump.lastEventId).to.equal(BigInt(events.length));
     expect(dump.events.every((e) => e.eventId === 0n)).to.equal(true);
     const rebuilt = replay(dump.events);

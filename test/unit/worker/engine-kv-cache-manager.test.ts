@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { hashBlocks } from "#common/kv-hash.js";
-import type { KvEvent } from "#contracts/gen/kvmesh/v1/events.js";
 import { BlockPool } from "../../../services/worker/src/engine/block-pool.js";
 import { KvCacheManager } from "../../../services/worker/src/engine/kv-cache-manager.js";
 import { KvEventRecorder } from "../../../services/worker/src/engine/kv-events.js";
+import type { KvEventData } from "../../../services/worker/src/engine/kv-events.js";
 import { EngineRequest } from "../../../services/worker/src/engine/request.js";
 import { DEFAULT_SAMPLING, DEFAULT_STOP } from "../../../services/worker/src/sampling/sampling-params.js";
 
@@ -17,9 +17,9 @@ function request(tokenIds: number[]): EngineRequest {
   );
 }
 
-function setup(numBlocks: number): { kv: KvCacheManager; events: KvEvent[] } {
+function setup(numBlocks: number): { kv: KvCacheManager; events: KvEventData[] } {
   const recorder = new KvEventRecorder();
-  const events: KvEvent[] = [];
+  const events: KvEventData[] = [];
   recorder.subscribe((e) => events.push(e));
   return { kv: new KvCacheManager(new BlockPool(numBlocks, recorder), BS, recorder), events };
 }
@@ -41,16 +41,15 @@ describe("engine KV cache manager", () => {
     const r = request(range(1, 11)); // 2 full blocks + 2 tokens
     prefill(kv, r);
     const h = hashBlocks(range(1, 11), BS);
-    expect(events).to.deep.equal([{
-      eventId: 1n,
-      data: { $case: "stored", stored: { blocks: [0, 1].map((i) => ({ sequenceHash: h.sequence[i], localHash: h.local[i] })) } },
-    }]);
+    expect(events).to.deep.equal([
+      { $case: "stored", stored: { blocks: [0, 1].map((i) => ({ sequenceHash: h.sequence[i], localHash: h.local[i] })) } },
+    ]);
     r.allTokenIds.push(11, 12);
     r.numComputedTokens = 12;
     expect(kv.allocateSlots(r, 0)).to.equal(true);
     kv.cacheFullBlocks(r);
     const h3 = hashBlocks(range(1, 13), BS);
-    expect(events[1].data).to.deep.equal({
+    expect(events[1]).to.deep.equal({
       $case: "stored",
       stored: { parentSequenceHash: h3.sequence[1], blocks: [{ sequenceHash: h3.sequence[2], localHash: h3.local[2] }] },
     });
@@ -96,7 +95,7 @@ describe("engine KV cache manager", () => {
     const other = request([90, 91, 92]);
     expect(kv.allocateSlots(other, 3)).to.equal(true);
     expect(other.blockIds).to.deep.equal([b2]);
-    expect(events[events.length - 1].data).to.deep.equal({
+    expect(events[events.length - 1]).to.deep.equal({
       $case: "removed", removed: { sequenceHashes: [hashBlocks(range(1, 13), BS).sequence[2]] },
     });
     expect(kv.pool.lookup(hashBlocks(range(1, 13), BS).sequence[0])).to.equal(b0);
@@ -132,7 +131,7 @@ describe("engine KV cache manager", () => {
     prefill(kv, live);
     const before = events.length;
     kv.reset();
-    const after = events.slice(before).map((e) => e.data?.$case);
+    const after = events.slice(before).map((e) => e.$case);
     expect(after).to.deep.equal(["cleared", "stored", "stored"]);
     expect(kv.pool.counts().cachedFree).to.equal(0);
     expect(kv.getComputedBlocks(request(range(1, 10))).numTokens).to.equal(0);

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { EventRing, isOutOfRange } from "../../../services/worker/src/events/event-ring.js";
-import type { KvEventData } from "../../../services/worker/src/events/event-ring.js";
+import type { KvEventData } from "../../../services/worker/src/engine/kv-events.js";
 import type { KvEvent } from "#contracts/gen/kvmesh/v1/events.js";
 
 function stored(hash: bigint): KvEventData {

@@ -106,17 +106,19 @@ export class EngineCore {
       blocksTotal: counts.total,
       running: this.scheduler.running.length,
       waiting: this.scheduler.waiting.length,
-      lastEventId: this.events.lastEventId,
     };
   }
 
-  /** Stored events (event id 0) that rebuild the current cache, parents first, and the last event id. */
-  dumpState(): { events: KvEvent[]; lastEventId: bigint } {
+  /**
+   * Stored events (event id 0) that rebuild the current cache, parents first. The id they are
+   * current to is the event ring's (the one owner of ids), read by the caller after a flush.
+   */
+  dumpState(): { events: KvEvent[] } {
     const events: KvEvent[] = this.kv.dumpStored().map(({ parent, block }) => ({
       eventId: 0n,
       data: { $case: "stored", stored: parent === undefined ? { blocks: [block] } : { parentSequenceHash: parent, blocks: [block] } },
     }));
-    return { events, lastEventId: this.events.lastEventId };
+    return { events };
   }
 
   /** Drops the prefix cache (a "cleared" event; blocks of running sequences are re-announced). */

@@ -52,7 +52,6 @@ export interface EngineLoad {
   readonly blocksTotal: number;
   readonly running: number;
   readonly waiting: number;
-  readonly lastEventId: bigint;
 }
 
 /** One step, for metrics. */

@@ -1,23 +1,21 @@
 /**
- * The worker's KV event log: stored / removed / cleared events with gap-free ids from 1 for this
- * process (one epoch), in the generated events.proto shapes, handed to listeners synchronously
- * and in order as they happen.
+ * The engine's KV change log: stored / removed / cleared changes, in the generated events.proto
+ * shapes, handed to listeners synchronously and in order as they happen. It does not number
+ * them: event ids have one owner, the worker's EventRing (events/event-ring.ts), which numbers
+ * what both transports (StreamKvEvents and NATS) carry.
  */
 import type { KvEvent, StoredBlock } from "#contracts/gen/kvmesh/v1/events.js";
 import type { SequenceHash } from "#common/kv-hash.js";
 
-/** Receives every event right after it was recorded. */
-export type KvEventListener = (event: KvEvent) => void;
+/** The change an event carries, without its id (the ring assigns ids). */
+export type KvEventData = NonNullable<KvEvent["data"]>;
 
-/** Records and numbers KV events. */
+/** Receives every change right after it was recorded. */
+export type KvEventListener = (change: KvEventData) => void;
+
+/** Records KV changes and hands them on, unnumbered. */
 export class KvEventRecorder {
-  private lastId = 0n;
   private readonly listeners: KvEventListener[] = [];
-
-  /** Id of the last event recorded (0n when none). */
-  get lastEventId(): bigint {
-    return this.lastId;
-  }
 
   /** Adds a listener; the returned function removes it. */
   subscribe(listener: KvEventListener): () => void {
@@ -45,9 +43,7 @@ export class KvEventRecorder {
     this.emit({ $case: "cleared", cleared: {} });
   }
 
-  private emit(data: NonNullable<KvEvent["data"]>): void {
-    this.lastId += 1n;
-    const event: KvEvent = { eventId: this.lastId, data };
-    for (const listener of [...this.listeners]) listener(event);
+  private emit(change: KvEventData): void {
+    for (const listener of [...this.listeners]) listener(change);
   }
 }

@@ -1,7 +1,5 @@
 import type { KvEvent } from "#contracts/gen/kvmesh/v1/events.js";
-
-/** The change an event carries, without its id (the ring assigns ids). */
-export type KvEventData = NonNullable<KvEvent["data"]>;
+import type { KvEventData } from "../engine/kv-events.js";
 
 /** Why {@link EventRing.after} cannot serve a resume point. */
 export interface OutOfRange {

@@ -6,7 +6,7 @@
  */
 import type { KvEvent, KvEventBatch, WorkerLoad } from "#contracts/gen/kvmesh/v1/events.js";
 import { EventRing } from "./event-ring.js";
-import type { KvEventData } from "./event-ring.js";
+import type { KvEventData } from "../engine/kv-events.js";
 import type { EventPublisher } from "./event-publisher.js";
 import type { EngineCore } from "../engine/engine-core.js";
 
@@ -21,7 +21,7 @@ export interface WorkerIdentity {
 
 /** Options of {@link KvEventBridge}. */
 export interface KvEventBridgeOptions {
-  readonly engine: EngineCore;
+  readonly engine: Pick<EngineCore, "events" | "load" | "dumpState">;
   readonly identity: WorkerIdentity;
   readonly ringSize: number;
   /** NATS publisher; undefined when broker-less (routers then follow StreamKvEvents). */
@@ -44,7 +44,7 @@ export class KvEventBridge {
 
   constructor(private readonly options: KvEventBridgeOptions) {
     this.ring = new EventRing(options.ringSize);
-    this.unsubscribe = options.engine.events.subscribe((event) => this.onEngineEvent(event));
+    this.unsubscribe = options.engine.events.subscribe((change) => this.onEngineChange(change));
     const { publisher } = options;
     if (publisher) {
       this.ring.listen({ onEvents: (events) => publisher.publishKvEvents(this.batch([...events])), onClose: () => {} });
@@ -53,7 +53,7 @@ export class KvEventBridge {
     }
   }
 
-  /** Hands buffered events on now; call before reading lastEventId so it matches the engine. */
+  /** Numbers and hands on buffered changes now; call before reading the ring's lastEventId. */
   flush(): void {
     this.flushQueued = false;
     if (this.pending.length === 0) return;
@@ -93,9 +93,8 @@ export class KvEventBridge {
     this.ring.close();
   }
 
-  private onEngineEvent(event: KvEvent): void {
-    if (event.data === undefined) return;
-    this.pending.push(event.data);
+  private onEngineChange(change: KvEventData): void {
+    this.pending.push(change);
     if (!this.flushQueued) {
       this.flushQueued = true;
       queueMicrotask(() => this.flush());
