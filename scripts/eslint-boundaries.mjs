@@ -65,7 +65,7 @@ const DOMAIN = { router: ["indexer", "scheduling", "sequences"], worker: ["engin
 /** gRPC, NATS and Consul client modules. */
 const TRANSPORTS = ["^@grpc/", "^@nats-io/", "^nats$", "^consul$"];
 /** packages/common's adapters over them (each imports one of TRANSPORTS). */
-const COMMON_TRANSPORT = "^packages/common/src/(grpc-|healthcheck|in-flight-calls|reflection|replica-pool|request-id|service-runtime|stream-with-retry|discovery/|events/nats-)";
+const COMMON_TRANSPORT = "^packages/common/src/(grpc-|client-cache|directory/|healthcheck|in-flight-calls|reflection|replica-pool|request-id|service-runtime|stream-with-retry|discovery/|events/nats-)";
 
 /** Config blocks: packages import no service and no cli/; each service imports no other service and no cli/; domain folders also no transport. */
 export function boundaryConfigs() {

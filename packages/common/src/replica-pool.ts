@@ -4,8 +4,8 @@
  * instances are closed when the watch reports them gone.
  */
 import type { Client } from "@grpc/grpc-js";
+import { ClientCache } from "./client-cache.js";
 import type { Discovery, ServiceInstance, Watch } from "./discovery/index.js";
-import { createClient } from "./grpc-client.js";
 import type { ClientConstructor } from "./grpc-client.js";
 
 /** One replica and its client. */
@@ -17,13 +17,14 @@ export interface Replica<C extends Client> {
 /** Follows `service` in discovery and hands out its replicas in turn. */
 export class ReplicaPool<C extends Client> {
   private instances: ServiceInstance[] = [];
-  private readonly clients = new Map<string, { address: string; client: C }>();
+  private readonly clients: ClientCache<C>;
   private next = 0;
   private readonly watch: Watch;
   private readonly ready: Promise<void>;
   private readonly listeners = new Set<(instances: ServiceInstance[]) => void>();
 
-  constructor(discovery: Discovery, readonly service: string, private readonly Ctor: ClientConstructor<C>) {
+  constructor(discovery: Discovery, readonly service: string, Ctor: ClientConstructor<C>) {
+    this.clients = new ClientCache(Ctor);
     let markReady: () => void = () => {};
     this.ready = new Promise((resolve) => (markReady = resolve));
     this.watch = discovery.watch(service, (instances) => {
@@ -58,31 +59,18 @@ export class ReplicaPool<C extends Client> {
 
   /** The client of one instance (made on first use, kept while the instance lives). */
   clientOf(instance: ServiceInstance): C {
-    const address = `${instance.address.includes(":") ? `[${instance.address}]` : instance.address}:${instance.port}`;
-    const known = this.clients.get(instance.instanceId);
-    if (known && known.address === address) return known.client;
-    known?.client.close();
-    const client = createClient(this.Ctor, address);
-    this.clients.set(instance.instanceId, { address, client });
-    return client;
+    return this.clients.of(instance);
   }
 
   /** Stops watching and closes every client. */
   close(): void {
     this.watch.close();
-    for (const { client } of this.clients.values()) client.close();
-    this.clients.clear();
+    this.clients.closeAll();
   }
 
   private update(instances: ServiceInstance[]): void {
     this.instances = instances;
-    const alive = new Set(instances.map((i) => i.instanceId));
-    for (const [id, { client }] of this.clients) {
-      if (!alive.has(id)) {
-        client.close();
-        this.clients.delete(id);
-      }
-    }
+    this.clients.retain(instances);
     for (const listener of [...this.listeners]) listener(instances);
   }
 }

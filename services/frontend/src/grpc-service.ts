@@ -16,7 +16,7 @@ import type { Logger } from "#common/logger.js";
 import { clientRequestId, newRequestId, REQUEST_ID_KEY } from "#common/request-id.js";
 import { serveStream } from "#common/server-stream.js";
 import type { ApiKeyGuard } from "./http/auth.js";
-import type { ModelCatalog } from "./models.js";
+import type { ServedModels } from "./models.js";
 import { chatBodyOf, completionBodyOf } from "./openai/grpc-bodies.js";
 import { finishReasonText } from "./openai/responses.js";
 import { parseChatRequest, parseCompletionRequest } from "./openai/schemas.js";
@@ -61,7 +61,7 @@ function denied(guard: ApiKeyGuard, call: { metadata: Metadata }): GrpcStatus | 
 }
 
 /** The Frontend service binding; every RPC asks for the API key when --api-key is set. */
-export function createFrontendService(pipeline: Pipeline, catalog: ModelCatalog, guard: ApiKeyGuard, log: Logger): GrpcServiceBinding {
+export function createFrontendService(pipeline: Pipeline, catalog: ServedModels, guard: ApiKeyGuard, log: Logger): GrpcServiceBinding {
   const implementation: FrontendServer = {
     // Parsed inside the stream so a rejection leaves through serveStream's error mapping, as REST's does.
     chatCompletion: (call) => {

@@ -5,6 +5,7 @@
  */
 import { loadServiceConfig } from "#common/config/index.js";
 import type { FlagSpec } from "#common/config/index.js";
+import { WorkerDirectory } from "#common/directory/worker-directory.js";
 import { createLogger } from "#common/logger.js";
 import { createMetricsRegistry, startMetricsServer } from "#common/metrics.js";
 import { discoveryFromConfig, startServiceInstance } from "#common/service-runtime.js";
@@ -15,7 +16,7 @@ import { ApiKeyGuard } from "./http/auth.js";
 import { CorsPolicy } from "./http/cors.js";
 import { startHttpGateway } from "./http/server.js";
 import { FrontendMetrics } from "./metrics.js";
-import { ModelCatalog } from "./models.js";
+import { ServedModels } from "./models.js";
 import { ScrapeTargets } from "./scrape-targets.js";
 import { Pipeline } from "./pipeline.js";
 
@@ -43,7 +44,9 @@ export async function runFrontend(argv: string[], hooks: FrontendHooks = {}): Pr
   const registry = createMetricsRegistry("frontend");
   const metrics = new FrontendMetrics(registry);
   const discovery = discoveryFromConfig(config, log);
-  const catalog = new ModelCatalog(discovery);
+  const workers = new WorkerDirectory({ discovery });
+  const catalog = new ServedModels(workers, discovery);
+  workers.start();
   const scrapeTargets = new ScrapeTargets(discovery);
   const pipeline = new Pipeline(discovery, config.requestTimeoutMs);
   let accepting = true;
@@ -72,6 +75,7 @@ export async function runFrontend(argv: string[], hooks: FrontendHooks = {}): Pr
     },
     () => pipeline.close(),
     () => catalog.close(),
+    () => workers.close(),
     () => scrapeTargets.close(),
     () => metricsServer?.close(),
     () => discovery.close(),

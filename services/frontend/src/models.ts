@@ -1,8 +1,9 @@
 /**
- * The served models, as discovery says: a model is listed while at least one worker serving it
- * is registered, and disappears when the last one leaves (workers put `model` and
- * `context_length` in their discovery meta).
+ * The served models, as common's worker directory says: a model is listed while at least one
+ * worker serving it is registered, and disappears when the last one leaves (workers put `model`
+ * and `context_length` in their discovery meta, so listing needs no call to any worker).
  */
+import type { WorkerDirectory } from "#common/directory/worker-directory.js";
 import type { Discovery, ServiceInstance, Watch } from "#common/discovery/index.js";
 
 /** One served model. */
@@ -14,16 +15,21 @@ export interface ServedModel {
   readonly created: number;
 }
 
-/** Follows the workers and groups them by model. */
-export class ModelCatalog {
+/** Groups the directory's workers by model, and counts the live routers for /health. */
+export class ServedModels {
   private models = new Map<string, ServedModel>();
   private readonly firstSeen = new Map<string, number>();
-  private readonly watch: Watch;
+  private readonly stopListening: () => void;
   private readonly routersWatch: Watch;
   private routers = 0;
 
-  constructor(discovery: Discovery, private readonly now: () => number = () => Date.now()) {
-    this.watch = discovery.watch("worker", (workers) => this.update(workers));
+  constructor(
+    private readonly directory: Pick<WorkerDirectory, "onChange" | "workers">,
+    discovery: Pick<Discovery, "watch">,
+    private readonly now: () => number = () => Date.now(),
+  ) {
+    this.stopListening = directory.onChange((workers) => this.update(workers));
+    this.update(directory.workers);
     this.routersWatch = discovery.watch("router", (routers) => (this.routers = routers.length));
   }
 
@@ -42,13 +48,13 @@ export class ModelCatalog {
     return this.routers;
   }
 
-  /** Stops following discovery. */
+  /** Stops following the directory and discovery. */
   close(): void {
-    this.watch.close();
+    this.stopListening();
     this.routersWatch.close();
   }
 
-  private update(workers: ServiceInstance[]): void {
+  private update(workers: readonly ServiceInstance[]): void {
     const next = new Map<string, ServedModel>();
     for (const worker of workers) {
       const id = worker.meta.model;

@@ -3,6 +3,7 @@
  * `metrics_port`), so `/health` can tell an operator what to scrape without reading each
  * service's logs. Processes that host several workers register one port for all of them.
  */
+import { hostPort } from "#common/discovery/index.js";
 import type { Discovery, ServiceInstance, Watch } from "#common/discovery/index.js";
 
 /** The services whose metrics the mesh exposes, in request-path order. */
@@ -34,7 +35,7 @@ export class ScrapeTargets {
       for (const i of this.live.get(service) ?? []) {
         const port = i.meta.metrics_port;
         if (port === undefined) continue;
-        const url = `http://${i.address.includes(":") ? `[${i.address}]` : i.address}:${port}/metrics`;
+        const url = `http://${hostPort(i.address, port)}/metrics`;
         byUrl.set(url, [...(byUrl.get(url) ?? []), i.instanceId]);
       }
       for (const [url, instances] of byUrl) out.push({ service, url, instances: instances.sort() });

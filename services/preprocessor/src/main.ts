@@ -1,5 +1,6 @@
-/** `kvmesh preprocessor`: wires config, discovery, the model catalog, the router pool and the server. */
+/** `kvmesh preprocessor`: wires config, discovery, the worker directory and model assets, the router pool and the server. */
 import { loadServiceConfig } from "#common/config/index.js";
+import { WorkerDirectory } from "#common/directory/worker-directory.js";
 import { createLogger } from "#common/logger.js";
 import { createMetricsRegistry, startMetricsServer } from "#common/metrics.js";
 import { discoveryFromConfig, startServiceInstance } from "#common/service-runtime.js";
@@ -13,8 +14,7 @@ import { createPreprocessorMetrics } from "./metrics.js";
 import { modelAssetsFromCard } from "./model-assets.js";
 import { preprocessorService } from "./service.js";
 import { PromptPool } from "./tokenizer/prompt-pool.js";
-import { ModelCatalog } from "./upstream/model-catalog.js";
-import { grpcCardFetcher } from "./upstream/worker-cards.js";
+import { ModelAssetsCatalog } from "./upstream/model-assets-catalog.js";
 
 /** Runs the preprocessor; resolves to an exit code, or -1 while it keeps serving (exit on SIGTERM). */
 export async function runPreprocessor(argv: string[]): Promise<number> {
@@ -33,9 +33,10 @@ export async function runPreprocessor(argv: string[]): Promise<number> {
   const registry = createMetricsRegistry("preprocessor");
   const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(registry, config.metricsPort);
   const prompts = new PromptPool();
-  const catalog = new ModelCatalog({ discovery, fetchCard: grpcCardFetcher(config.cardTimeoutMs), build: (card) => modelAssetsFromCard(card, templateOverride, prompts), log });
+  const workers = new WorkerDirectory({ discovery, cardTimeoutMs: config.cardTimeoutMs });
+  const catalog = new ModelAssetsCatalog({ directory: workers, build: (card) => modelAssetsFromCard(card, templateOverride, prompts), log });
   const routers = new ReplicaPool(discovery, "router", RouterClient);
-  catalog.start();
+  workers.start();
   const instance = await startServiceInstance({
     service: "preprocessor",
     config,
@@ -44,7 +45,7 @@ export async function runPreprocessor(argv: string[]): Promise<number> {
     services: [preprocessorService({ catalog, routers, log, metrics: createPreprocessorMetrics(registry), parsers: { toolCall: config.toolCallParser, reasoning: config.reasoningParser } })],
     maxReceiveBytes: config.maxBodyBytes,
     metricsPort: metricsServer?.port,
-    closers: [() => catalog.close(), () => routers.close(), () => metricsServer?.close(), () => discovery.close(), () => prompts.destroy()],
+    closers: [() => workers.close(), () => routers.close(), () => metricsServer?.close(), () => discovery.close(), () => prompts.destroy()],
   });
   log.info({ port: instance.port, metrics_port: metricsServer?.port, instance_id: instance.instanceId }, "listening");
   onShutdownSignal(log, config.shutdownGraceMs, [instance.stop]);

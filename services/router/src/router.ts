@@ -1,5 +1,6 @@
 import type { Registry } from "prom-client";
 import type { Discovery } from "#common/discovery/index.js";
+import { WorkerDirectory } from "#common/directory/worker-directory.js";
 import { ModelNotFoundError } from "#common/errors.js";
 import type { EventSubscriber } from "./events/transport.js";
 import type { GrpcServiceBinding } from "#common/grpc-server.js";
@@ -16,7 +17,6 @@ import { createSelector } from "./scheduling/selector.js";
 import { ActiveSequences } from "./sequences/active-sequences.js";
 import { createRouterService } from "./service.js";
 import { grpcStreamOpener } from "./worker-stream.js";
-import { WorkerClients } from "./workers/worker-clients.js";
 import { WorkerRegistry } from "./workers/worker-registry.js";
 import { WorkerWatch } from "./workers/worker-watch.js";
 
@@ -47,7 +47,8 @@ export function createRouter(config: RouterConfig, deps: RouterDeps): RouterPart
   const { log } = deps;
   const now = deps.now ?? (() => performance.now());
   const registry = new WorkerRegistry(now);
-  const clients = new WorkerClients();
+  const workers = new WorkerDirectory({ discovery: deps.discovery });
+  const { clients } = workers;
   const sequences = new ActiveSequences(now);
   const metrics = createRouterMetrics(deps.metrics);
   const approx = new Map<string, ApproxIndexer>();
@@ -85,7 +86,7 @@ export function createRouter(config: RouterConfig, deps: RouterDeps): RouterPart
   };
   const forwarder = new Forwarder({ decider, open: deps.open ?? grpcStreamOpener(clients), migrationLimit: config.migrationLimit, observer });
   const watch = new WorkerWatch({
-    discovery: deps.discovery, registry, clients, log,
+    directory: workers, registry, log,
     lifecycle: {
       ready: (worker) => plane?.workerReady(worker),
       gone: (workerId, model) => {
@@ -115,11 +116,12 @@ export function createRouter(config: RouterConfig, deps: RouterDeps): RouterPart
     start: async () => {
       await plane?.start();
       watch.start();
+      workers.start();
     },
     close: async () => {
       watch.close();
       await plane?.close();
-      clients.closeAll();
+      workers.close();
     },
   };
 }

@@ -2,14 +2,15 @@ import type { GenerateResponse } from "#contracts/gen/kvmesh/v1/common.js";
 import { readCallStream } from "#common/call-stream.js";
 import { withRequestId } from "#common/request-id.js";
 import type { OpenWorkerStream } from "./forwarder.js";
-import type { WorkerClients } from "./workers/worker-clients.js";
+import type { ClientCache } from "#common/client-cache.js";
+import type { WorkerClient } from "#contracts/gen/kvmesh/v1/worker.js";
 
 /**
  * The forwarder's stream opener over gRPC: Worker.Generate on the worker's channel, with the
  * caller's x-request-id. Iteration throws the call's error; leaving it after the message with
  * the finish reason lets the call end with its status instead of resetting it (call-stream.ts).
  */
-export function grpcStreamOpener(clients: WorkerClients): OpenWorkerStream {
+export function grpcStreamOpener(clients: Pick<ClientCache<WorkerClient>, "get">): OpenWorkerStream {
   return (worker, request, requestId) => {
     const call = clients.get(worker.workerId, worker.address).generate(request, withRequestId(requestId));
     return {

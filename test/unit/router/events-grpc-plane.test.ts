@@ -7,7 +7,8 @@ import type * as grpc from "@grpc/grpc-js";
 import { createLogger } from "#common/logger.js";
 import { EventPlane } from "../../../services/router/src/events/event-plane.js";
 import type { FeedObserver, ResyncCause } from "../../../services/router/src/events/kv-event-feed.js";
-import { WorkerClients } from "../../../services/router/src/workers/worker-clients.js";
+import { ClientCache } from "#common/client-cache.js";
+import { WorkerClient } from "#contracts/gen/kvmesh/v1/worker.js";
 import { WorkerRegistry } from "../../../services/router/src/workers/worker-registry.js";
 import { FakeWorkerState, serveEvents as serve, waitFor } from "../../support/event-worker-state.js";
 
@@ -21,7 +22,7 @@ function follow(port: number) {
   const registry = new WorkerRegistry();
   registry.discovered({ workerId: "w1", model: "m", address: `127.0.0.1:${port}` });
   registry.cardReceived("w1", 4);
-  const clients = new WorkerClients();
+  const clients = new ClientCache(WorkerClient);
   const causes: ResyncCause[] = [];
   const observer: FeedObserver = { applied() {}, rejected() {}, resync: (_w, cause) => void causes.push(cause) };
   const plane = new EventPlane({

@@ -5,6 +5,7 @@ import type { Clock, Discovery, DiscoveryLog } from "./types.js";
 export type {
   Clock, Discovery, DiscoveryLog, InstanceSpec, Registration, ServiceInstance, Watch, WatchCallback,
 } from "./types.js";
+export { dialAddress, hostPort } from "./address.js";
 export { ConsulDiscovery } from "./consul-discovery.js";
 export { FileDiscovery } from "./file-discovery.js";
 

@@ -8,7 +8,7 @@ import type { PreprocessResponse } from "#contracts/gen/kvmesh/v1/preprocessor.j
 import type { Logger } from "#common/logger.js";
 import type { FrontendMetrics } from "../metrics.js";
 import type { RequestTimer } from "../metrics.js";
-import type { ModelCatalog } from "../models.js";
+import type { ServedModels } from "../models.js";
 import { chunkJson, usageChunkJson, wholeResponseJson } from "../openai/responses.js";
 import type { ResponseMeta } from "../openai/responses.js";
 import { parseChatRequest, parseCompletionRequest } from "../openai/schemas.js";
@@ -25,7 +25,7 @@ export interface CompletionDeps {
   readonly log: Logger;
   readonly maxBodyBytes: number;
   /** The served models: only their names become metric labels. */
-  readonly catalog: Pick<ModelCatalog, "get">;
+  readonly catalog: Pick<ServedModels, "get">;
 }
 
 /** The header naming the (first) serving worker. */

@@ -10,7 +10,7 @@ import type { Registry } from "prom-client";
 import { InvalidArgumentError, ModelNotFoundError } from "#common/errors.js";
 import { deadlineServerOptions, enforceBodyDeadline } from "./deadlines.js";
 import { HttpDrain } from "./drain.js";
-import type { ModelCatalog } from "../models.js";
+import type { ServedModels } from "../models.js";
 import type { ScrapeTargets } from "../scrape-targets.js";
 import type { ApiKeyGuard } from "./auth.js";
 import { handleCompletion } from "./completion-handler.js";
@@ -22,7 +22,7 @@ import { handleTokenize } from "./tokenize-handler.js";
 
 /** What the gateway serves from. */
 export interface HttpDeps extends CompletionDeps {
-  readonly catalog: ModelCatalog;
+  readonly catalog: ServedModels;
   /** Every service's metrics endpoint, listed in /health. */
   readonly scrapeTargets: ScrapeTargets;
   readonly registry: Registry;

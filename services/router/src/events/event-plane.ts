@@ -2,7 +2,8 @@ import { connectNats } from "#common/events/nats-connection.js";
 import type { Logger } from "#common/logger.js";
 import type { KvEventBatch, WorkerLoad } from "#contracts/gen/kvmesh/v1/events.js";
 import type { WorkerId } from "../indexer/types.js";
-import type { WorkerClients } from "../workers/worker-clients.js";
+import type { ClientCache } from "#common/client-cache.js";
+import type { WorkerClient } from "#contracts/gen/kvmesh/v1/worker.js";
 import type { WorkerRegistry, WorkerView } from "../workers/worker-registry.js";
 import type { DumpFetcherOptions } from "./dump-fetcher.js";
 import { DumpFetcher } from "./dump-fetcher.js";
@@ -22,7 +23,8 @@ export interface EventPlaneOptions {
   natsUrl?: string;
   namespace: string;
   registry: WorkerRegistry;
-  clients: WorkerClients;
+  /** The worker directory's client cache (one channel per worker). */
+  clients: Pick<ClientCache<WorkerClient>, "get">;
   observer: FeedObserver;
   log: Logger;
   /** Instead of connecting to --nats-url (tests). */

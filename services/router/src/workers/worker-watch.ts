@@ -1,10 +1,8 @@
-import { Metadata } from "@grpc/grpc-js";
-import type { Discovery, ServiceInstance, Watch } from "#common/discovery/index.js";
-import { deadlineIn } from "#common/grpc-client.js";
+import { dialAddress } from "#common/discovery/index.js";
+import type { ServiceInstance } from "#common/discovery/index.js";
+import type { WorkerDirectory } from "#common/directory/worker-directory.js";
 import type { Logger } from "#common/logger.js";
-import type { ModelCard } from "#contracts/gen/kvmesh/v1/common.js";
 import type { WorkerId } from "../indexer/types.js";
-import type { WorkerClients } from "./worker-clients.js";
 import type { WorkerRegistry, WorkerView } from "./worker-registry.js";
 
 /** What happens to a worker over its life, as the rest of the router needs to know it. */
@@ -17,46 +15,46 @@ export interface WorkerLifecycle {
 
 /** Settings of {@link WorkerWatch}. */
 export interface WorkerWatchOptions {
-  discovery: Discovery;
+  /** Common's worker directory: the live set, each worker's client and its model card. */
+  directory: Pick<WorkerDirectory, "onChange" | "workers" | "card">;
   registry: WorkerRegistry;
-  clients: WorkerClients;
   lifecycle: WorkerLifecycle;
   log: Logger;
   /** Pause between GetModelCard attempts. */
   retryMs?: number;
 }
 
-/** `host:port`, bracketing an IPv6 host. */
-export function dialAddress(instance: Pick<ServiceInstance, "address" | "port">): string {
-  return instance.address.includes(":") ? `[${instance.address}]:${instance.port}` : `${instance.address}:${instance.port}`;
-}
-
 /**
- * Follows discovery service "worker" (instance id = worker id, meta.model = served model):
- * a new worker's model card is fetched (retrying while it stays listed), a worker gone from
- * the live set is forgotten with all its blocks. Block-size mismatches are logged loudly.
+ * Follows the worker directory (discovery service "worker", instance id = worker id,
+ * meta.model = served model) into the router's registry: a new worker's model card is taken
+ * from the directory (retrying while it stays listed), a worker gone from the live set is
+ * forgotten with all its blocks (the directory closes its channel). Block-size mismatches are
+ * logged loudly.
  */
 export class WorkerWatch {
-  private watch: Watch | undefined;
+  private stopListening: (() => void) | undefined;
   private readonly known = new Map<WorkerId, string>();
 
   constructor(private readonly options: WorkerWatchOptions) {}
 
-  /** Starts following discovery. */
+  /** Starts following the directory (its current set first). */
   start(): void {
-    this.watch ??= this.options.discovery.watch("worker", (instances) => this.update(instances));
+    if (this.stopListening !== undefined) return;
+    this.stopListening = this.options.directory.onChange((instances) => this.update(instances));
+    this.update(this.options.directory.workers);
   }
 
   /** Stops following. */
   close(): void {
-    this.watch?.close();
+    this.stopListening?.();
+    this.stopListening = undefined;
   }
 
-  /** Applies one live set (exported for tests through the watch callback). */
+  /** Applies one live set. */
   update(instances: readonly ServiceInstance[]): void {
     const { registry, log } = this.options;
-    const live = new Map<WorkerId, { model: string; address: string }>();
-    for (const i of instances) if (i.meta.model) live.set(i.instanceId, { model: i.meta.model, address: dialAddress(i) });
+    const live = new Map<WorkerId, { model: string; address: string; instance: ServiceInstance }>();
+    for (const i of instances) if (i.meta.model) live.set(i.instanceId, { model: i.meta.model, address: dialAddress(i), instance: i });
     for (const [workerId, address] of this.known) {
       const now = live.get(workerId);
       if (now !== undefined && now.address === address) continue;
@@ -67,7 +65,7 @@ export class WorkerWatch {
       this.known.set(workerId, w.address);
       registry.discovered({ workerId, model: w.model, address: w.address });
       log.info({ worker_id: workerId, model: w.model, address: w.address }, "worker discovered");
-      void this.fetchCard(workerId, w.address);
+      void this.fetchCard(workerId, w.instance);
     }
   }
 
@@ -75,20 +73,18 @@ export class WorkerWatch {
     const view = this.options.registry.get(workerId);
     this.known.delete(workerId);
     this.reportMismatches(this.options.registry.removed(workerId));
-    this.options.clients.drop(workerId);
     this.options.log.info({ worker_id: workerId }, "worker gone: its blocks are dropped");
     this.options.lifecycle.gone(workerId, view?.model ?? "");
   }
 
-  private async fetchCard(workerId: WorkerId, address: string): Promise<void> {
-    const { registry, clients, log } = this.options;
+  private async fetchCard(workerId: WorkerId, instance: ServiceInstance): Promise<void> {
+    const { registry, directory, log } = this.options;
+    const address = dialAddress(instance);
     for (let attempt = 0; this.known.get(workerId) === address; attempt++) {
       try {
-        const card = await new Promise<ModelCard | undefined>((resolve, reject) => {
-          clients.get(workerId, address).getModelCard({}, new Metadata(), { deadline: deadlineIn(5000) }, (err, res) => (err ? reject(err) : resolve(res?.card)));
-        });
+        const card = await directory.card(instance);
         if (this.known.get(workerId) !== address) return;
-        if (card === undefined || card.blockSize <= 0) throw new Error("model card without a block size");
+        if (card.blockSize <= 0) throw new Error("model card without a block size");
         this.reportMismatches(registry.cardReceived(workerId, card.blockSize));
         const view = registry.get(workerId)!;
         log.info({ worker_id: workerId, model: view.model, block_size: card.blockSize, routable: view.routable }, "worker model card received");

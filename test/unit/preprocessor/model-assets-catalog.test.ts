@@ -1,11 +1,13 @@
-// The model catalog over a fake discovery and card fetcher: unknown models, caching per worker
-// set, refetch when the set changes (assets kept when the card is the same), failed fetches.
+// The preprocessor's model assets over common's worker directory, with a fake discovery and card
+// fetcher: unknown models, caching per worker set, the card taken again when the set changes
+// (assets kept when the card is the same; each worker's card fetched once), failed fetches.
 import { expect } from "chai";
 import { FailedPreconditionError, ModelNotFoundError, NoWorkerError } from "#common/errors.js";
 import type { Discovery, ServiceInstance, WatchCallback } from "#common/discovery/index.js";
 import type { ModelCard } from "#contracts/gen/kvmesh/v1/common.js";
 import type { ModelAssets } from "../../../services/preprocessor/src/model-assets.js";
-import { ModelCatalog } from "../../../services/preprocessor/src/upstream/model-catalog.js";
+import { WorkerDirectory } from "#common/directory/worker-directory.js";
+import { ModelAssetsCatalog } from "../../../services/preprocessor/src/upstream/model-assets-catalog.js";
 
 const worker = (instanceId: string, model: string): ServiceInstance => ({ service: "worker", namespace: "kvmesh", instanceId, address: "127.0.0.1", port: 1, meta: { model } });
 const card = (name: string, contextLength = 512): ModelCard => ({
@@ -26,7 +28,7 @@ function setup(cards: Record<string, ModelCard | Error>) {
   };
   const fetched: string[] = [];
   let built = 0;
-  const catalog = new ModelCatalog({
+  const directory = new WorkerDirectory({
     discovery,
     fetchCard: async (w) => {
       fetched.push(w.instanceId);
@@ -34,6 +36,9 @@ function setup(cards: Record<string, ModelCard | Error>) {
       if (c instanceof Error) throw c;
       return c;
     },
+  });
+  const catalog = new ModelAssetsCatalog({
+    directory,
     build: (c) => {
       built++;
       if (c.tokenizerJson === "") throw new FailedPreconditionError(`model "${c.name}" has no tokenizer.json`);
@@ -41,7 +46,7 @@ function setup(cards: Record<string, ModelCard | Error>) {
     },
     log: { info: () => undefined, warn: () => undefined },
   });
-  catalog.start();
+  directory.start();
   const setWorkers = (ws: ServiceInstance[]): void => {
     live = ws;
     listeners.forEach((l) => l(ws));
@@ -49,7 +54,7 @@ function setup(cards: Record<string, ModelCard | Error>) {
   return { catalog, setWorkers, fetched, builtCount: () => built };
 }
 
-describe("preprocessor model catalog", () => {
+describe("preprocessor model assets catalog", () => {
   it("an unknown model is ModelNotFoundError (NOT_FOUND), naming the model", async () => {
     const { catalog, setWorkers } = setup({ w1: card("a") });
     setWorkers([worker("w1", "a")]);
@@ -68,7 +73,7 @@ describe("preprocessor model catalog", () => {
     expect(fetched).to.deep.equal(["w1", "w2"]);
   });
 
-  it("refetches when the worker set changes; rebuilds only when the card differs", async () => {
+  it("takes the card again when the worker set changes (each worker's fetched once); rebuilds only when the card differs", async () => {
     const cards: Record<string, ModelCard | Error> = { w1: card("a"), w2: card("a"), w3: card("a", 1024) };
     const { catalog, setWorkers, fetched, builtCount } = setup(cards);
     setWorkers([worker("w1", "a")]);
@@ -77,7 +82,7 @@ describe("preprocessor model catalog", () => {
     expect(await catalog.get("a")).to.equal(first); // same card: same assets
     setWorkers([worker("w3", "a")]);
     expect((await catalog.get("a")).contextLength).to.equal(1024);
-    expect(fetched).to.deep.equal(["w1", "w1", "w3"]);
+    expect(fetched).to.deep.equal(["w1", "w3"]); // w1's card is the directory's, fetched once
     expect(builtCount()).to.equal(2);
   });
 

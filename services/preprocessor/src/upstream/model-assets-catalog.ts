@@ -1,22 +1,20 @@
 /**
- * Model cards per served model, from the workers in discovery (service "worker", meta.model =
- * served model name). A model's assets are built once and reused while its worker set stays
- * the same; when the set changes the card is fetched again (and the assets rebuilt only if the
- * card differs). No worker for a model → ModelNotFoundError.
+ * The preprocessor's model assets (tokenizer, chat template, defaults) per served model, built
+ * from the model cards of common's worker directory (which watches discovery and fetches each
+ * worker's card once). A model's assets are built once and reused while its worker set stays
+ * the same; when the set changes the card of its first reachable worker is taken again (and the
+ * assets rebuilt only if the card differs). No worker for a model → ModelNotFoundError.
  */
+import type { ServiceInstance } from "#common/discovery/index.js";
+import type { WorkerDirectory } from "#common/directory/worker-directory.js";
 import { KvmeshError, ModelNotFoundError, NoWorkerError } from "#common/errors.js";
-import type { Discovery, ServiceInstance, Watch } from "#common/discovery/index.js";
 import type { Logger } from "#common/logger.js";
 import type { ModelCard } from "#contracts/gen/kvmesh/v1/common.js";
 import type { ModelAssets } from "../model-assets.js";
 
-/** Fetches the card a worker instance serves. */
-export type CardFetcher = (worker: ServiceInstance) => Promise<ModelCard>;
-
-/** Options of {@link ModelCatalog}. */
-export interface ModelCatalogOptions {
-  discovery: Pick<Discovery, "list" | "watch">;
-  fetchCard: CardFetcher;
+/** Options of {@link ModelAssetsCatalog}. */
+export interface ModelAssetsCatalogOptions {
+  directory: Pick<WorkerDirectory, "whenReady" | "workersOf" | "card">;
   build: (card: ModelCard) => ModelAssets;
   log: Pick<Logger, "info" | "warn">;
 }
@@ -32,43 +30,21 @@ interface Entry {
   assets: Promise<Built>;
 }
 
-const WORKER_SERVICE = "worker";
-
 /** Two cards with the same fingerprint give the same assets. */
 function fingerprint(card: ModelCard): string {
   return JSON.stringify([card.name, card.contextLength, card.eosTokenIds, card.tokenizerJson, card.tokenizerConfigJson, card.generationConfigJson, card.chatTemplate ?? null]);
 }
 
 /** The assets of every model some worker serves. */
-export class ModelCatalog {
-  private workers: ServiceInstance[] | undefined;
-  private watch: Watch | undefined;
+export class ModelAssetsCatalog {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly options: ModelCatalogOptions) {}
-
-  /** Follows the worker set (call once; `get` works before the first snapshot too). */
-  start(): void {
-    this.watch ??= this.options.discovery.watch(WORKER_SERVICE, (instances) => {
-      this.workers = instances;
-    });
-  }
-
-  /** Stops following discovery. */
-  close(): void {
-    this.watch?.close();
-    this.watch = undefined;
-  }
-
-  /** The live workers of `model`, sorted by instance id. */
-  async workersOf(model: string): Promise<ServiceInstance[]> {
-    const all = this.workers ?? (await this.options.discovery.list(WORKER_SERVICE));
-    return all.filter((w) => w.meta.model === model);
-  }
+  constructor(private readonly options: ModelAssetsCatalogOptions) {}
 
   /** The assets of `model`; ModelNotFoundError when no live worker serves it. */
   async get(model: string): Promise<ModelAssets> {
-    const workers = await this.workersOf(model);
+    await this.options.directory.whenReady();
+    const workers = this.options.directory.workersOf(model);
     if (workers.length === 0) throw new ModelNotFoundError(`the model "${model}" does not exist: no worker serves it`, { param: "model" });
     const workersKey = workers.map((w) => w.instanceId).join(",");
     const entry = this.entries.get(model);
@@ -85,7 +61,7 @@ export class ModelCatalog {
     let lastError: unknown;
     for (const worker of workers) {
       try {
-        const card = await this.options.fetchCard(worker);
+        const card = await this.options.directory.card(worker);
         const print = fingerprint(card);
         const old = await previous;
         if (old?.fingerprint === print) return old;
