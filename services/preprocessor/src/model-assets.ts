@@ -2,7 +2,7 @@
  * Everything the preprocessor derives from one model card: the tokenizer, the chat renderer,
  * the generation defaults, the context length and eos ids, and the model's handle in the
  * prompt pool (large prompts are encoded on worker threads). Built once per card and cached by
- * the model catalog.
+ * upstream/model-assets-catalog.ts.
  */
 import type { ModelCard } from "#contracts/gen/kvmesh/v1/common.js";
 import type { ChatRenderer } from "./chat-template/chat-renderer.js";

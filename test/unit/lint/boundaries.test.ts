@@ -33,6 +33,8 @@ const VIOLATIONS: (Fixture & { why: RegExp })[] = [
   { file: "services/worker/src/engine/fixture.ts", code: `import type { ServerUnaryCall } from "@grpc/grpc-js";\nexport type C = ServerUnaryCall<unknown, unknown>;`, why: /@grpc\/grpc-js may not be imported here/ },
   { file: "services/worker/src/engine/fixture.ts", code: `import { toGrpcError } from "#common/grpc-errors.js";\nexport const t = toGrpcError;`, why: /#common\/grpc-errors\.js may not be imported here/ },
   { file: "services/router/src/indexer/fixture.ts", code: `import { connectNats } from "#common/events/nats-connection.js";\nexport const n = connectNats;`, why: /#common\/events\/nats-connection\.js may not be imported here/ },
+  { file: "services/router/src/scheduling/fixture.ts", code: `import { WorkerDirectory } from "#common/directory/worker-directory.js";\nexport const d = WorkerDirectory;`, why: /#common\/directory\/worker-directory\.js may not be imported here/ },
+  { file: "services/worker/src/engine/fixture.ts", code: `import { ClientCache } from "#common/client-cache.js";\nexport const c = ClientCache;`, why: /#common\/client-cache\.js may not be imported here/ },
 ];
 
 const ALLOWED: Fixture[] = [
