@@ -62,10 +62,11 @@ describe("frontend served models", () => {
     expect(models.routerCount).to.equal(0);
     routers(3);
     expect(models.routerCount).to.equal(3);
+    setWorkers([worker("w1", "a")]);
     models.close();
     expect(listeners.size).to.equal(0);
     expect(routerWatched()).to.equal(false);
-    setWorkers([worker("w1", "a")]);
-    expect(models.list()).to.deep.equal([]);
+    setWorkers([worker("w2", "b")]);
+    expect(models.list().map((m) => m.id)).to.deep.equal(["a"]);
   });
 });
