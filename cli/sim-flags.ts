@@ -15,6 +15,7 @@ export const SIM_FLAGS = defineFlags([
   { name: "max-waiting", type: "int", min: 1, default: 1024, help: "most requests waiting per worker; beyond it a request fails overloaded" },
   { name: "vocab-size", type: "int", min: 4, default: 512, help: "token ids are drawn from [3, vocab)" },
   { name: "policies", type: "string", default: "kv,round-robin", help: "router modes to replay, comma-separated" },
+  { name: "token-load-tau-s", type: "number", min: 0, default: 14, help: "token-load's τ in seconds of peak prefill (llm-d's 14): how much more queued prefill a warm worker may carry" },
   { name: "seed", type: "int", default: 7, help: "seed of the prompts' tokens and of every policy's random draws" },
   { name: "find-saturation", type: "bool", help: "measure round-robin's steady completion rate under heavy overload and report it" },
   { name: "load", type: "string", help: "fractions of round-robin's saturation to replay at (\"0.5,0.8,0.95\"); implies --find-saturation" },

@@ -39,6 +39,7 @@ export function simSetupOf(config: SimConfig): SimSetup {
   return {
     workers: config.workers,
     seed: config.seed,
+    tokenLoadStickySeconds: config.tokenLoadTauS,
     worker: {
       numKvBlocks: config.numKvBlocks, blockSize: config.blockSize, maxNumSeqs: config.maxNumSeqs, maxBatchedTokens: config.maxBatchedTokens,
       maxWaiting: config.maxWaiting, contextLength: 131072, vocabSize: config.vocabSize, eosTokenIds: [1, 2],

@@ -24,6 +24,8 @@ export interface SimRunOptions {
   readonly workers: number;
   readonly worker: SimWorkerConfig;
   readonly seed: number;
+  /** token-load's τ in seconds of peak prefill (undefined: llm-d's 14). */
+  readonly tokenLoadStickySeconds?: number;
 }
 
 /** What a run measured. */
@@ -62,7 +64,7 @@ export function runSim(options: SimRunOptions): SimRunResult {
   const router = createSimRouter({
     policy: options.policy, workerIds: workers.map((w) => w.workerId), blockSize: options.worker.blockSize, seed: options.seed,
     peakPrefillTokensPerS: peakPrefillTokensPerS(options.worker.maxBatchedTokens),
-    chunkTokens: options.worker.maxBatchedTokens, now: () => now,
+    chunkTokens: options.worker.maxBatchedTokens, tokenLoadStickySeconds: options.tokenLoadStickySeconds, now: () => now,
   });
   const queue = new EventQueue<SimEvent>();
   for (const chain of options.workload.chains) for (const request of chain.requests) queue.push(chain.atMs ?? 0, { kind: "arrive", request });

@@ -31,6 +31,8 @@ export interface SimRouterOptions {
   readonly seed: number;
   /** token-load's τ basis, from the simulated workers' timing. */
   readonly peakPrefillTokensPerS: number;
+  /** token-load's τ in seconds of peak prefill (undefined: llm-d's 14). */
+  readonly tokenLoadStickySeconds?: number;
   /** The workers' --max-batched-tokens (ttft's chunk). */
   readonly chunkTokens: number;
   /** The simulated clock, ms. */
@@ -49,6 +51,7 @@ export function createSimRouter(options: SimRouterOptions): SimRouter {
   const selector = createSelector(options.policy, {
     rng: seededRng(options.seed),
     peakPrefillTokensPerS: options.peakPrefillTokensPerS,
+    tokenLoadStickySeconds: options.tokenLoadStickySeconds,
     chunkTokens: options.chunkTokens,
     now,
     cacheAware: { now },

@@ -87,6 +87,13 @@ describe("kvmesh sim: saturation and loads", () => {
     expect(timeScaleForLoad(s, 10, 0.5)).to.be.closeTo(300 / (span * 5), 1e-12);
   });
 
+  it("--token-load-tau-s reaches token-load: 0 s (no stickiness) routes the slice differently from the default 14 s", () => {
+    const row = (tau?: number) => simulateRow({ ...setup(200), tokenLoadStickySeconds: tau }, "token-load", 0.2);
+    const workersOf = (tau?: number) => row(tau).requests.map((r) => r.workerId);
+    expect(workersOf(14)).to.deep.equal(workersOf(undefined));
+    expect(workersOf(0)).to.not.deep.equal(workersOf(14));
+  });
+
   it("--policies and --load are checked, naming what is wrong", () => {
     expect(parsePolicies("lmetric, kv")).to.deep.equal(["lmetric", "kv"]);
     expect(() => parsePolicies("kv,fastest")).to.throw(/unknown policy "fastest"/);

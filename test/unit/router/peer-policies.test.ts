@@ -40,6 +40,15 @@ describe("token-load policy", () => {
     expect(policy().selectWorker(two(161)).workerId).to.equal("C");
   });
 
+  it("τ's seconds can be set (kvmesh sim --token-load-tau-s): 10 s at 100 tokens/s = 1,000 brings C back, 10.0001 s does not; 0 s brings back any lighter worker; negative is refused", () => {
+    const pick = (stickySeconds: number) => createSelector("token-load", { peakPrefillTokensPerS: 100, tokenLoadStickySeconds: stickySeconds }).selectWorker(request(workers())).workerId;
+    expect(pick(10)).to.equal("C");
+    expect(pick(10.0001)).to.equal("B");
+    expect(pick(0)).to.equal("C");
+    expect(() => pick(-0.001)).to.throw(RangeError, /sticky seconds/);
+    expect(() => pick(Number.NaN)).to.throw(RangeError);
+  });
+
   it("τ defaults to the mocker's peak prefill throughput × 14 s, and rejects a non-positive peak", () => {
     expect(DEFAULT_PEAK_PREFILL_TOKENS_PER_S).to.be.closeTo(2048 / (prefillMs(2048) / 1000), 1);
     expect(() => createSelector("token-load", { peakPrefillTokensPerS: 0 })).to.throw(RangeError);

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { MOCKER_STEP_TIMES, decodeStepMs, prefillStepMs } from "../../../services/router/src/scheduling/step-time-model.js";
 import { CALIBRATION_ALPHA, TtftCalibration } from "../../../services/router/src/scheduling/ttft-calibration.js";
-import { createTtft, ttftTerms } from "../../../services/router/src/scheduling/ttft.js";
+import { createTtft, fleetView, ttftTerms } from "../../../services/router/src/scheduling/ttft.js";
 import { createSelector, selectorOf } from "../../../services/router/src/scheduling/selector.js";
 import { decodeMs, prefillMs } from "../../../services/worker/src/runners/mock-runner.js";
 import { candidate, request } from "./policy-fixtures.js";
@@ -23,20 +23,55 @@ describe("ttft policy", () => {
     requestBlocks: 47,
   });
 
-  it("worked example, every term in ms: A 39.239 + 26.310 = 65.549; B 80.701 + 10.798 eviction = 91.499; C 130.191 + 3 × 15.512 = 176.729", () => {
+  it("worked example, every term in ms: A 65.549 + 30.852 reuse lost = 96.400; B 91.499 + 236.531 = 328.029; C 176.729 + 0", () => {
     const i = input();
-    const rows = i.candidates.map((c) => ttftTerms(i, c, MOCKER_STEP_TIMES, 2048));
-    expect(rows.map((t) => [t.queuedTokens, t.uncachedTokens, t.fullChunks, t.restTokens])).to.deep.equal([[1000, 440, 0, 1440], [0, 3000, 1, 952], [5000, 56, 2, 960]]);
+    const fleet = fleetView(i);
+    // C holds the most (46 × 64 = 2,944 tokens); 2 + 0 + 5 requests in flight over 3 workers.
+    expect(fleet).to.deep.equal({ bestCachedTokens: 2944, meanRequestsInFlight: 7 / 3 });
+    const rows = i.candidates.map((c) => ttftTerms(i, c, MOCKER_STEP_TIMES, 2048, fleet));
+    expect(rows.map((t) => [t.queuedTokens, t.uncachedTokens, t.fullChunks, t.restTokens, t.lostReuseTokens])).to.deep.equal([
+      [1000, 440, 0, 1440, 384], [0, 3000, 1, 952, 2944], [5000, 56, 2, 960, 0],
+    ]);
     // prefill(t) = 4.209989e-7·t² + 0.01518344·t + 16.50142: prefill(1440) = 39.239, prefill(2048) = 49.363,
     // prefill(952) = 31.338, prefill(960) = 31.466. decode(u) = −25.74·u² + 54.01·u + 5.74: decode(0.5) = 26.31, decode(0.2) = 15.5124.
-    expect(rows.map((t) => [ms3(t.prefillMs), ms3(t.decodeMs), ms3(t.evictionMs), ms3(t.totalMs)])).to.deep.equal([
-      [39.239, 26.31, 0, 65.549],
-      [80.701, 0, 10.798, 91.499], // eviction: 7 blocks × 64 = 448 tokens at 2,048 per 49.363 ms
-      [130.191, 46.537, 0, 176.729],
+    // Peak prefill: 49.363 / 2,048 = 0.024103 ms a token; reuse lost = tokens × 0.024103 × (1 + 7/3).
+    expect(rows.map((t) => [ms3(t.prefillMs), ms3(t.decodeMs), ms3(t.evictionMs), ms3(t.totalMs), ms3(t.reuseLossMs), ms3(t.scoreMs)])).to.deep.equal([
+      [39.239, 26.31, 0, 65.549, 30.852, 96.4], // 384 × 0.024103 × 10/3
+      [80.701, 0, 10.798, 91.499, 236.531, 328.029], // eviction: 7 blocks × 64 = 448 tokens at 2,048 per 49.363 ms
+      [130.191, 46.537, 0, 176.729, 0, 176.729],
     ]);
     const d = createSelector("ttft", { now: () => 0 }).selectWorker(i);
     expect(d.workerId).to.equal("A");
-    expect(d.workers.map((w) => Number(w.cost.toFixed(6)))).to.deep.equal([0.065549, 0.091499, 0.176729]);
+    expect(d.workers.map((w) => Number(w.cost.toFixed(6)))).to.deep.equal([0.0964, 0.328029, 0.176729]);
+  });
+
+  it("sticky until the warm worker's queue costs more than the recompute costs the fleet: W wins at 4,000 and 9,000 queued tokens, C at 9,500", () => {
+    // W holds 2,944 of 3,000 tokens with 3 in flight; C is idle and cold. Mean in flight 1.5, so
+    // C pays 2,944 × 0.024103 × 2.5 = 177.398 ms of reuse lost on top of its 80.701 ms prefill.
+    const at = (queued: number) => ({
+      ...request([candidate("W", { overlapBlocks: 46, activePrefillTokens: queued, requestsInFlight: 3, newBlocks: 1 }), candidate("C", { newBlocks: 47 })], 3000),
+      blockSize: 64,
+      requestBlocks: 47,
+    });
+    const scores = (queued: number) => {
+      const i = at(queued);
+      return i.candidates.map((c) => ms3(ttftTerms(i, c, MOCKER_STEP_TIMES, 2048, fleetView(i)).scoreMs));
+    };
+    // 4,056 = 2,048 + 2,008: 49.363 + 48.687 + 2 × 5.74 = 109.53 — a greedy TTFT (80.701) would leave W.
+    expect(scores(4000)).to.deep.equal([109.53, 258.098]);
+    expect(scores(9000)).to.deep.equal([256.086, 258.098]); // 4 × 49.363 + prefill(864) + 5 × 5.74
+    expect(scores(9500)).to.deep.equal([264.147, 258.098]); // 4 × 49.363 + prefill(1364) + 5 × 5.74
+    const pick = (queued: number) => createSelector("ttft", { now: () => 0 }).selectWorker(at(queued)).workerId;
+    expect([pick(4000), pick(9000), pick(9500)]).to.deep.equal(["W", "W", "C"]);
+  });
+
+  it("without a fleet view (the calibration's prediction) or with every worker equally warm, no reuse is lost", () => {
+    const i = input();
+    expect(ttftTerms(i, i.candidates[1], MOCKER_STEP_TIMES, 2048)).to.include({ lostReuseTokens: 0, reuseLossMs: 0 });
+    const cold = { ...i, candidates: i.candidates.map((c) => ({ ...c, overlapBlocks: 0 })) };
+    expect(fleetView(cold).bestCachedTokens).to.equal(0);
+    expect(cold.candidates.map((c) => ttftTerms(cold, c, MOCKER_STEP_TIMES, 2048, fleetView(cold)).reuseLossMs)).to.deep.equal([0, 0, 0]);
+    expect(fleetView({ ...i, candidates: [] })).to.deep.equal({ bestCachedTokens: 0, meanRequestsInFlight: 0 });
   });
 
   it("no eviction cost when the free blocks hold the new blocks exactly; one block short costs one block's prefill", () => {
@@ -62,8 +97,8 @@ describe("ttft policy", () => {
     expect(policy.calibration.factor("A")).to.be.closeTo(1 - CALIBRATION_ALPHA + CALIBRATION_ALPHA * 2, 1e-3);
     expect(policy.calibration.mape("A")).to.be.closeTo(0.5, 1e-3); // |65.5 − 131.1| / 131.1
     expect(policy.calibration.mape("B")).to.equal(undefined);
-    // B's score is unchanged; A's grows by its factor.
-    expect(s.selectWorker(i).workers[0].cost).to.be.closeTo(0.065549 * 1.05, 1e-5);
+    // B's score is unchanged; A's (prediction and reuse lost alike) grows by its factor.
+    expect(s.selectWorker(i).workers[0].cost).to.be.closeTo(0.0964 * 1.05, 1e-5);
   });
 
   it("calibration keeps its factor within [1/4, 4] and ignores unknown or ended requests", () => {

@@ -24,6 +24,8 @@ export interface PolicyOptions {
   readonly rng?: Rng;
   /** token-load: a worker's peak prefill throughput, tokens/s (τ = this × 14 s). */
   readonly peakPrefillTokensPerS?: number;
+  /** token-load: τ in seconds of peak prefill (default llm-d's 14; `kvmesh sim --token-load-tau-s`). */
+  readonly tokenLoadStickySeconds?: number;
   /** ttft: the workers' step budget (--max-batched-tokens; default the mocker's 2048). */
   readonly chunkTokens?: number;
   /** ttft's calibration clock (ms; default performance.now). */
@@ -49,7 +51,7 @@ export function createPolicy(name: SelectionPolicy, options: PolicyOptions = {})
     case "ttft":
       return createTtft({ chunkTokens: options.chunkTokens, now: options.now });
     case "token-load":
-      return createTokenLoad(options.peakPrefillTokensPerS);
+      return createTokenLoad(options.peakPrefillTokensPerS, options.tokenLoadStickySeconds);
     case "lmetric":
       return createLmetric();
     case "prefix-load-scorer":

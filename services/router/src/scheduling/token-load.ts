@@ -39,10 +39,11 @@ export function tokenLoadPool(input: SelectionInput, free: readonly number[], ta
   return free.filter((i) => fractions[i] >= WARM_FRACTION || bestWarm - input.candidates[i].activePrefillTokens >= tau);
 }
 
-/** The `token-load` policy; τ = peak × 14 s. */
-export function createTokenLoad(peakPrefillTokensPerS = DEFAULT_PEAK_PREFILL_TOKENS_PER_S): RoutingPolicy {
+/** The `token-load` policy; τ = peak × `stickySeconds` (llm-d's 14 s by default). */
+export function createTokenLoad(peakPrefillTokensPerS = DEFAULT_PEAK_PREFILL_TOKENS_PER_S, stickySeconds = STICKY_SECONDS): RoutingPolicy {
   if (!(peakPrefillTokensPerS > 0)) throw new RangeError(`peak prefill throughput must be > 0 tokens/s, got ${peakPrefillTokensPerS}`);
-  const tau = peakPrefillTokensPerS * STICKY_SECONDS;
+  if (!(stickySeconds >= 0)) throw new RangeError(`token-load's sticky seconds must be >= 0, got ${stickySeconds}`);
+  const tau = peakPrefillTokensPerS * stickySeconds;
   return {
     score: tokenLoadScores,
     pick: (input, free, terms) => lowestScore(input, tokenLoadPool(input, free, tau), terms.map((t) => t.cost)),
