@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { closedLoop } from "../../../bench/mesh/closed-loop.js";
 import { cpuMicros, statCpuMicros } from "../../../bench/mesh/proc-cpu.js";
@@ -41,4 +43,13 @@ describe("bench:mesh parts", () => {
     expect(outcomes.length).to.be.within(2, 10);
     expect(wallMs).to.be.at.least(50);
   });
+
+  for (const [name, script] of [["bench:mesh", "../../../bench/mesh-bench.js"], ["bench:soak", "../../../bench/soak/soak.js"]]) {
+    it(`${name} --help lists its flags and no KVMESH_* variable (it reads none)`, () => {
+      const help = execFileSync(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), "--help"], { encoding: "utf8", env: { ...process.env, KVMESH_OUT: "/nonexistent" } });
+      expect(help).to.match(new RegExp(`^usage: kvmesh ${name} \\[flags\\]`));
+      expect(help).to.contain("--out <string>").and.to.contain("--help");
+      expect(help).not.to.contain("KVMESH_");
+    });
+  }
 });
