@@ -48,8 +48,11 @@ async function main(): Promise<number> {
     const pids = { frontend: mesh.frontend.pid, preprocessor: mesh.preprocessor.pid, router: mesh.router.pid, worker: mesh.worker.pid };
     const cpu = [];
     for (const streams of [1, 8, 64]) {
-      log(`cpu per token: ${streams} streams`);
+      // The window in the profiler's clock (monotonic µs), for profile-summary --from/--to.
+      const from = process.hrtime.bigint() / 1000n;
+      log(`cpu per token: ${streams} streams (from ${from} µs)`);
       cpu.push(await measureCpu(t, pids, streams, streams * config.streamRequests, config.streamTokens));
+      log(`cpu per token: ${streams} streams done (to ${process.hrtime.bigint() / 1000n} µs; the mesh run's busy part ends ${Math.round(cpu.at(-1)!.wallMs * 1000)} µs after from)`);
     }
     return { latency, cpu };
   });
