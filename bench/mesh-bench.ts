@@ -18,10 +18,12 @@ const FLAGS = defineFlags([
   { name: "stream-requests", type: "int", min: 1, default: 16, help: "CPU rows: requests per stream slot (requests = streams × this)" },
   { name: "rate-duration", type: "duration", min: 1000, default: "30s", help: "closed loop of 64 short requests: how long" },
   { name: "out", type: "string", default: "bench/results/mesh", help: "report directory" },
+  // The profiler costs CPU of its own: a run with it shows where time goes, not the numbers to report.
+  { name: "cpu-prof-dir", type: "string", help: "run frontend, preprocessor and router under node --cpu-prof, writing their .cpuprofile files here" },
 ]);
 
-async function withMesh<T>(workers: number, fn: (mesh: BenchMesh, targets: Targets) => Promise<T>): Promise<T> {
-  const mesh = await startBenchMesh(workers, 10_000);
+async function withMesh<T>(workers: number, cpuProfDir: string | undefined, fn: (mesh: BenchMesh, targets: Targets) => Promise<T>): Promise<T> {
+  const mesh = await startBenchMesh(workers, 10_000, cpuProfDir);
   const model = await fetchModelInfo(mesh.url);
   const direct = new DirectWorkers(mesh.workerAddresses, model.id);
   try {
@@ -33,12 +35,12 @@ async function withMesh<T>(workers: number, fn: (mesh: BenchMesh, targets: Targe
 }
 
 async function main(): Promise<number> {
-  const loaded = loadServiceConfig({ service: "bench:mesh", spec: FLAGS, argv: process.argv.slice(2), env: {}, out: console.log, err: console.error });
+  const loaded = loadServiceConfig({ service: "bench:mesh", spec: FLAGS, argv: process.argv.slice(2), out: console.log, err: console.error });
   if (loaded.config === undefined) return loaded.exitCode;
   const config = loaded.config;
   const loadAtStart = loadavg();
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
-  const { latency, cpu } = await withMesh(1, async (mesh, t) => {
+  const { latency, cpu } = await withMesh(1, config.cpuProfDir, async (mesh, t) => {
     log("warm-up");
     await measureLatency(t, 100);
     log("latency: 1-token requests, direct vs mesh");
@@ -46,12 +48,15 @@ async function main(): Promise<number> {
     const pids = { frontend: mesh.frontend.pid, preprocessor: mesh.preprocessor.pid, router: mesh.router.pid, worker: mesh.worker.pid };
     const cpu = [];
     for (const streams of [1, 8, 64]) {
-      log(`cpu per token: ${streams} streams`);
+      // The window in the profiler's clock (monotonic µs), for profile-summary --from/--to.
+      const from = process.hrtime.bigint() / 1000n;
+      log(`cpu per token: ${streams} streams (from ${from} µs)`);
       cpu.push(await measureCpu(t, pids, streams, streams * config.streamRequests, config.streamTokens));
+      log(`cpu per token: ${streams} streams done (to ${process.hrtime.bigint() / 1000n} µs; the mesh run's busy part ends ${Math.round(cpu.at(-1)!.wallMs * 1000)} µs after from)`);
     }
     return { latency, cpu };
   });
-  const rate = await withMesh(4, async (_mesh, t) => {
+  const rate = await withMesh(4, config.cpuProfDir, async (_mesh, t) => {
     log("short requests: closed loop of 64");
     await measureRate(t, 64, 2000, 8);
     return measureRate(t, 64, config.rateDurationMs, 8);

@@ -39,6 +39,17 @@ export function completionBody(model: string, prompt: readonly number[], maxToke
   return JSON.stringify({ model, prompt, max_tokens: maxTokens, stream: true, stream_options: { include_usage: true }, ignore_eos: true });
 }
 
+/**
+ * One inter-token gap per output token after the first, from the gaps between chunks: a chunk
+ * may carry several tokens (the mesh joins tokens that were already waiting into one), and
+ * the tokens after a chunk's first arrived with it, 0 ms after the one before. Without the
+ * usage count, every chunk is taken for one token.
+ */
+export function perTokenGaps(chunkGaps: readonly number[], chunks: number, outputTokens: number | undefined): number[] {
+  const together = outputTokens === undefined ? 0 : Math.max(0, outputTokens - chunks);
+  return [...chunkGaps, ...new Array<number>(together).fill(0)];
+}
+
 /** Errors of a reused keep-alive socket that the server closed as idle just as it was reused. */
 const STALE_SOCKET = new Set(["ECONNRESET", "EPIPE"]);
 
@@ -67,7 +78,7 @@ function attempt(target: CompletionTarget, body: string, t0: number, mayRetry: b
       if (settled) return;
       settled = true;
       resolve({
-        ttftMs, itlMs, e2eMs: now() - t0, outputTokens: usage.completion ?? chunks, cachedTokens: usage.cached ?? 0,
+        ttftMs, itlMs: perTokenGaps(itlMs, chunks, usage.completion), e2eMs: now() - t0, outputTokens: usage.completion ?? chunks, cachedTokens: usage.cached ?? 0,
         promptTokens: usage.prompt, workerId: usage.worker, ...(error === undefined ? {} : { error }),
       });
     };

@@ -35,8 +35,8 @@ export interface BenchMesh {
   stop(): Promise<void>;
 }
 
-function startService(name: string, args: string[], listeningLines: number, timeoutMs = 60_000): Promise<ServiceProcess> {
-  const child: ChildProcess = spawn(process.execPath, [KVMESH_JS, name, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+function startService(name: string, args: string[], listeningLines: number, nodeArgs: readonly string[] = [], timeoutMs = 60_000): Promise<ServiceProcess> {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, KVMESH_JS, name, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   const exited = new Promise<unknown>((resolve) => child.once("exit", resolve));
   const listening: Record<string, unknown>[] = [];
   const tail: string[] = [];
@@ -58,8 +58,12 @@ function startService(name: string, args: string[], listeningLines: number, time
   });
 }
 
-/** Starts `workers` mocker workers in one process at `speedupRatio`, then router, preprocessor, frontend. */
-export async function startBenchMesh(workers: number, speedupRatio: number): Promise<BenchMesh> {
+/**
+ * Starts `workers` mocker workers in one process at `speedupRatio`, then router, preprocessor,
+ * frontend. With `cpuProfDir`, the three measured hops run under `node --cpu-prof` and write
+ * their .cpuprofile there as they exit (the way to see where their CPU per token goes).
+ */
+export async function startBenchMesh(workers: number, speedupRatio: number, cpuProfDir?: string): Promise<BenchMesh> {
   const dir = mkdtempSync(join(tmpdir(), "kvmesh-bench-mesh-"));
   // info: the listening lines are info; no service logs per request at info.
   const common = ["--discovery-dir", dir, "--namespace", `bench-mesh-${process.pid}`, "--log-level", "info"];
@@ -67,11 +71,13 @@ export async function startBenchMesh(workers: number, speedupRatio: number): Pro
   try {
     const worker = await startService("worker", [...common, "--engine", "mocker", "--workers", String(workers), "--speedup-ratio", String(speedupRatio)], workers);
     started.push(worker);
-    const router = await startService("router", common, 1);
+    // NODE_OPTIONS may not carry --cpu-prof: it goes on each hop's own command line.
+    const prof = cpuProfDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", cpuProfDir];
+    const router = await startService("router", common, 1, prof);
     started.push(router);
-    const preprocessor = await startService("preprocessor", common, 1);
+    const preprocessor = await startService("preprocessor", common, 1, prof);
     started.push(preprocessor);
-    const frontend = await startService("frontend", [...common, "--http-port", "0"], 1);
+    const frontend = await startService("frontend", [...common, "--http-port", "0"], 1, prof);
     started.push(frontend);
     const url = `http://127.0.0.1:${frontend.listening[0].http_port as number}`;
     await waitHealthy(url);

@@ -33,7 +33,7 @@ const FLAGS = defineFlags([
   { name: "out", type: "string", default: "bench/results/soak", help: "report directory" },
   { name: "seed", type: "int", min: 0, default: 13, help: "seed of prompts and arrivals" },
 ]);
-const loaded = loadServiceConfig({ service: "bench:soak", spec: FLAGS, argv: process.argv.slice(2), env: {}, out: console.log, err: console.error });
+const loaded = loadServiceConfig({ service: "bench:soak", spec: FLAGS, argv: process.argv.slice(2), out: console.log, err: console.error });
 const flags = loaded.config;
 const config = flags && {
   durationS: flags.duration, ratePerS: flags.rate, burstSize: flags.burst, burstEveryS: flags.burstEvery,

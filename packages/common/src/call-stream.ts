@@ -17,6 +17,13 @@ export interface ReadCallStreamOptions<T> {
   isLast?: (message: T) => boolean;
   /** See {@link DRAIN_TIMEOUT_MS}. */
   drainTimeoutMs?: number;
+  /**
+   * Joins two consecutive messages into one, or says they stay apart (undefined); may reuse
+   * `earlier`. With it, messages that already arrived while the consumer was busy (a consumer
+   * slower than its producer) are read at once and yielded as one: one message per hop instead
+   * of one per token, and nothing waits for a message that has not arrived.
+   */
+  coalesce?: (earlier: T, later: T) => T | undefined;
 }
 
 /**
@@ -32,18 +39,32 @@ export async function* readCallStream<T>(call: ClientReadableStream<T>, options:
   const messages = (call as AsyncIterable<T>)[Symbol.asyncIterator]();
   let settled = false;
   let sawLast = false;
+  // A message read ahead that could not join the one before it.
+  let ahead: { value: T } | undefined;
   try {
     for (;;) {
-      const next = await messages.next().catch((err: unknown) => {
-        settled = true;
-        throw err;
-      });
-      if (next.done) {
-        settled = true;
-        return;
+      let value: T;
+      if (ahead !== undefined) {
+        value = ahead.value;
+        ahead = undefined;
+      } else {
+        const next = await messages.next().catch((err: unknown) => {
+          settled = true;
+          throw err;
+        });
+        if (next.done) {
+          settled = true;
+          return;
+        }
+        value = next.value;
       }
-      if (options.isLast?.(next.value)) sawLast = true;
-      yield next.value;
+      if (options.coalesce !== undefined) {
+        const ready = coalesceReady(call, value, options);
+        value = ready.joined;
+        ahead = ready.rest;
+      }
+      if (options.isLast?.(value)) sawLast = true;
+      yield value;
     }
   } finally {
     if (!settled) {
@@ -69,4 +90,20 @@ function drainInBackground<T>(call: ClientReadableStream<T>, messages: AsyncIter
       clearTimeout(timer);
     }
   })();
+}
+
+/**
+ * `first` joined with the messages already buffered behind it (read synchronously: none is
+ * waited for), up to the last message or the first one that does not join (returned as `rest`).
+ */
+function coalesceReady<T>(call: ClientReadableStream<T>, first: T, options: ReadCallStreamOptions<T>): { joined: T; rest?: { value: T } } {
+  let joined = first;
+  while (call.readableLength > 0 && !options.isLast?.(joined)) {
+    const later = call.read() as T | null;
+    if (later === null) break;
+    const both = options.coalesce!(joined, later);
+    if (both === undefined) return { joined, rest: { value: later } };
+    joined = both;
+  }
+  return { joined };
 }

@@ -28,6 +28,8 @@ export interface StreamWithRetryOptions<C extends Client, T> {
   noneLeft: string;
   /** True for the stream's last message (after it only the status follows). */
   isLast?: (message: T) => boolean;
+  /** Joins messages already waiting into one (see readCallStream). */
+  coalesce?: (earlier: T, later: T) => T | undefined;
 }
 
 /** Messages of the first replica that answers. Errors are typed (fromGrpcError). */
@@ -44,7 +46,7 @@ export async function* streamWithRetry<C extends Client, T>(options: StreamWithR
     options.signal?.addEventListener("abort", cancel, { once: true });
     let delivered = false;
     try {
-      for await (const message of readCallStream(call, { isLast: options.isLast })) {
+      for await (const message of readCallStream(call, { isLast: options.isLast, coalesce: options.coalesce })) {
         delivered = true;
         yield message;
       }

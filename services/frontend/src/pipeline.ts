@@ -12,6 +12,7 @@ import { PreprocessorClient } from "#contracts/gen/kvmesh/v1/preprocessor.js";
 import type {
   DetokenizeRequest, DetokenizeResponse, PreprocessRequest, PreprocessResponse, TokenizeRequest, TokenizeResponse,
 } from "#contracts/gen/kvmesh/v1/preprocessor.js";
+import { coalescePreprocess } from "./coalesce-preprocess.js";
 import { unaryWithRetry } from "./unary-call.js";
 
 /** Runs requests through the preprocessors. */
@@ -43,6 +44,7 @@ export class Pipeline {
         signal: controller.signal,
         noneLeft: "no preprocessor is available",
         isLast: (m) => m.finishReason !== undefined,
+        coalesce: coalescePreprocess,
       });
       for await (const message of stream) {
         if (controller.signal.aborted) break;

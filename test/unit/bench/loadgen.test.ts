@@ -2,11 +2,24 @@ import { expect } from "chai";
 import { withPoissonArrivals } from "../../../bench/loadgen/arrivals.js";
 import { arrivalsFor } from "../../../bench/loadgen/run-load.js";
 import { httpErrorKind, readChunk } from "../../../bench/loadgen/chunk.js";
-import { completionBody } from "../../../bench/loadgen/completion-client.js";
+import { completionBody, perTokenGaps } from "../../../bench/loadgen/completion-client.js";
 import { planLoads } from "../../../bench/loadgen/loads.js";
 import { pickModel } from "../../../bench/loadgen/model-info.js";
 import { createProgress, progressLine } from "../../../bench/loadgen/progress.js";
 import { createSseParser } from "../../../bench/loadgen/sse-parser.js";
+
+describe("bench inter-token gaps", () => {
+  it("a chunk of several tokens adds 0 ms gaps for the tokens after its first: one gap per token after the first", () => {
+    // 3 chunks carrying 6 tokens: 2 gaps between chunks, 3 tokens that came with another.
+    expect(perTokenGaps([4, 5], 3, 6)).to.deep.equal([4, 5, 0, 0, 0]);
+  });
+  it("one token per chunk, a last chunk without a token, or no usage count: the chunk gaps as they are", () => {
+    expect(perTokenGaps([4, 5], 3, 3)).to.deep.equal([4, 5]);
+    expect(perTokenGaps([4, 5], 3, 2)).to.deep.equal([4, 5]);
+    expect(perTokenGaps([4, 5], 3, undefined)).to.deep.equal([4, 5]);
+    expect(perTokenGaps([], 0, 0)).to.deep.equal([]);
+  });
+});
 
 describe("bench SSE parsing", () => {
   it("returns whole events only, however the text is split", () => {

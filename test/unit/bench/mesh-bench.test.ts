@@ -1,5 +1,8 @@
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { closedLoop } from "../../../bench/mesh/closed-loop.js";
+import { category, selfTimes } from "../../../bench/mesh/profile-summary.js";
 import { cpuMicros, statCpuMicros } from "../../../bench/mesh/proc-cpu.js";
 
 describe("bench:mesh parts", () => {
@@ -40,5 +43,40 @@ describe("bench:mesh parts", () => {
     }, { durationMs: 50 });
     expect(outcomes.length).to.be.within(2, 10);
     expect(wallMs).to.be.at.least(50);
+  });
+
+  for (const [name, script] of [["bench:mesh", "../../../bench/mesh-bench.js"], ["bench:soak", "../../../bench/soak/soak.js"]]) {
+    it(`${name} --help lists its flags and no KVMESH_* variable (it reads none)`, () => {
+      const help = execFileSync(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), "--help"], { encoding: "utf8", env: { ...process.env, KVMESH_OUT: "/nonexistent" } });
+      expect(help).to.match(new RegExp(`^usage: kvmesh ${name} \\[flags\\]`));
+      expect(help).to.contain("--out <string>").and.to.contain("--help");
+      expect(help).not.to.contain("KVMESH_");
+    });
+  }
+});
+
+describe("bench:mesh profile-summary", () => {
+  const frame = (functionName: string, url: string, lineNumber = 0) => ({ functionName, url, lineNumber });
+  it("names a frame's category: package, Node subsystem, our file, or the VM's own", () => {
+    expect(category(frame("push", "file:///x/node_modules/@grpc/grpc-js/build/src/subchannel-call.js"))).to.equal("@grpc/grpc-js");
+    expect(category(frame("f", "file:///x/node_modules/pino/lib/proto.js"))).to.equal("pino");
+    expect(category(frame("read", "node:internal/streams/readable"))).to.equal("node:streams");
+    expect(category(frame("emit", "node:events"))).to.equal("node:events");
+    expect(category(frame("push", "file:///w/dist/services/router/src/forwarder.js"))).to.equal("services/router/src/forwarder.js");
+    expect(category(frame("(garbage collector)", ""))).to.equal("(garbage collector)");
+    expect(category(frame("writev", ""))).to.equal("native writev");
+  });
+
+  it("sums self time per label within the window, idle left out; a sample's time runs to the next sample", () => {
+    const profile = {
+      nodes: [{ id: 1, callFrame: frame("(idle)", "") }, { id: 2, callFrame: frame("a", "node:events", 4) }, { id: 3, callFrame: frame("b", "node:events", 9) }],
+      startTime: 1000,
+      // samples at 1010 (a), 1030 (b), 1060 (idle), 1100 (a), 1200 (b)
+      samples: [2, 3, 1, 2, 3],
+      timeDeltas: [10, 20, 30, 40, 100],
+    };
+    // a: 20 (to b) + 100 (to the last sample); b: 30 (to idle) + 0 (the last sample has no next).
+    expect(selfTimes(profile, "function", 0, 0)).to.deep.equal({ busy: 150, rows: [["a node:events:5", 120], ["b node:events:10", 30]] });
+    expect(selfTimes(profile, "category", 1020, 1150)).to.deep.equal({ busy: 130, rows: [["node:events", 130]] });
   });
 });

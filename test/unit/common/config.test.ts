@@ -182,6 +182,25 @@ describe("config: composition, help and the CLI front", () => {
     return { result, out: out.join("\n"), err: err.join("\n") };
   };
 
+  it("a command that reads no environment (no `env` given) names no env variable in its help, and ignores KVMESH_* set in the process", () => {
+    const out: string[] = [];
+    const spec = [...COMMON_FLAGS, ...WORKER_LIKE];
+    expect(loadServiceConfig({ service: "bench:x", spec, argv: ["--help"], out: (t) => out.push(t), err: () => undefined }).exitCode).to.equal(0);
+    const help = out.join("\n");
+    for (const flag of spec) expect(help).to.contain(`--${flag.name}`).and.not.to.contain(envName(flag));
+    expect(help).not.to.contain("env ");
+    expect(help).to.match(/--discovery <file\|consul>\s+discovery backend \(default file\)$/m);
+    const saved = process.env.KVMESH_BLOCK_SIZE;
+    process.env.KVMESH_BLOCK_SIZE = "32";
+    try {
+      const loaded = loadServiceConfig({ service: "bench:x", spec, argv: [], out: () => undefined, err: () => undefined });
+      expect(loaded.config?.blockSize).to.equal(16);
+    } finally {
+      if (saved === undefined) delete process.env.KVMESH_BLOCK_SIZE;
+      else process.env.KVMESH_BLOCK_SIZE = saved;
+    }
+  });
+
   it("--help prints the help and exits 0", () => {
     const { result, out } = run(["--block-size", "x", "--help"]);
     expect(result.exitCode).to.equal(0);

@@ -15,7 +15,8 @@ export interface LoadServiceConfigOptions<S extends readonly FlagSpec[]> {
   service: string;
   spec: S;
   argv: readonly string[];
-  env: Readonly<Record<string, string | undefined>>;
+  /** The environment the `KVMESH_*` fallbacks are read from; absent: the command reads none (and its help names none). */
+  env?: Readonly<Record<string, string | undefined>>;
   out: (text: string) => void;
   err: (text: string) => void;
 }
@@ -30,12 +31,12 @@ export type LoadedConfig<S extends readonly FlagSpec[]> = { config: ConfigOf<S>;
 export function loadServiceConfig<const S extends readonly FlagSpec[]>(options: LoadServiceConfigOptions<S>): LoadedConfig<S> {
   const { service, spec, argv, env, out, err } = options;
   if (argv.includes("--help") || argv.includes("-h")) {
-    out(formatHelp(spec, `usage: kvmesh ${service} [flags]`));
+    out(formatHelp(spec, `usage: kvmesh ${service} [flags]`, env !== undefined));
     return { exitCode: 0 };
   }
   let config: ConfigOf<S>;
   try {
-    config = parseConfig(spec, argv, env);
+    config = parseConfig(spec, argv, env ?? {});
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     err(`kvmesh ${service}: ${e.message}\n(kvmesh ${service} --help lists the flags)`);

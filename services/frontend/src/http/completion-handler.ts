@@ -9,7 +9,8 @@ import type { Logger } from "#common/logger.js";
 import type { FrontendMetrics } from "../metrics.js";
 import type { RequestTimer } from "../metrics.js";
 import type { ServedModels } from "../models.js";
-import { chunkJson, usageChunkJson, wholeResponseJson } from "../openai/responses.js";
+import { ChunkText } from "../openai/chunk-text.js";
+import { usageChunkJson, wholeResponseJson } from "../openai/responses.js";
 import type { ResponseMeta } from "../openai/responses.js";
 import { parseChatRequest, parseCompletionRequest } from "../openai/schemas.js";
 import type { ParsedRequest } from "../openai/schemas.js";
@@ -55,6 +56,7 @@ async function wholeResponse(res: ServerResponse, stream: AsyncGenerator<Preproc
 
 async function streamResponse(res: ServerResponse, stream: AsyncGenerator<PreprocessResponse>, meta: ResponseMeta, parsed: ParsedRequest, timer: RequestTimer): Promise<number> {
   const sse = new SseWriter(res);
+  const chunks = new ChunkText(meta);
   let first = true;
   let textOffset = 0;
   let sawToolCalls = false;
@@ -63,7 +65,7 @@ async function streamResponse(res: ServerResponse, stream: AsyncGenerator<Prepro
       timer.tokensArrived(message.tokenIds.length);
       if (first) sse.open(message.workerId ? { [WORKER_HEADER]: message.workerId } : {});
       sawToolCalls ||= message.toolCalls.length > 0;
-      await sse.send(chunkJson(meta, message, { first, logprobs: parsed.topLogprobs !== undefined, textOffset, sawToolCalls, usage: parsed.continuousUsage }));
+      await sse.sendText(chunks.of(message, { first, logprobs: parsed.topLogprobs !== undefined, textOffset, sawToolCalls, usage: parsed.continuousUsage }));
       textOffset += message.text.length;
       first = false;
       if (message.finishReason !== undefined && parsed.includeUsage && message.usage) await sse.send(usageChunkJson(meta, message.usage));

@@ -88,12 +88,21 @@ function chatDelta(message: PreprocessResponse, first: boolean): object {
   };
 }
 
+/** How one chunk is built (see {@link chunkJson}). */
+export interface ChunkOptions {
+  readonly first: boolean;
+  readonly logprobs: boolean;
+  readonly textOffset: number;
+  readonly sawToolCalls?: boolean;
+  readonly usage?: boolean;
+}
+
 /**
  * One streamed chunk for a preprocessor message; `first` adds the assistant role (chat),
  * `sawToolCalls` (this or an earlier message had tool calls) turns a final "stop" into "tool_calls",
  * `usage` adds the running usage (stream_options.continuous_usage_stats).
  */
-export function chunkJson(meta: ResponseMeta, message: PreprocessResponse, options: { first: boolean; logprobs: boolean; textOffset: number; sawToolCalls?: boolean; usage?: boolean }): object {
+export function chunkJson(meta: ResponseMeta, message: PreprocessResponse, options: ChunkOptions): object {
   const finish = finishWithTools(finishReasonText(message.finishReason), options.sawToolCalls ?? false);
   const last = message.finishReason !== undefined;
   const logprobs = options.logprobs && message.logprobs.length > 0

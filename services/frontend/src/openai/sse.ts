@@ -24,8 +24,13 @@ export class SseWriter {
 
   /** One JSON event; resolves when the socket can take more (or the client is gone). */
   send(json: object): Promise<void> {
+    return this.sendText(JSON.stringify(json));
+  }
+
+  /** One event of JSON text already serialised; resolves as send() does. */
+  sendText(json: string): Promise<void> {
     if (this.res.writableEnded || this.res.destroyed) return Promise.resolve();
-    return this.res.write(`data: ${JSON.stringify(json)}\n\n`) ? Promise.resolve() : whenDrained(this.res);
+    return this.res.write(`data: ${json}\n\n`) ? Promise.resolve() : whenDrained(this.res);
   }
 
   /** One named event (the Responses API's `event: <type>` frames); resolves as send() does. */

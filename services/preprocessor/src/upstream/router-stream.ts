@@ -6,6 +6,7 @@
  * lets the call end with its status (no RST_STREAM: see common's call-stream.ts).
  */
 import type { ClientReadableStream, Deadline } from "@grpc/grpc-js";
+import { coalesceGenerate } from "#common/coalesce-generate.js";
 import { CancelledError } from "#common/errors.js";
 import type { ReplicaPool } from "#common/replica-pool.js";
 import { withRequestId } from "#common/request-id.js";
@@ -36,6 +37,8 @@ export async function* routerGenerate(pool: RouterPool, request: GenerateRequest
     signal: options.signal,
     noneLeft: "no router replica is registered in discovery",
     isLast: (m) => m.finishReason !== undefined,
+    // Tokens that piled up while the output processor was busy go through it as one message.
+    coalesce: coalesceGenerate,
     open: (replica): ClientReadableStream<GenerateResponse> => {
       if (opened++ > 0) options.onRetry?.(replica.instance.instanceId);
       return replica.client.generate(request, withRequestId(options.requestId), { deadline: options.deadline });
