@@ -5,6 +5,8 @@ import type { SelectionInput } from "./selector.js";
 
 /** One routing policy. Decide stays pure: only `admitted` may change its state. */
 export interface RoutingPolicy {
+  /** `score()` is a predicted time to first token in seconds: the routing record reports it (ttft). */
+  readonly predictsTtft?: boolean;
   /**
    * Each candidate's score in the policy's own unit, candidate order (Route shows it as `cost`);
    * absent: Route shows the KV cost.

@@ -63,6 +63,7 @@ export function createTtft(options: TtftOptions = {}): RoutingPolicy & { readonl
   const modelMs = (input: SelectionInput): number[] => input.candidates.map((c) => ttftTerms(input, c, model, chunk).totalMs);
   return {
     calibration,
+    predictsTtft: true,
     score: (input) => modelMs(input).map((ms, i) => (ms * calibration.factor(input.candidates[i].workerId)) / 1000),
     pick: (input, free, terms) => lowestScore(input, free, terms.map((t) => t.cost)),
     admitted: (input, workerId, requestId) => {
