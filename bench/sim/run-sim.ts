@@ -6,6 +6,7 @@
 import { KvmeshError } from "#common/errors.js";
 import { prefillMs } from "../../services/worker/src/runners/mock-runner.js";
 import type { SelectionPolicy } from "../../services/router/src/scheduling/policies.js";
+import type { RoutePrediction } from "../../services/router/src/scheduling/route-prediction.js";
 import type { RequestRecord } from "../stats/record.js";
 import type { BenchRequest, Workload } from "../workloads/types.js";
 import { EventQueue } from "./event-queue.js";
@@ -47,6 +48,8 @@ interface Flight {
   readonly itlMs: number[];
   outputTokens: number;
   cachedTokens: number;
+  /** The routing record and the available reuse, tokens (bench/stats/shortfall.ts). */
+  readonly reuse: Pick<RequestRecord, "availableTokens" | "indexAvailableTokens" | "predictedCachedTokens" | "predictedTtftMs">;
 }
 
 /** The mocker's peak prefill throughput: one full chunk ÷ its prefill time. */
@@ -99,8 +102,8 @@ function arrive(
   const tokenIds = request.prompt();
   try {
     const plan = router.decider.plan({ model: SIM_MODEL, tokenIds });
-    // The worker caps cached tokens so that one prompt token is computed (bench/stats/available-reuse.ts).
-    const available = Math.min(plan.decision.bestOverlapBlocks, Math.floor((tokenIds.length - 1) / blockSize)) * blockSize;
+    // The longest prefix any worker holds (the index is exact here), capped as the worker caps cached tokens.
+    const available = plan.decision.prediction.availableCachedTokens;
     const worker = byId.get(plan.decision.workerId)!;
     worker.add(request.id, tokenIds, request.outputLen);
     router.decider.admit(request.id, plan);
@@ -108,6 +111,7 @@ function arrive(
     reuse.promptTokens += tokenIds.length;
     flights.set(request.id, {
       request, workerId: worker.workerId, startMs: now, promptTokens: tokenIds.length, lastTokenMs: now, itlMs: [], outputTokens: 0, cachedTokens: 0,
+      reuse: recordOf(plan.decision.prediction, available),
     });
     return worker;
   } catch (err) {
@@ -140,8 +144,16 @@ function stepDone(worker: SimWorker, router: SimRouter, flights: Map<string, Fli
       const { request, itlMs, ...rest } = flight;
       records.push({
         id, startMs: rest.startMs, promptTokens: rest.promptTokens, outputLen: request.outputLen, outputTokens: rest.outputTokens,
-        cachedTokens: rest.cachedTokens, ttftMs: rest.ttftMs, itlMs, e2eMs: now - rest.startMs, workerId: rest.workerId,
+        cachedTokens: rest.cachedTokens, ttftMs: rest.ttftMs, itlMs, e2eMs: now - rest.startMs, workerId: rest.workerId, ...rest.reuse,
       });
     }
   }
+}
+
+/** A request's routing record and available reuse, as the mesh's `kvmesh` object gives them. */
+function recordOf(prediction: RoutePrediction, available: number): Flight["reuse"] {
+  return {
+    availableTokens: available, indexAvailableTokens: prediction.availableCachedTokens, predictedCachedTokens: prediction.cachedTokens,
+    ...(prediction.ttftMs === undefined ? {} : { predictedTtftMs: prediction.ttftMs }),
+  };
 }
