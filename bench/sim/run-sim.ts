@@ -88,7 +88,7 @@ export function runSim(options: SimRunOptions): SimRunResult {
       lastLoadMs = now;
       for (const w of workers) router.registry.setLoad(w.workerId, { ...w.load(), epoch: 1n, lastEventId: 0n });
     }
-    const worker = arrive(event.value.request, router, byId, flights, records, reuse, now, options.worker.blockSize);
+    const worker = arrive(event.value.request, router, byId, flights, records, reuse, now);
     if (worker !== undefined && !worker.busy) kick(worker);
   }
   return { records, ...reuse };
@@ -97,7 +97,7 @@ export function runSim(options: SimRunOptions): SimRunResult {
 /** Routes and queues one request; returns its worker, or undefined when it failed (recorded). */
 function arrive(
   request: BenchRequest, router: SimRouter, byId: Map<string, SimWorker>, flights: Map<string, Flight>,
-  records: RequestRecord[], reuse: { availableTokens: number; promptTokens: number }, now: number, blockSize: number,
+  records: RequestRecord[], reuse: { availableTokens: number; promptTokens: number }, now: number,
 ): SimWorker | undefined {
   const tokenIds = request.prompt();
   try {
