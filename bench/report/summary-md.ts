@@ -35,6 +35,17 @@ export const SHORTFALL_NOTE = "Shortfall (available − delivered), as shares of
   + "capacity — cached nowhere when routed (evicted for room, or still being computed). Delivered hit + the three = the available reuse of the successful requests "
   + "(the available column counts every sent request); n/a: the server sent no routing record.";
 
+/** Each run's TTFT prediction error from the routing record (ttft mode only). */
+function predictionLines(report: BenchReport): string[] {
+  const lines = report.runs.flatMap((run) => {
+    const p = run.stats.ttftPrediction;
+    return p === undefined ? [] : [`- ${run.label} ${loadText(run.load)}: predicted TTFT off by ${pct(p.mape)} on average (mean absolute percentage error over ${p.requests} requests)`];
+  });
+  if (lines.length === 0) return [];
+  const where = report.kind === "sim" ? "in simulated time, the router's own view" : "measured at the client, so it includes the frontend's and preprocessor's time";
+  return ["", "## TTFT prediction", "", `The routing record's predicted_ttft_ms against each request's TTFT (${where}).`, "", ...lines];
+}
+
 function errorLines(report: BenchReport): string[] {
   const lines = report.runs.flatMap((run) =>
     Object.entries(run.stats.errors).map(([kind, n]) => `- ${run.label} ${loadText(run.load)}: ${n} × \`${kind}\``));
@@ -66,6 +77,7 @@ export function renderSummary(report: BenchReport): string {
     `- workload: ${report.workload.name} (${params})`,
     `- available reuse counted in blocks of ${report.blockSize} tokens`,
     "", "## Runs", "", ...runsTable(report),
+    ...predictionLines(report),
     ...comparisonLines(report.comparison ?? []),
     ...errorLines(report),
   ];

@@ -2,7 +2,7 @@
 import { summarize } from "./percentiles.js";
 import type { Summary } from "./percentiles.js";
 import type { RequestRecord } from "./record.js";
-import { totalShortfall } from "./shortfall.js";
+import { totalShortfall, ttftPredictionMape } from "./shortfall.js";
 import type { ShortfallTotals } from "./shortfall.js";
 
 /** What a report row shows for one run. */
@@ -33,6 +33,8 @@ export interface RunStats {
   readonly perWorker: Readonly<Record<string, number>>;
   /** The shortfall split (shortfall.ts) of the successful requests; absent without routing records. */
   readonly shortfall?: ShortfallTotals;
+  /** The routing record's TTFT prediction error (ttft mode; shortfall.ts). */
+  readonly ttftPrediction?: { readonly mape: number; readonly requests: number };
 }
 
 /** Statistics of `records`; `availableReuse` is computed from the prompts by the caller. */
@@ -72,7 +74,8 @@ export function aggregate(records: readonly RequestRecord[], availableReuse: num
   };
 }
 
-function withShortfall(records: readonly RequestRecord[]): { shortfall?: ShortfallTotals } {
+function withShortfall(records: readonly RequestRecord[]): Pick<RunStats, "shortfall" | "ttftPrediction"> {
   const shortfall = totalShortfall(records);
-  return shortfall === undefined ? {} : { shortfall };
+  const ttftPrediction = ttftPredictionMape(records);
+  return { ...(shortfall === undefined ? {} : { shortfall }), ...(ttftPrediction === undefined ? {} : { ttftPrediction }) };
 }

@@ -72,3 +72,21 @@ export function totalShortfall(records: readonly RequestRecord[]): ShortfallTota
   }
   return totals;
 }
+
+/**
+ * Mean absolute percentage error of the routing record's predicted TTFT against the TTFT
+ * measured for the same request (1 = 100%), over successful requests that carry a prediction;
+ * undefined without any (a mode that does not predict TTFT). The bench measures at the client,
+ * so its figure also holds the frontend's and preprocessor's time; the simulator's is the
+ * router's own view.
+ */
+export function ttftPredictionMape(records: readonly RequestRecord[]): { mape: number; requests: number } | undefined {
+  let sum = 0;
+  let n = 0;
+  for (const r of records) {
+    if (r.error !== undefined || r.predictedTtftMs === undefined || r.ttftMs === undefined || !(r.ttftMs > 0)) continue;
+    sum += Math.abs(r.predictedTtftMs - r.ttftMs) / r.ttftMs;
+    n++;
+  }
+  return n === 0 ? undefined : { mape: sum / n, requests: n };
+}

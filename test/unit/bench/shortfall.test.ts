@@ -5,7 +5,7 @@ import type { BenchReport } from "../../../bench/report/types.js";
 import { runSim } from "../../../bench/sim/run-sim.js";
 import { aggregate } from "../../../bench/stats/aggregate.js";
 import type { RequestRecord } from "../../../bench/stats/record.js";
-import { splitShortfall, totalShortfall } from "../../../bench/stats/shortfall.js";
+import { splitShortfall, totalShortfall, ttftPredictionMape } from "../../../bench/stats/shortfall.js";
 import type { ReuseAccount } from "../../../bench/stats/shortfall.js";
 
 const account = (available: number, indexAvailable: number, predicted: number, delivered: number): ReuseAccount => ({ available, indexAvailable, predicted, delivered });
@@ -90,5 +90,23 @@ describe("shortfall split (available − delivered into routing, index, capacity
     // 1984 = 31 whole blocks of the 2048-token prompt (the block of its last token is computed).
     expect(split("round-robin")).to.deep.equal({ routing: 3 * 1984, index: 0, capacity: 0, available: 4 * 1984, delivered: 1984, promptTokens: 5 * 2048 });
     for (const policy of ["kv", "ttft"] as const) expect(split(policy), policy).to.deep.equal({ routing: 0, index: 0, capacity: 0, available: 4 * 1984, delivered: 4 * 1984, promptTokens: 5 * 2048 });
+  });
+
+  it("TTFT prediction error: mean absolute percentage over successful requests with a prediction; none without", () => {
+    expect(ttftPredictionMape([record({ ttftMs: 100 })])).to.equal(undefined);
+    expect(ttftPredictionMape([])).to.equal(undefined);
+    expect(ttftPredictionMape([record({ ttftMs: 100, predictedTtftMs: 100 })])).to.deep.equal({ mape: 0, requests: 1 });
+    const rows = [
+      record({ ttftMs: 100, predictedTtftMs: 150 }), record({ ttftMs: 200, predictedTtftMs: 100 }),
+      record({ ttftMs: 0, predictedTtftMs: 5 }), record({ ttftMs: undefined, predictedTtftMs: 5 }), record({ ttftMs: 10, predictedTtftMs: 1000, error: "timeout" }),
+    ];
+    expect(ttftPredictionMape(rows)).to.deep.equal({ mape: 0.5, requests: 2 });
+    const stats = aggregate(rows, 0);
+    const report: BenchReport = {
+      version: 1, kind: "bench", createdAt: "t", command: "c", model: "m", workload: { name: "w", params: {} }, blockSize: 64, notes: [],
+      runs: [{ label: "ttft", load: { kind: "rate", value: 2 }, seed: 1, stats, requests: [] }],
+    };
+    expect(renderSummary(report)).to.include("- ttft 2 req/s: predicted TTFT off by 50.0% on average (mean absolute percentage error over 2 requests)");
+    expect(renderSummary({ ...report, runs: [{ ...report.runs[0], stats: aggregate([record({})], 0) }] })).to.not.include("## TTFT prediction");
   });
 });
