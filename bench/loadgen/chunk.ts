@@ -11,14 +11,30 @@ export interface ChunkInfo {
   readonly promptTokens?: number;
   readonly cachedTokens?: number;
   readonly workerId?: string;
+  /** The routing record of the last chunk's `kvmesh` object (docs/routing-record.md), when sent. */
+  readonly routing?: RoutingInfo;
   /** `code` (else `type`) of a `{"error": {...}}` chunk. */
   readonly error?: string;
+}
+
+/** The routing record's predictions as the load generator keeps them. */
+export interface RoutingInfo {
+  readonly predictedCachedTokens: number;
+  readonly indexAvailableTokens: number;
+  readonly predictedTtftMs?: number;
+}
+
+interface KvmeshJson {
+  worker_id?: string;
+  predicted_cached_tokens?: number | null;
+  predicted_ttft_ms?: number | null;
+  available_cached_tokens?: number | null;
 }
 
 interface ChunkJson {
   choices?: unknown[];
   usage?: { completion_tokens?: number; prompt_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } | null };
-  kvmesh?: { worker_id?: string };
+  kvmesh?: KvmeshJson;
   error?: { code?: string | null; type?: string };
 }
 
@@ -37,7 +53,17 @@ export function readChunk(data: string): ChunkInfo {
     promptTokens: json.usage?.prompt_tokens,
     cachedTokens: json.usage?.prompt_tokens_details?.cached_tokens,
     workerId: json.kvmesh?.worker_id,
+    ...routingOf(json.kvmesh),
   };
+}
+
+/** The record when the object has one (a server without it sends none: the split is then n/a). */
+function routingOf(kvmesh: KvmeshJson | undefined): { routing?: RoutingInfo } {
+  const predicted = kvmesh?.predicted_cached_tokens;
+  const available = kvmesh?.available_cached_tokens;
+  if (typeof predicted !== "number" || typeof available !== "number") return {};
+  const ttft = kvmesh?.predicted_ttft_ms;
+  return { routing: { predictedCachedTokens: predicted, indexAvailableTokens: available, ...(typeof ttft === "number" ? { predictedTtftMs: ttft } : {}) } };
 }
 
 /** The error kind of a non-200 response body: `http_<status>:<code or type>`. */

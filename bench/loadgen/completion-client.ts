@@ -4,6 +4,7 @@
  */
 import { Agent, request } from "node:http";
 import { httpErrorKind, readChunk } from "./chunk.js";
+import type { RoutingInfo } from "./chunk.js";
 import { createSseParser } from "./sse-parser.js";
 
 /** A request's measured outcome (times relative to its send). */
@@ -15,6 +16,8 @@ export interface CompletionOutcome {
   readonly cachedTokens: number;
   readonly promptTokens?: number;
   readonly workerId?: string;
+  /** The routing record, when the server sent one. */
+  readonly routing?: RoutingInfo;
   readonly error?: string;
 }
 
@@ -73,13 +76,13 @@ function attempt(target: CompletionTarget, body: string, t0: number, mayRetry: b
     let last = 0;
     let chunks = 0;
     const itlMs: number[] = [];
-    const usage: { completion?: number; prompt?: number; cached?: number; worker?: string } = {};
+    const usage: { completion?: number; prompt?: number; cached?: number; worker?: string; routing?: RoutingInfo } = {};
     const finish = (error?: string): void => {
       if (settled) return;
       settled = true;
       resolve({
         ttftMs, itlMs: perTokenGaps(itlMs, chunks, usage.completion), e2eMs: now() - t0, outputTokens: usage.completion ?? chunks, cachedTokens: usage.cached ?? 0,
-        promptTokens: usage.prompt, workerId: usage.worker, ...(error === undefined ? {} : { error }),
+        promptTokens: usage.prompt, workerId: usage.worker, ...(usage.routing ? { routing: usage.routing } : {}), ...(error === undefined ? {} : { error }),
       });
     };
     const req = request(`${target.url}/v1/completions`, {
@@ -117,6 +120,7 @@ function attempt(target: CompletionTarget, body: string, t0: number, mayRetry: b
           if (info.promptTokens !== undefined) usage.prompt = info.promptTokens;
           if (info.cachedTokens !== undefined) usage.cached = info.cachedTokens;
           if (info.workerId !== undefined) usage.worker = info.workerId;
+          if (info.routing !== undefined) usage.routing = info.routing;
         }
       });
       res.on("end", () => finish(done ? undefined : "stream:truncated"));

@@ -53,8 +53,8 @@ export async function runLoad(options: RunLoadOptions): Promise<RunResult> {
   const sent: BenchRequest[] = [];
   await runChains(chains, async (request, startMs) => {
     sent.push(request);
-    const { promptTokens: _served, ...outcome } = await sendCompletion(target, request.prompt(), request.outputLen);
-    records.push({ id: request.id, startMs, promptTokens: request.promptLen, outputLen: request.outputLen, ...outcome });
+    const { promptTokens: _served, routing, ...outcome } = await sendCompletion(target, request.prompt(), request.outputLen);
+    records.push({ id: request.id, startMs, promptTokens: request.promptLen, outputLen: request.outputLen, ...outcome, ...routing });
     progress.tick(outcome.error !== undefined);
   }, { concurrency, durationMs: options.durationMs, maxRequests: options.maxRequests, now: target.now, sleep: options.sleep });
   progress.done();
@@ -62,7 +62,9 @@ export async function runLoad(options: RunLoadOptions): Promise<RunResult> {
   const reuse = availableReuse((function* () {
     for (const r of sent) yield r.prompt();
   })(), options.blockSize);
-  records.sort((a, b) => a.startMs - b.startMs);
-  const stats = aggregate(records, reuse.ratio);
-  return { label: options.label, load, seed: options.seed, stats, requests: records.map(({ itlMs: _itl, ...row }) => row) };
+  // Each request's own available reuse, for the shortfall split (request ids are unique per run).
+  const availableOf = new Map(sent.map((r, i) => [r.id, reuse.perRequest[i]]));
+  const withReuse = records.map((r) => ({ ...r, availableTokens: availableOf.get(r.id) })).sort((a, b) => a.startMs - b.startMs);
+  const stats = aggregate(withReuse, reuse.ratio);
+  return { label: options.label, load, seed: options.seed, stats, requests: withReuse.map(({ itlMs: _itl, ...row }) => row) };
 }

@@ -6,6 +6,7 @@
 import { KvmeshError } from "#common/errors.js";
 import { prefillMs } from "../../services/worker/src/runners/mock-runner.js";
 import type { SelectionPolicy } from "../../services/router/src/scheduling/policies.js";
+import type { RoutePrediction } from "../../services/router/src/scheduling/route-prediction.js";
 import type { RequestRecord } from "../stats/record.js";
 import type { BenchRequest, Workload } from "../workloads/types.js";
 import { EventQueue } from "./event-queue.js";
@@ -49,6 +50,8 @@ interface Flight {
   readonly itlMs: number[];
   outputTokens: number;
   cachedTokens: number;
+  /** The routing record and the available reuse, tokens (bench/stats/shortfall.ts). */
+  readonly reuse: Pick<RequestRecord, "availableTokens" | "indexAvailableTokens" | "predictedCachedTokens" | "predictedTtftMs">;
 }
 
 /** The mocker's peak prefill throughput: one full chunk ÷ its prefill time. */
@@ -87,7 +90,7 @@ export function runSim(options: SimRunOptions): SimRunResult {
       lastLoadMs = now;
       for (const w of workers) router.registry.setLoad(w.workerId, { ...w.load(), epoch: 1n, lastEventId: 0n });
     }
-    const worker = arrive(event.value.request, router, byId, flights, records, reuse, now, options.worker.blockSize);
+    const worker = arrive(event.value.request, router, byId, flights, records, reuse, now);
     if (worker !== undefined && !worker.busy) kick(worker);
   }
   return { records, ...reuse };
@@ -96,13 +99,13 @@ export function runSim(options: SimRunOptions): SimRunResult {
 /** Routes and queues one request; returns its worker, or undefined when it failed (recorded). */
 function arrive(
   request: BenchRequest, router: SimRouter, byId: Map<string, SimWorker>, flights: Map<string, Flight>,
-  records: RequestRecord[], reuse: { availableTokens: number; promptTokens: number }, now: number, blockSize: number,
+  records: RequestRecord[], reuse: { availableTokens: number; promptTokens: number }, now: number,
 ): SimWorker | undefined {
   const tokenIds = request.prompt();
   try {
     const plan = router.decider.plan({ model: SIM_MODEL, tokenIds });
-    // The worker caps cached tokens so that one prompt token is computed (bench/stats/available-reuse.ts).
-    const available = Math.min(plan.decision.bestOverlapBlocks, Math.floor((tokenIds.length - 1) / blockSize)) * blockSize;
+    // The longest prefix any worker holds (the index is exact here), capped as the worker caps cached tokens.
+    const available = plan.decision.prediction.availableCachedTokens;
     const worker = byId.get(plan.decision.workerId)!;
     worker.add(request.id, tokenIds, request.outputLen);
     router.decider.admit(request.id, plan);
@@ -110,6 +113,7 @@ function arrive(
     reuse.promptTokens += tokenIds.length;
     flights.set(request.id, {
       request, workerId: worker.workerId, startMs: now, promptTokens: tokenIds.length, lastTokenMs: now, itlMs: [], outputTokens: 0, cachedTokens: 0,
+      reuse: recordOf(plan.decision.prediction, available),
     });
     return worker;
   } catch (err) {
@@ -142,8 +146,16 @@ function stepDone(worker: SimWorker, router: SimRouter, flights: Map<string, Fli
       const { request, itlMs, ...rest } = flight;
       records.push({
         id, startMs: rest.startMs, promptTokens: rest.promptTokens, outputLen: request.outputLen, outputTokens: rest.outputTokens,
-        cachedTokens: rest.cachedTokens, ttftMs: rest.ttftMs, itlMs, e2eMs: now - rest.startMs, workerId: rest.workerId,
+        cachedTokens: rest.cachedTokens, ttftMs: rest.ttftMs, itlMs, e2eMs: now - rest.startMs, workerId: rest.workerId, ...rest.reuse,
       });
     }
   }
+}
+
+/** A request's routing record and available reuse, as the mesh's `kvmesh` object gives them. */
+function recordOf(prediction: RoutePrediction, available: number): Flight["reuse"] {
+  return {
+    availableTokens: available, indexAvailableTokens: prediction.availableCachedTokens, predictedCachedTokens: prediction.cachedTokens,
+    ...(prediction.ttftMs === undefined ? {} : { predictedTtftMs: prediction.ttftMs }),
+  };
 }

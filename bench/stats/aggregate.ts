@@ -2,6 +2,8 @@
 import { summarize } from "./percentiles.js";
 import type { Summary } from "./percentiles.js";
 import type { RequestRecord } from "./record.js";
+import { totalShortfall, ttftPredictionMape } from "./shortfall.js";
+import type { ShortfallTotals } from "./shortfall.js";
 
 /** What a report row shows for one run. */
 export interface RunStats {
@@ -29,6 +31,10 @@ export interface RunStats {
   readonly availableReuse: number;
   /** Requests per serving worker, when the server names it. */
   readonly perWorker: Readonly<Record<string, number>>;
+  /** The shortfall split (shortfall.ts) of the successful requests; absent without routing records. */
+  readonly shortfall?: ShortfallTotals;
+  /** The routing record's TTFT prediction error (ttft mode; shortfall.ts). */
+  readonly ttftPrediction?: { readonly mape: number; readonly requests: number };
 }
 
 /** Statistics of `records`; `availableReuse` is computed from the prompts by the caller. */
@@ -64,5 +70,12 @@ export function aggregate(records: readonly RequestRecord[], availableReuse: num
     deliveredHitRate: promptTokens === 0 ? 0 : cachedTokens / promptTokens,
     availableReuse,
     perWorker,
+    ...withShortfall(records),
   };
+}
+
+function withShortfall(records: readonly RequestRecord[]): Pick<RunStats, "shortfall" | "ttftPrediction"> {
+  const shortfall = totalShortfall(records);
+  const ttftPrediction = ttftPredictionMape(records);
+  return { ...(shortfall === undefined ? {} : { shortfall }), ...(ttftPrediction === undefined ? {} : { ttftPrediction }) };
 }

@@ -23,4 +23,12 @@ export interface RequestRecord {
   readonly error?: string;
   /** The serving worker from the last chunk's `kvmesh` extension, when sent. */
   readonly workerId?: string;
+  /** The routing record (last chunk's `kvmesh` object): prompt tokens predicted cached on the chosen worker. */
+  readonly predictedCachedTokens?: number;
+  /** The routing record: predicted time to first token, ms (router mode ttft only). */
+  readonly predictedTtftMs?: number;
+  /** The routing record: the longest prefix cached on any worker by the router's index, tokens. */
+  readonly indexAvailableTokens?: number;
+  /** This request's available reuse, tokens (bench: the workload's; sim: the simulator's sense). */
+  readonly availableTokens?: number;
 }

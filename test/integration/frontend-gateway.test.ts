@@ -29,6 +29,9 @@ async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 1
   }
 }
 
+/** The stand-in preprocessor sends no routing record: its fields are null, delivered from usage. */
+const NO_RECORD = { worker_id: "worker-a", migrations: 0, predicted_cached_tokens: null, predicted_ttft_ms: null, available_cached_tokens: null, cached_tokens: 4 };
+
 describe("frontend gateway (real process, stand-in preprocessors)", function () {
   this.timeout(60_000);
   let dir: string;
@@ -72,7 +75,7 @@ describe("frontend gateway (real process, stand-in preprocessors)", function () 
     expect(data.usage).to.deep.include({ prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 });
     expect(data.usage?.prompt_tokens_details?.cached_tokens).to.equal(4);
     expect(response.headers.get("x-kvmesh-worker-id")).to.equal("worker-a");
-    expect((data as unknown as { kvmesh: object }).kvmesh).to.deep.equal({ worker_id: "worker-a", migrations: 0 });
+    expect((data as unknown as { kvmesh: object }).kvmesh).to.deep.equal(NO_RECORD);
     const sent = fakes[0].requests.at(-1)!;
     expect(sent.prompt?.$case).to.equal("chat");
     expect(sent.stop?.maxTokens).to.equal(8);
@@ -89,7 +92,7 @@ describe("frontend gateway (real process, stand-in preprocessors)", function () 
     expect(last.usage?.prompt_tokens_details?.cached_tokens).to.equal(4);
     const final = chunks.at(-2)!;
     expect(final.choices[0].finish_reason).to.equal("stop");
-    expect((final as unknown as { kvmesh: object }).kvmesh).to.deep.equal({ worker_id: "worker-a", migrations: 0 });
+    expect((final as unknown as { kvmesh: object }).kvmesh).to.deep.equal(NO_RECORD);
   });
 
   it("passes a token-id completion prompt through as tokens, with logprobs", async () => {

@@ -45,6 +45,8 @@ function relay(pipeline: Pipeline, log: Logger, call: CompletionCall, idPrefix: 
       await write({
         id, text: m.text, logprobs: m.logprobs, ...(finish ? { finishReason: finish } : {}), ...(finish && m.usage ? { usage: m.usage } : {}),
         workerId: m.workerId, migrations: m.migrations, toolCalls: m.toolCalls, ...(m.reasoningText ? { reasoningText: m.reasoningText } : {}),
+        // The routing record on the last chunk, with usage's delivered count (REST's `kvmesh` object).
+        ...(finish && m.routing ? { routing: { ...m.routing, cachedTokens: m.usage?.cachedTokens ?? m.routing.cachedTokens } } : {}),
       });
     }
   });

@@ -5,6 +5,7 @@ import type { GenerateRequest, GenerateResponse, Usage } from "#contracts/gen/kv
 import type { Decider, RoutePlan } from "./decider.js";
 import type { WorkerId } from "./indexer/types.js";
 import { codeOf, isBrokenStream, migratedUsage, remainingTokens, resumeRequest, stamp, StreamEndedError } from "./resume-request.js";
+import { routingRecord } from "./routing-record.js";
 import { WorkerLostError } from "./worker-lost-error.js";
 import type { WorkerView } from "./workers/worker-registry.js";
 
@@ -28,6 +29,12 @@ export interface ForwarderObserver {
   migrated(failed: WorkerId, err: unknown): void;
   /** A worker was unavailable before the first token; another is tried. */
   retried(failed: WorkerId, err: unknown): void;
+  /**
+   * The first token of a sent decision came back, `ttftSeconds` after it was sent, with the
+   * worker's delivered cached tokens (undefined when the worker did not say): the routing
+   * record's prediction errors.
+   */
+  firstToken?(plan: RoutePlan, deliveredCachedTokens: number | undefined, ttftSeconds: number): void;
 }
 
 /** Settings and parts of a {@link Forwarder}. */
@@ -71,24 +78,31 @@ export class Forwarder {
       const plan = decider.plan({ model: request.model, tokenIds: next.tokenIds, pinnedWorkerId: request.workerId, excludeWorkerIds: failed });
       const attemptId = attempt === 0 ? request.requestId : `${request.requestId}#${attempt}`;
       decider.admit(attemptId, plan);
-      observer?.decided(plan, now() - started);
+      const sentAt = now();
+      observer?.decided(plan, sentAt - started);
       const workerId = plan.decision.workerId;
       const stream = open(plan.worker, next, request.requestId);
       const onAbort = (): void => stream.cancel();
       signal.addEventListener("abort", onAbort);
       let firstToken = true;
+      let delivered = 0;
       let finished = false;
       let failure: unknown;
       try {
         for await (const msg of stream) {
-          if (msg.tokenIds.length > 0 && firstToken) {
+          const first = msg.tokenIds.length > 0 && firstToken;
+          delivered = msg.usage?.cachedTokens ?? msg.cachedTokens ?? delivered;
+          if (first) {
             firstToken = false;
             decider.firstToken(attemptId);
             decider.workerReachable(workerId);
+            observer?.firstToken?.(plan, msg.cachedTokens, now() - sentAt);
           } else {
             decider.touch(attemptId);
           }
           const out = stamp(msg, base + generated.length, workerId, migrations);
+          // The record rides the first message (a caller may stop reading early) and the last.
+          if (first || msg.finishReason !== undefined) out.routing = routingRecord(plan, delivered, request.tokenIds.length);
           generated.push(...msg.tokenIds);
           if (msg.finishReason !== undefined) {
             finished = true;

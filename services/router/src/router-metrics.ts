@@ -30,6 +30,7 @@ export function createRouterMetrics(registry: Registry): RouterMetrics {
   const resyncs = new Counter({ name: "kvmesh_router_resyncs_total", help: "Workers resynced from DumpKvState, by cause", labelNames: ["cause"], registers });
   const migrations = new Counter({ name: "kvmesh_router_migrations_total", help: "Streams moved to another worker mid-stream", registers });
   const retries = new Counter({ name: "kvmesh_router_retries_total", help: "Workers unavailable before the first token, another tried", registers });
+  const { cachedError, ttftError } = predictionErrorHistograms(registers);
   let sizeSource: () => ReadonlyArray<{ workerId: string; model: string; blocks: number }> = () => [];
   new Gauge({
     name: "kvmesh_router_index_blocks", help: "Blocks indexed per worker", labelNames: ["model", "worker_id"], registers,
@@ -60,10 +61,34 @@ export function createRouterMetrics(registry: Registry): RouterMetrics {
         const overlap = plan.decision.workers.find((w) => w.workerId === plan.decision.workerId)?.overlapBlocks ?? 0;
         hitRate.observe(plan.request.isl === 0 ? 0 : Math.min(1, (overlap * plan.request.blockSize) / plan.request.isl));
       },
+      firstToken: (plan, delivered, ttftSeconds) => {
+        if (delivered !== undefined) cachedError.observe({ model: plan.model }, plan.decision.prediction.cachedTokens - delivered);
+        const predictedMs = plan.decision.prediction.ttftMs;
+        if (predictedMs !== undefined) ttftError.observe({ model: plan.model }, ttftSeconds - predictedMs / 1000);
+      },
       migrated: () => migrations.inc(),
       retried: () => retries.inc(),
     },
     setIndexSizeSource: (source) => (sizeSource = source),
     setTtftMapeSource: (source) => (mapeSource = source),
   };
+}
+
+/**
+ * The routing record's error histograms (docs/routing-record.md), labelled by model only: worker
+ * ids are new with every worker process, so a worker label would grow without bound (the
+ * per-worker view is kvmesh_router_ttft_mape and ListWorkers' ttft_mape).
+ */
+function predictionErrorHistograms(registers: Registry[]): { cachedError: Histogram<"model">; ttftError: Histogram<"model"> } {
+  const cachedError = new Histogram({
+    name: "kvmesh_router_cached_tokens_prediction_error_tokens",
+    help: "Predicted minus delivered cached prompt tokens of the chosen worker, per sent decision (above 0: the index promised blocks the worker no longer had)",
+    labelNames: ["model"], buckets: [-16384, -4096, -1024, -256, -64, -1, 0, 64, 256, 1024, 4096, 16384], registers,
+  });
+  const ttftError = new Histogram({
+    name: "kvmesh_router_ttft_prediction_error_seconds",
+    help: "ttft mode: observed minus predicted time to first token of the chosen worker, seconds (above 0: slower than predicted)",
+    labelNames: ["model"], buckets: [-10, -5, -2.5, -1, -0.5, -0.25, -0.1, -0.05, -0.025, -0.01, 0, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers,
+  });
+  return { cachedError, ttftError };
 }

@@ -75,6 +75,7 @@ export function createRouter(config: RouterConfig, deps: RouterDeps): RouterPart
   });
   const observer: ForwarderObserver = {
     decided: metrics.forwarder.decided,
+    firstToken: metrics.forwarder.firstToken,
     migrated: (failed, err) => {
       metrics.forwarder.migrated(failed, err);
       log.warn({ worker_id: failed, err: String(err) }, "worker stream broke: migrating");
@@ -102,6 +103,7 @@ export function createRouter(config: RouterConfig, deps: RouterDeps): RouterPart
       workerId: w.workerId, model: w.model, address: w.address, blockSize: w.blockSize, routable: w.routable,
       exclusionReason: w.exclusionReason, indexedBlocks: indexFor(w.model)?.blockCount(w.workerId) ?? 0,
       load: w.load === undefined ? undefined : { ...w.load, workerId: w.workerId, model: w.model },
+      ttftMape: selector.ttftMape(w.workerId),
     })),
     dumpIndex: (model) => {
       const index = indexFor(model);

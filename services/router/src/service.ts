@@ -37,6 +37,8 @@ export function createRouterService(deps: RouterServiceDeps): GrpcServiceBinding
           bestOverlapBlocks: decision.bestOverlapBlocks,
           requestBlocks: decision.requestBlocks,
           blockSize: decision.blockSize,
+          predictedCachedTokens: decision.prediction.cachedTokens,
+          ...(decision.prediction.ttftMs === undefined ? {} : { predictedTtftMs: decision.prediction.ttftMs }),
         });
       } catch (err) {
         return callback(toGrpcStatus(err));

@@ -163,6 +163,21 @@ describe("preprocessor output processor (stories260K)", () => {
     expect(last.response.usage, "the worker's final usage wins").to.deep.equal(usage(99, 16));
   });
 
+  it("keeps the router's latest routing record on every message from the first that has one, to a stop-string end", () => {
+    const processor = new OutputProcessor({ tokenizer: storiesTokenizer(), promptTokenIds: PROMPT, skipSpecialTokens: true, stopStrings: ["dog"], includeStopStrInOutput: false });
+    const first = { predictedCachedTokens: 48, availableCachedTokens: 64, cachedTokens: 48, predictedTtftMs: 12 };
+    const moved = { predictedCachedTokens: 0, availableCachedTokens: 0, cachedTokens: 0 };
+    const out = [
+      processor.push(message(ids("a"))),
+      processor.push(message(ids("big"), { cachedTokens: 48, routing: first })),
+      processor.push(message(ids("cat"))),
+      processor.push(message(ids("sat"), { routing: moved })),
+      processor.push(message(ids("dog ran"))),
+    ];
+    expect(out.map((o) => o.response.routing)).to.deep.equal([undefined, first, first, moved, moved]);
+    expect(out.at(-1)!.done).to.equal(true);
+  });
+
   it("spells logprobs: token text, bytes, and partial characters as bytes:\\xNN", () => {
     const processor = new OutputProcessor({ tokenizer: storiesTokenizer(), promptTokenIds: PROMPT, skipSpecialTokens: true, stopStrings: [], includeStopStrInOutput: false });
     const [a, e6] = [ids("a")[0], 3 + 0xe6];

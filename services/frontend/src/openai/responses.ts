@@ -1,7 +1,7 @@
 /**
  * The OpenAI response shapes: chat.completion(.chunk) and text_completion, built from the
  * preprocessor's messages. The last chunk (and every whole response) carries kvmesh's
- * extension `{ kvmesh: { worker_id, migrations } }`; usage carries cached tokens.
+ * extension `{ kvmesh: { worker_id, migrations, ...routing record } }`; usage carries cached tokens.
  */
 import { FinishReason } from "#contracts/gen/kvmesh/v1/common.js";
 import type { Usage } from "#contracts/gen/kvmesh/v1/common.js";
@@ -70,9 +70,22 @@ function completionLogprobs(lps: readonly TextLogprob[], offset: number): object
   };
 }
 
-/** The extension object on last chunks and whole responses. */
-export function kvmeshExtension(message: Pick<PreprocessResponse, "workerId" | "migrations">): object {
-  return { worker_id: message.workerId, migrations: message.migrations };
+/**
+ * The extension object on last chunks and whole responses: the serving worker, migrations, and
+ * the routing record (docs/routing-record.md) — predicted and available cached tokens,
+ * predicted TTFT (null unless the router mode predicts it: ttft), and the delivered cached
+ * tokens (usage's count). Fields the router did not send are null.
+ */
+export function kvmeshExtension(message: Pick<PreprocessResponse, "workerId" | "migrations" | "routing" | "usage">): object {
+  const r = message.routing;
+  return {
+    worker_id: message.workerId,
+    migrations: message.migrations,
+    predicted_cached_tokens: r?.predictedCachedTokens ?? null,
+    predicted_ttft_ms: r?.predictedTtftMs ?? null,
+    available_cached_tokens: r?.availableCachedTokens ?? null,
+    cached_tokens: message.usage?.cachedTokens ?? r?.cachedTokens ?? null,
+  };
 }
 
 /** A chat delta: role on the first, content, reasoning_content and tool_calls pieces when present. */

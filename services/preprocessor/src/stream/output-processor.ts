@@ -5,7 +5,7 @@
  * the token that completed it; the caller then cancels the upstream call.
  */
 import { FinishReason } from "#contracts/gen/kvmesh/v1/common.js";
-import type { GenerateResponse, Usage } from "#contracts/gen/kvmesh/v1/common.js";
+import type { GenerateResponse, RoutingRecord, Usage } from "#contracts/gen/kvmesh/v1/common.js";
 import type { PreprocessResponse } from "#contracts/gen/kvmesh/v1/preprocessor.js";
 import { IncrementalDetokenizer } from "../detokenizer/incremental-detokenizer.js";
 import { StopStringMatcher } from "../detokenizer/stop-strings.js";
@@ -41,6 +41,8 @@ export class OutputProcessor {
   private readonly stops: StopStringMatcher;
   private generated = 0;
   private cachedTokens = 0;
+  /** The router's latest routing record (a migration sends a new one). */
+  private routing: RoutingRecord | undefined;
   private finished = false;
 
   constructor(private readonly options: OutputProcessorOptions) {
@@ -60,6 +62,9 @@ export class OutputProcessor {
     // The first message says what the prefix cache served; the last one's usage says it again.
     if (message.cachedTokens !== undefined) this.cachedTokens = message.cachedTokens;
     if (message.usage) this.cachedTokens = message.usage.cachedTokens;
+    if (message.routing) this.routing = message.routing;
+    // Every message once known, so the last one has it even when a stop string ends the stream.
+    if (this.routing) response.routing = this.routing;
     for (const [i, id] of message.tokenIds.entries()) {
       this.generated++;
       response.tokenIds.push(id);

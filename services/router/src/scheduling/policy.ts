@@ -6,6 +6,12 @@ import type { SelectionInput } from "./selector.js";
 /** One routing policy. Decide stays pure: only `admitted` may change its state. */
 export interface RoutingPolicy {
   /**
+   * The predicted time to first token of candidate `index` (into input.candidates), in seconds,
+   * for the routing record; only policies with a TTFT model (ttft). Not the score: a policy may
+   * rank by more than the request's own TTFT (ttft adds the reuse a cold pick gives up).
+   */
+  predictTtftSeconds?(input: SelectionInput, index: number): number;
+  /**
    * Each candidate's score in the policy's own unit, candidate order (Route shows it as `cost`);
    * absent: Route shows the KV cost.
    */

@@ -4,6 +4,8 @@ import { NoWorkerError, OverloadedError } from "#common/errors.js";
 import { createPolicy } from "./policies.js";
 import type { PolicyOptions, SelectionPolicy } from "./policies.js";
 import type { RoutingPolicy } from "./policy.js";
+import { predictRoute } from "./route-prediction.js";
+import type { RoutePrediction } from "./route-prediction.js";
 
 export type { SelectionPolicy } from "./policies.js";
 
@@ -28,6 +30,8 @@ export interface RouteDecision {
   readonly bestOverlapBlocks: number;
   readonly requestBlocks: number;
   readonly blockSize: number;
+  /** The routing record's predictions for the chosen worker (route-prediction.ts). */
+  readonly prediction: RoutePrediction;
 }
 
 /** The decide seam: pure given its input (and the policy's own rng / counter / learned state). */
@@ -82,7 +86,9 @@ export function selectorOf(policy: RoutingPolicy): WorkerSelector {
         if (free.length === 0) throw new OverloadedError("all workers are busy");
         workerId = candidates[policy.pick(input, free, workers)].workerId;
       }
-      return { workerId, workers, bestOverlapBlocks, requestBlocks: input.requestBlocks, blockSize: input.blockSize };
+      const chosen = workers.findIndex((w) => w.workerId === workerId);
+      const prediction = predictRoute(workers, chosen, input.isl, input.blockSize, bestOverlapBlocks, chosen >= 0 ? policy.predictTtftSeconds?.(input, chosen) : undefined);
+      return { workerId, workers, bestOverlapBlocks, requestBlocks: input.requestBlocks, blockSize: input.blockSize, prediction };
     },
     admitted(input: SelectionInput, workerId: string, requestId?: string): void {
       policy.admitted?.(input, workerId, requestId);

@@ -103,6 +103,8 @@ export function createTtft(options: TtftOptions = {}): RoutingPolicy & { readonl
   };
   return {
     calibration,
+    predictTtftSeconds: (input, i) =>
+      (ttftTerms(input, input.candidates[i], model, chunk).totalMs * calibration.factor(input.candidates[i].workerId)) / 1000,
     score: (input) => modelMs(input).map((ms, i) => (ms * calibration.factor(input.candidates[i].workerId)) / 1000),
     pick: (input, free, terms) => lowestScore(input, free, terms.map((t) => t.cost)),
     admitted: (input, workerId, requestId) => {

@@ -213,7 +213,45 @@ export interface GenerateResponse {
    * First message of a worker's stream: prompt tokens served from the prefix cache (as in the
    * last message's usage), so a caller that ends the stream early (a stop string) still knows.
    */
-  cachedTokens?: number | undefined;
+  cachedTokens?:
+    | number
+    | undefined;
+  /**
+   * Router only: the routing record of the worker serving this stream, on the first message of
+   * each worker's stream (a migration sends a new one) and on the last message.
+   */
+  routing?: RoutingRecord | undefined;
+}
+
+/**
+ * What the router predicted when it chose the serving worker, beside what the worker delivered
+ * (docs/routing-record.md). Token counts are capped as the worker caps cached tokens (at most
+ * floor((prompt length - 1) / block size) blocks) and at the caller's prompt after a migration.
+ */
+export interface RoutingRecord {
+  /**
+   * Prompt tokens the router's index said the chosen worker had cached (leading full blocks x
+   * block size), at decision time.
+   */
+  predictedCachedTokens: number;
+  /**
+   * The policy's predicted time to first token on the chosen worker, ms, as the router measures
+   * it (from sending the request to the worker's first token). Set only by policies that predict
+   * TTFT (router mode ttft); absent for every other mode.
+   */
+  predictedTtftMs?:
+    | number
+    | undefined;
+  /**
+   * The longest cached prefix on any routable worker by the router's index, in tokens, at
+   * decision time (what a perfect choice could have reused).
+   */
+  availableCachedTokens: number;
+  /**
+   * Delivered: prompt tokens the serving worker took from its prefix cache (the worker's
+   * first-message cached_tokens).
+   */
+  cachedTokens: number;
 }
 
 /** What a worker serves, published over gRPC so no other service needs the model directory. */
@@ -1438,6 +1476,7 @@ function createBaseGenerateResponse(): GenerateResponse {
     workerId: "",
     migrations: 0,
     cachedTokens: undefined,
+    routing: undefined,
   };
 }
 
@@ -1470,6 +1509,9 @@ export const GenerateResponse: MessageFns<GenerateResponse> = {
     }
     if (message.cachedTokens !== undefined) {
       writer.uint32(64).uint32(message.cachedTokens);
+    }
+    if (message.routing !== undefined) {
+      RoutingRecord.encode(message.routing, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -1561,6 +1603,14 @@ export const GenerateResponse: MessageFns<GenerateResponse> = {
             message.cachedTokens = reader.uint32();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.routing = RoutingRecord.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1601,6 +1651,7 @@ export const GenerateResponse: MessageFns<GenerateResponse> = {
         : isSet(object.cached_tokens)
         ? globalThis.Number(object.cached_tokens)
         : undefined,
+      routing: isSet(object.routing) ? RoutingRecord.fromJSON(object.routing) : undefined,
     };
   },
 
@@ -1630,6 +1681,9 @@ export const GenerateResponse: MessageFns<GenerateResponse> = {
     if (message.cachedTokens !== undefined) {
       obj.cachedTokens = Math.round(message.cachedTokens);
     }
+    if (message.routing !== undefined) {
+      obj.routing = RoutingRecord.toJSON(message.routing);
+    }
     return obj;
   },
 
@@ -1646,6 +1700,142 @@ export const GenerateResponse: MessageFns<GenerateResponse> = {
     message.workerId = object.workerId ?? "";
     message.migrations = object.migrations ?? 0;
     message.cachedTokens = object.cachedTokens ?? undefined;
+    message.routing = (object.routing !== undefined && object.routing !== null)
+      ? RoutingRecord.fromPartial(object.routing)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRoutingRecord(): RoutingRecord {
+  return { predictedCachedTokens: 0, predictedTtftMs: undefined, availableCachedTokens: 0, cachedTokens: 0 };
+}
+
+export const RoutingRecord: MessageFns<RoutingRecord> = {
+  encode(message: RoutingRecord, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.predictedCachedTokens !== 0) {
+      writer.uint32(8).uint32(message.predictedCachedTokens);
+    }
+    if (message.predictedTtftMs !== undefined) {
+      writer.uint32(17).double(message.predictedTtftMs);
+    }
+    if (message.availableCachedTokens !== 0) {
+      writer.uint32(24).uint32(message.availableCachedTokens);
+    }
+    if (message.cachedTokens !== 0) {
+      writer.uint32(32).uint32(message.cachedTokens);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoutingRecord {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoutingRecord();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.predictedCachedTokens = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.predictedTtftMs = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.availableCachedTokens = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.cachedTokens = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoutingRecord {
+    return {
+      predictedCachedTokens: isSet(object.predictedCachedTokens)
+        ? globalThis.Number(object.predictedCachedTokens)
+        : isSet(object.predicted_cached_tokens)
+        ? globalThis.Number(object.predicted_cached_tokens)
+        : 0,
+      predictedTtftMs: isSet(object.predictedTtftMs)
+        ? globalThis.Number(object.predictedTtftMs)
+        : isSet(object.predicted_ttft_ms)
+        ? globalThis.Number(object.predicted_ttft_ms)
+        : undefined,
+      availableCachedTokens: isSet(object.availableCachedTokens)
+        ? globalThis.Number(object.availableCachedTokens)
+        : isSet(object.available_cached_tokens)
+        ? globalThis.Number(object.available_cached_tokens)
+        : 0,
+      cachedTokens: isSet(object.cachedTokens)
+        ? globalThis.Number(object.cachedTokens)
+        : isSet(object.cached_tokens)
+        ? globalThis.Number(object.cached_tokens)
+        : 0,
+    };
+  },
+
+  toJSON(message: RoutingRecord): unknown {
+    const obj: any = {};
+    if (message.predictedCachedTokens !== 0) {
+      obj.predictedCachedTokens = Math.round(message.predictedCachedTokens);
+    }
+    if (message.predictedTtftMs !== undefined) {
+      obj.predictedTtftMs = floatToJson(message.predictedTtftMs);
+    }
+    if (message.availableCachedTokens !== 0) {
+      obj.availableCachedTokens = Math.round(message.availableCachedTokens);
+    }
+    if (message.cachedTokens !== 0) {
+      obj.cachedTokens = Math.round(message.cachedTokens);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoutingRecord>, I>>(base?: I): RoutingRecord {
+    return RoutingRecord.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoutingRecord>, I>>(object: I): RoutingRecord {
+    const message = createBaseRoutingRecord();
+    message.predictedCachedTokens = object.predictedCachedTokens ?? 0;
+    message.predictedTtftMs = object.predictedTtftMs ?? undefined;
+    message.availableCachedTokens = object.availableCachedTokens ?? 0;
+    message.cachedTokens = object.cachedTokens ?? 0;
     return message;
   },
 };

@@ -20,7 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { Usage } from "./common.js";
+import { RoutingRecord, Usage } from "./common.js";
 import {
   ChatMessage,
   DetokenizeRequest,
@@ -96,6 +96,11 @@ export interface CompletionChunk {
    * "tool_calls".
    */
   toolCalls: ToolCallDelta[];
+  /**
+   * Last chunk: the routing record (predicted and available cached tokens, predicted TTFT
+   * where the router mode predicts it, delivered cached tokens), as REST's `kvmesh` object.
+   */
+  routing?: RoutingRecord | undefined;
 }
 
 export interface ListModelsRequest {
@@ -765,6 +770,7 @@ function createBaseCompletionChunk(): CompletionChunk {
     migrations: 0,
     reasoningText: undefined,
     toolCalls: [],
+    routing: undefined,
   };
 }
 
@@ -796,6 +802,9 @@ export const CompletionChunk: MessageFns<CompletionChunk> = {
     }
     for (const v of message.toolCalls) {
       ToolCallDelta.encode(v!, writer.uint32(74).fork()).join();
+    }
+    if (message.routing !== undefined) {
+      RoutingRecord.encode(message.routing, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -885,6 +894,14 @@ export const CompletionChunk: MessageFns<CompletionChunk> = {
             message.toolCalls.push(ToolCallDelta.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.routing = RoutingRecord.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -926,6 +943,7 @@ export const CompletionChunk: MessageFns<CompletionChunk> = {
         : globalThis.Array.isArray(object?.tool_calls)
         ? object.tool_calls.map((e: any) => ToolCallDelta.fromJSON(e))
         : [],
+      routing: isSet(object.routing) ? RoutingRecord.fromJSON(object.routing) : undefined,
     };
   },
 
@@ -958,6 +976,9 @@ export const CompletionChunk: MessageFns<CompletionChunk> = {
     if (message.toolCalls?.length) {
       obj.toolCalls = message.toolCalls.map((e) => ToolCallDelta.toJSON(e));
     }
+    if (message.routing !== undefined) {
+      obj.routing = RoutingRecord.toJSON(message.routing);
+    }
     return obj;
   },
 
@@ -975,6 +996,9 @@ export const CompletionChunk: MessageFns<CompletionChunk> = {
     message.migrations = object.migrations ?? 0;
     message.reasoningText = object.reasoningText ?? undefined;
     message.toolCalls = object.toolCalls?.map((e) => ToolCallDelta.fromPartial(e)) || [];
+    message.routing = (object.routing !== undefined && object.routing !== null)
+      ? RoutingRecord.fromPartial(object.routing)
+      : undefined;
     return message;
   },
 };

@@ -24,6 +24,7 @@ import {
   FinishReason,
   finishReasonFromJSON,
   finishReasonToJSON,
+  RoutingRecord,
   SamplingParams,
   StopConditions,
   Usage,
@@ -158,6 +159,11 @@ export interface PreprocessResponse {
    * their markup is not in `text`.
    */
   toolCalls: ToolCallDelta[];
+  /**
+   * The router's routing record of the serving worker (the latest one after a migration), from
+   * the first message that carries one onward.
+   */
+  routing?: RoutingRecord | undefined;
 }
 
 export interface TokenizeRequest {
@@ -1216,6 +1222,7 @@ function createBasePreprocessResponse(): PreprocessResponse {
     stopString: undefined,
     reasoningText: undefined,
     toolCalls: [],
+    routing: undefined,
   };
 }
 
@@ -1254,6 +1261,9 @@ export const PreprocessResponse: MessageFns<PreprocessResponse> = {
     }
     for (const v of message.toolCalls) {
       ToolCallDelta.encode(v!, writer.uint32(82).fork()).join();
+    }
+    if (message.routing !== undefined) {
+      RoutingRecord.encode(message.routing, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -1361,6 +1371,14 @@ export const PreprocessResponse: MessageFns<PreprocessResponse> = {
             message.toolCalls.push(ToolCallDelta.decode(reader, reader.uint32()));
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.routing = RoutingRecord.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1411,6 +1429,7 @@ export const PreprocessResponse: MessageFns<PreprocessResponse> = {
         : globalThis.Array.isArray(object?.tool_calls)
         ? object.tool_calls.map((e: any) => ToolCallDelta.fromJSON(e))
         : [],
+      routing: isSet(object.routing) ? RoutingRecord.fromJSON(object.routing) : undefined,
     };
   },
 
@@ -1446,6 +1465,9 @@ export const PreprocessResponse: MessageFns<PreprocessResponse> = {
     if (message.toolCalls?.length) {
       obj.toolCalls = message.toolCalls.map((e) => ToolCallDelta.toJSON(e));
     }
+    if (message.routing !== undefined) {
+      obj.routing = RoutingRecord.toJSON(message.routing);
+    }
     return obj;
   },
 
@@ -1464,6 +1486,9 @@ export const PreprocessResponse: MessageFns<PreprocessResponse> = {
     message.stopString = object.stopString ?? undefined;
     message.reasoningText = object.reasoningText ?? undefined;
     message.toolCalls = object.toolCalls?.map((e) => ToolCallDelta.fromPartial(e)) || [];
+    message.routing = (object.routing !== undefined && object.routing !== null)
+      ? RoutingRecord.fromPartial(object.routing)
+      : undefined;
     return message;
   },
 };

@@ -56,6 +56,13 @@ export interface RouteResponse {
   /** Full and partial blocks of the request. */
   requestBlocks: number;
   blockSize: number;
+  /**
+   * The routing record's predictions for the chosen worker (see RoutingRecord in common.proto):
+   * prompt tokens its index says it has cached, capped as the worker caps them.
+   */
+  predictedCachedTokens: number;
+  /** Predicted time to first token on the chosen worker, ms; only modes that predict it (ttft). */
+  predictedTtftMs?: number | undefined;
 }
 
 export interface ListWorkersRequest {
@@ -77,6 +84,12 @@ export interface RoutedWorker {
     | undefined;
   /** Blocks indexed for it. */
   indexedBlocks: number;
+  /**
+   * ttft mode: mean absolute percentage error of the worker's predicted vs observed time to first
+   * token (1 = 100%), the kvmesh_router_ttft_mape gauge; absent before its first observed token
+   * and in modes that do not predict TTFT.
+   */
+  ttftMape?: number | undefined;
 }
 
 export interface ListWorkersResponse {
@@ -389,7 +402,15 @@ export const WorkerCost: MessageFns<WorkerCost> = {
 };
 
 function createBaseRouteResponse(): RouteResponse {
-  return { workerId: "", workers: [], bestOverlapBlocks: 0, requestBlocks: 0, blockSize: 0 };
+  return {
+    workerId: "",
+    workers: [],
+    bestOverlapBlocks: 0,
+    requestBlocks: 0,
+    blockSize: 0,
+    predictedCachedTokens: 0,
+    predictedTtftMs: undefined,
+  };
 }
 
 export const RouteResponse: MessageFns<RouteResponse> = {
@@ -408,6 +429,12 @@ export const RouteResponse: MessageFns<RouteResponse> = {
     }
     if (message.blockSize !== 0) {
       writer.uint32(40).uint32(message.blockSize);
+    }
+    if (message.predictedCachedTokens !== 0) {
+      writer.uint32(48).uint32(message.predictedCachedTokens);
+    }
+    if (message.predictedTtftMs !== undefined) {
+      writer.uint32(57).double(message.predictedTtftMs);
     }
     return writer;
   },
@@ -465,6 +492,22 @@ export const RouteResponse: MessageFns<RouteResponse> = {
             message.blockSize = reader.uint32();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.predictedCachedTokens = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.predictedTtftMs = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -500,6 +543,16 @@ export const RouteResponse: MessageFns<RouteResponse> = {
         : isSet(object.block_size)
         ? globalThis.Number(object.block_size)
         : 0,
+      predictedCachedTokens: isSet(object.predictedCachedTokens)
+        ? globalThis.Number(object.predictedCachedTokens)
+        : isSet(object.predicted_cached_tokens)
+        ? globalThis.Number(object.predicted_cached_tokens)
+        : 0,
+      predictedTtftMs: isSet(object.predictedTtftMs)
+        ? globalThis.Number(object.predictedTtftMs)
+        : isSet(object.predicted_ttft_ms)
+        ? globalThis.Number(object.predicted_ttft_ms)
+        : undefined,
     };
   },
 
@@ -520,6 +573,12 @@ export const RouteResponse: MessageFns<RouteResponse> = {
     if (message.blockSize !== 0) {
       obj.blockSize = Math.round(message.blockSize);
     }
+    if (message.predictedCachedTokens !== 0) {
+      obj.predictedCachedTokens = Math.round(message.predictedCachedTokens);
+    }
+    if (message.predictedTtftMs !== undefined) {
+      obj.predictedTtftMs = floatToJson(message.predictedTtftMs);
+    }
     return obj;
   },
 
@@ -533,6 +592,8 @@ export const RouteResponse: MessageFns<RouteResponse> = {
     message.bestOverlapBlocks = object.bestOverlapBlocks ?? 0;
     message.requestBlocks = object.requestBlocks ?? 0;
     message.blockSize = object.blockSize ?? 0;
+    message.predictedCachedTokens = object.predictedCachedTokens ?? 0;
+    message.predictedTtftMs = object.predictedTtftMs ?? undefined;
     return message;
   },
 };
@@ -614,6 +675,7 @@ function createBaseRoutedWorker(): RoutedWorker {
     exclusionReason: "",
     load: undefined,
     indexedBlocks: 0,
+    ttftMape: undefined,
   };
 }
 
@@ -642,6 +704,9 @@ export const RoutedWorker: MessageFns<RoutedWorker> = {
     }
     if (message.indexedBlocks !== 0) {
       writer.uint32(64).uint32(message.indexedBlocks);
+    }
+    if (message.ttftMape !== undefined) {
+      writer.uint32(73).double(message.ttftMape);
     }
     return writer;
   },
@@ -723,6 +788,14 @@ export const RoutedWorker: MessageFns<RoutedWorker> = {
             message.indexedBlocks = reader.uint32();
             continue;
           }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.ttftMape = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -761,6 +834,11 @@ export const RoutedWorker: MessageFns<RoutedWorker> = {
         : isSet(object.indexed_blocks)
         ? globalThis.Number(object.indexed_blocks)
         : 0,
+      ttftMape: isSet(object.ttftMape)
+        ? globalThis.Number(object.ttftMape)
+        : isSet(object.ttft_mape)
+        ? globalThis.Number(object.ttft_mape)
+        : undefined,
     };
   },
 
@@ -790,6 +868,9 @@ export const RoutedWorker: MessageFns<RoutedWorker> = {
     if (message.indexedBlocks !== 0) {
       obj.indexedBlocks = Math.round(message.indexedBlocks);
     }
+    if (message.ttftMape !== undefined) {
+      obj.ttftMape = floatToJson(message.ttftMape);
+    }
     return obj;
   },
 
@@ -808,6 +889,7 @@ export const RoutedWorker: MessageFns<RoutedWorker> = {
       ? WorkerLoad.fromPartial(object.load)
       : undefined;
     message.indexedBlocks = object.indexedBlocks ?? 0;
+    message.ttftMape = object.ttftMape ?? undefined;
     return message;
   },
 };
