@@ -2,6 +2,8 @@
  * The soak's verdicts and summary: status counts of the open loop and of the bursts, and
  * whether each process's RSS and open fds stayed flat. Windows scale with the duration: for
  * the 5-minute run "minute 2" is 60–120 s and "minutes 4–5" 180–300 s (D/5–2D/5 and 3D/5–D).
+ * Open fds are compared at rest (no client connection open): during the run they follow the
+ * connections in flight, so only what stays open once every client has gone is a leak.
  */
 import type { ProcSample } from "./proc-sampler.js";
 
@@ -20,18 +22,33 @@ export interface Flatness {
   readonly rssFlat: boolean;
   readonly fdsEarlyMax: number;
   readonly fdsLateMax: number;
+  /** Open fds at rest after the warm-up and after the run (undefined: not sampled then). */
+  readonly fdsRestBefore?: number;
+  readonly fdsRestAfter?: number;
+  /** No fd leaked: at rest after the run ≤ at rest before it + {@link FD_REST_SLACK}. */
   readonly fdsFlat: boolean;
+  /** Largest V8 heap in use in each window (undefined: no scrape answered). */
+  readonly heapEarlyMaxMiB?: number;
+  readonly heapLateMaxMiB?: number;
+}
+
+/** The two samples taken at rest. */
+export interface RestTicks {
+  readonly before: Tick;
+  readonly after: Tick;
 }
 
 /** RSS may grow 10% from the early window to the late one. */
 export const RSS_GROWTH = 1.1;
-/** Open fds follow concurrency: 10% plus a few sockets of slack. */
-export const FD_SLACK = 16;
+/** Sockets a process may hold open at rest beyond its count after the warm-up (a reconnecting channel). */
+export const FD_REST_SLACK = 4;
 
 const mib = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
 
-/** Flatness of every process seen in both windows. */
-export function flatness(ticks: readonly Tick[], durationS: number): Flatness[] {
+const maxOf = (xs: readonly number[]): number | undefined => (xs.length === 0 ? undefined : Math.max(...xs));
+
+/** Flatness of every process seen in both windows; fds are judged at rest when `rest` is given. */
+export function flatness(ticks: readonly Tick[], durationS: number, rest?: RestTicks): Flatness[] {
   const inWindow = (from: number, to: number) => ticks.filter((t) => t.tS >= from && t.tS <= to);
   const early = inWindow(durationS / 5, (2 * durationS) / 5);
   const late = inWindow((3 * durationS) / 5, durationS);
@@ -44,11 +61,16 @@ export function flatness(ticks: readonly Tick[], durationS: number): Flatness[] 
     if (e.length === 0 || l.length === 0) continue;
     const rssE = Math.max(...e.map((p) => p.rssBytes));
     const rssL = Math.max(...l.map((p) => p.rssBytes));
-    const fdE = Math.max(...e.map((p) => p.fds));
-    const fdL = Math.max(...l.map((p) => p.fds));
+    const fdsRestBefore = rest?.before.procs.find((p) => p.pid === pid)?.fds;
+    const fdsRestAfter = rest?.after.procs.find((p) => p.pid === pid)?.fds;
+    const heapE = maxOf(e.flatMap((p) => (p.heap ? [p.heap.heapUsedBytes] : [])));
+    const heapL = maxOf(l.flatMap((p) => (p.heap ? [p.heap.heapUsedBytes] : [])));
     out.push({
       pid, name, rssEarlyMaxMiB: mib(rssE), rssLateMaxMiB: mib(rssL), rssFlat: rssL <= RSS_GROWTH * rssE,
-      fdsEarlyMax: fdE, fdsLateMax: fdL, fdsFlat: fdL <= RSS_GROWTH * fdE + FD_SLACK,
+      fdsEarlyMax: Math.max(...e.map((p) => p.fds)), fdsLateMax: Math.max(...l.map((p) => p.fds)),
+      fdsRestBefore, fdsRestAfter,
+      fdsFlat: fdsRestBefore !== undefined && fdsRestAfter !== undefined && fdsRestAfter <= fdsRestBefore + FD_REST_SLACK,
+      heapEarlyMaxMiB: heapE === undefined ? undefined : mib(heapE), heapLateMaxMiB: heapL === undefined ? undefined : mib(heapL),
     });
   }
   return out;
@@ -70,6 +92,19 @@ export function burstUnexpected(counts: Record<string, number>): number {
   return Object.entries(counts).filter(([k]) => k !== "200" && !k.startsWith("503+retry-after")).reduce((a, [, n]) => a + n, 0);
 }
 
+/** A table of one figure of every process at every tick. */
+function curve(r: { flat: Flatness[]; ticks: readonly Tick[] }, title: string, cell: (p: ProcSample) => string | number): string[] {
+  return [
+    "", `${title}:`, "",
+    "| t (s) | " + r.flat.map((f) => `${f.name} ${f.pid}`).join(" | ") + " |",
+    "|---|" + r.flat.map(() => "---|").join(""),
+    ...r.ticks.map((t) => `| ${t.tS} | ` + r.flat.map((f) => {
+      const p = t.procs.find((q) => q.pid === f.pid);
+      return p ? cell(p) : "-";
+    }).join(" | ") + " |"),
+  ];
+}
+
 /** The markdown summary. */
 export function summaryMarkdown(r: {
   config: object; machine: { nproc: number; loadavgStart: number[]; loadavgEnd: number[] };
@@ -86,14 +121,14 @@ export function summaryMarkdown(r: {
     `| bursts answered 500 (0) | ${count500(r.bursts)} | ${pass(count500(r.bursts) === 0)} |`,
     `| bursts: other than 200 / 503+Retry-After (0) | ${burstUnexpected(r.bursts)} | ${pass(burstUnexpected(r.bursts) === 0)} |`,
     `| RSS flat, every process (late max ≤ ${RSS_GROWTH} × early max) | ${r.flat.filter((f) => f.rssFlat).length}/${r.flat.length} | ${pass(r.flat.length > 0 && r.flat.every((f) => f.rssFlat))} |`,
-    `| open fds flat, every process | ${r.flat.filter((f) => f.fdsFlat).length}/${r.flat.length} | ${pass(r.flat.length > 0 && r.flat.every((f) => f.fdsFlat))} |`,
+    `| open fds at rest after the run ≤ at rest after warm-up + ${FD_REST_SLACK}, every process | ${r.flat.filter((f) => f.fdsFlat).length}/${r.flat.length} | ${pass(r.flat.length > 0 && r.flat.every((f) => f.fdsFlat))} |`,
     "", `open loop: \`${JSON.stringify(r.steady)}\``, `bursts: \`${JSON.stringify(r.bursts)}\``, "",
-    "| pid | service | RSS early max MiB | RSS late max MiB | fds early max | fds late max |", "|---|---|---|---|---|---|",
-    ...r.flat.map((f) => `| ${f.pid} | ${f.name} | ${f.rssEarlyMaxMiB} | ${f.rssLateMaxMiB} | ${f.fdsEarlyMax} | ${f.fdsLateMax} |`),
-    "", "RSS curve (MiB per process, every sample):", "",
-    "| t (s) | " + r.flat.map((f) => `${f.name} ${f.pid}`).join(" | ") + " |",
-    "|---|" + r.flat.map(() => "---|").join(""),
-    ...r.ticks.map((t) => `| ${t.tS} | ` + r.flat.map((f) => mib(t.procs.find((p) => p.pid === f.pid)?.rssBytes ?? 0)).join(" | ") + " |"),
+    "| pid | service | RSS early max MiB | RSS late max MiB | heap used early max MiB | heap used late max MiB | fds early max | fds late max | fds at rest before | fds at rest after |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+    ...r.flat.map((f) => `| ${f.pid} | ${f.name} | ${f.rssEarlyMaxMiB} | ${f.rssLateMaxMiB} | ${f.heapEarlyMaxMiB ?? "-"} | ${f.heapLateMaxMiB ?? "-"} | ${f.fdsEarlyMax} | ${f.fdsLateMax} | ${f.fdsRestBefore ?? "-"} | ${f.fdsRestAfter ?? "-"} |`),
+    ...curve(r, "RSS curve (MiB per process, every sample)", (p) => mib(p.rssBytes)),
+    ...curve(r, "V8 heap curve (used / total MiB, external MiB; - where the scrape did not answer)", (p) =>
+      p.heap ? `${mib(p.heap.heapUsedBytes)} / ${mib(p.heap.heapTotalBytes)}, ${mib(p.heap.externalBytes)}` : "-"),
   ];
   return lines.join("\n") + "\n";
 }

@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { defineFlags, loadServiceConfig } from "#common/config/index.js";
 import { createAgent } from "../loadgen/completion-client.js";
 import { launchMesh } from "../compare/mesh-launcher.js";
+import { metricsUrls, withHeap } from "./heap-sampler.js";
 import { processTree, sample } from "./proc-sampler.js";
 import { soakRequest } from "./soak-client.js";
 import { flatness, summaryMarkdown } from "./soak-report.js";
@@ -19,6 +20,10 @@ import type { Tick } from "./soak-report.js";
 import { bodyMaker, poissonGaps } from "./soak-workload.js";
 
 const SAMPLE_EVERY_MS = 10_000;
+/** How long the mesh idles, with no client connection open, before a sample "at rest". */
+const REST_SETTLE_MS = 3_000;
+/** Requests that open every lazily connected channel before the first sample at rest. */
+const WARMUP_REQUESTS = 32;
 const REQUEST_TIMEOUT_MS = 300_000;
 
 const FLAGS = defineFlags([
@@ -52,7 +57,8 @@ async function main(config: SoakConfig, outDir: string): Promise<void> {
     command: [process.execPath, resolve("dist/cli/kvmesh.js"), "up"],
     args: ["--engine", "mocker", "--workers", String(config.workers), "--speedup-ratio", String(config.speedupRatio), "--http-port", "0",
       ...(config.numKvBlocks > 0 ? ["--num-kv-blocks", String(config.numKvBlocks)] : []),
-      "--discovery-dir", dir, "--namespace", `soak-${process.pid}`],
+      // Ephemeral metrics ports, announced in the banner: the soak scrapes each service's heap.
+      "--metrics-port", "0", "--discovery-dir", dir, "--namespace", `soak-${process.pid}`],
     readyTimeoutMs: 180_000,
   });
   const stopMesh = (): void => void mesh.stop(10_000).then(() => process.exit(130));
@@ -60,6 +66,15 @@ async function main(config: SoakConfig, outDir: string): Promise<void> {
   try {
     const models = (await (await fetch(`${mesh.url}/v1/models`)).json()) as { data: { id: string }[] };
     const bodies = bodyMaker({ model: models.data[0].id, promptTokens: config.promptTokens, prefixes: config.prefixes, outputTokens: config.outputTokens, seed: config.seed });
+    const urls = metricsUrls(mesh.lines);
+    const snapshot = async (tS: number): Promise<Tick> => ({ tS, procs: await withHeap(sample(processTree(mesh.pid)), urls) });
+    // Open fds follow the connections in flight; a leak is what stays open once every client
+    // has gone. So fds are compared at rest: after a warm-up (every channel open) and after the run.
+    const warmup = createAgent();
+    await Promise.all(Array.from({ length: WARMUP_REQUESTS }, () => soakRequest(mesh.url, warmup, bodies.next(), REQUEST_TIMEOUT_MS)));
+    warmup.destroy();
+    await sleep(REST_SETTLE_MS);
+    const restBefore = await snapshot(0);
     const agent = createAgent();
     const steady: Record<string, number> = {};
     const bursts: Record<string, number> = {};
@@ -72,8 +87,9 @@ async function main(config: SoakConfig, outDir: string): Promise<void> {
     const ticks: Tick[] = [];
     const t0 = performance.now();
     const elapsedS = (): number => (performance.now() - t0) / 1000;
-    const sampler = setInterval(() => ticks.push({ tS: Math.round(elapsedS()), procs: sample(processTree(mesh.pid)) }), SAMPLE_EVERY_MS);
-    ticks.push({ tS: 0, procs: sample(processTree(mesh.pid)) });
+    const tick = (): void => void snapshot(Math.round(elapsedS())).then((t) => ticks.push(t));
+    const sampler = setInterval(tick, SAMPLE_EVERY_MS);
+    tick();
     const gap = poissonGaps(config.ratePerS, config.seed);
     // Bursts at half an interval, then every interval: each window of the RSS check holds some.
     let nextBurstS = config.burstEveryS > 0 ? config.burstEveryS / 2 : Infinity;
@@ -90,12 +106,15 @@ async function main(config: SoakConfig, outDir: string): Promise<void> {
       due += gap();
     }
     await Promise.all([...pending]);
-    ticks.push({ tS: Math.round(elapsedS()), procs: sample(processTree(mesh.pid)) });
     clearInterval(sampler);
+    ticks.push(await snapshot(Math.round(elapsedS())));
     agent.destroy();
+    await sleep(REST_SETTLE_MS);
+    const restAfter = await snapshot(Math.round(elapsedS()));
+    ticks.sort((a, b) => a.tS - b.tS);
     const result = {
       config, machine: { nproc: availableParallelism(), loadavgStart, loadavgEnd: loadavg() },
-      steady, bursts, flat: flatness(ticks, config.durationS), ticks,
+      steady, bursts, flat: flatness(ticks, config.durationS, { before: restBefore, after: restAfter }), ticks, rest: { before: restBefore, after: restAfter },
     };
     const out = resolve(outDir);
     mkdirSync(out, { recursive: true });

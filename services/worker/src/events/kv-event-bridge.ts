@@ -23,7 +23,8 @@ export interface WorkerIdentity {
 export interface KvEventBridgeOptions {
   readonly engine: EngineCore;
   readonly identity: WorkerIdentity;
-  readonly ringSize: number;
+  /** Bound of the event ring, in approximate heap bytes. */
+  readonly ringBytes: number;
   /** NATS publisher; undefined when broker-less (routers then follow StreamKvEvents). */
   readonly publisher?: EventPublisher;
   readonly loadIntervalMs: number;
@@ -43,7 +44,7 @@ export class KvEventBridge {
   private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: KvEventBridgeOptions) {
-    this.ring = new EventRing(options.ringSize);
+    this.ring = new EventRing(options.ringBytes);
     this.unsubscribe = options.engine.events.subscribe((event) => this.onEngineEvent(event));
     const { publisher } = options;
     if (publisher) {
