@@ -92,6 +92,19 @@ export function burstUnexpected(counts: Record<string, number>): number {
   return Object.entries(counts).filter(([k]) => k !== "200" && !k.startsWith("503+retry-after")).reduce((a, [, n]) => a + n, 0);
 }
 
+/** Live heap at rest (right after the full GC of a heap snapshot) before and after the run. */
+function liveHeapLines(r: { flat: Flatness[]; liveHeap?: { before: Record<number, number>; after: Record<number, number> } }): string[] {
+  const live = r.liveHeap;
+  if (!live) return [];
+  const cell = (bytes: number | undefined): string => (bytes === undefined ? "-" : String(mib(bytes)));
+  return [
+    "", "Live heap at rest, MiB (heap in use right after the full GC of a heap snapshot):", "",
+    "| pid | service | after warm-up | after the run |", "|---|---|---|---|",
+    ...r.flat.filter((f) => live.before[f.pid] !== undefined || live.after[f.pid] !== undefined)
+      .map((f) => `| ${f.pid} | ${f.name} | ${cell(live.before[f.pid])} | ${cell(live.after[f.pid])} |`),
+  ];
+}
+
 /** A table of one figure of every process at every tick. */
 function curve(r: { flat: Flatness[]; ticks: readonly Tick[] }, title: string, cell: (p: ProcSample) => string | number): string[] {
   return [
@@ -109,6 +122,8 @@ function curve(r: { flat: Flatness[]; ticks: readonly Tick[] }, title: string, c
 export function summaryMarkdown(r: {
   config: object; machine: { nproc: number; loadavgStart: number[]; loadavgEnd: number[] };
   steady: Record<string, number>; bursts: Record<string, number>; flat: Flatness[]; ticks: readonly Tick[];
+  /** Live heap bytes by pid at rest (soak --heap-snapshots). */
+  liveHeap?: { before: Record<number, number>; after: Record<number, number> };
 }): string {
   const pass = (b: boolean): string => (b ? "PASS" : "FAIL");
   const lines = [
@@ -126,6 +141,7 @@ export function summaryMarkdown(r: {
     "| pid | service | RSS early max MiB | RSS late max MiB | heap used early max MiB | heap used late max MiB | fds early max | fds late max | fds at rest before | fds at rest after |",
     "|---|---|---|---|---|---|---|---|---|---|",
     ...r.flat.map((f) => `| ${f.pid} | ${f.name} | ${f.rssEarlyMaxMiB} | ${f.rssLateMaxMiB} | ${f.heapEarlyMaxMiB ?? "-"} | ${f.heapLateMaxMiB ?? "-"} | ${f.fdsEarlyMax} | ${f.fdsLateMax} | ${f.fdsRestBefore ?? "-"} | ${f.fdsRestAfter ?? "-"} |`),
+    ...liveHeapLines(r),
     ...curve(r, "RSS curve (MiB per process, every sample)", (p) => mib(p.rssBytes)),
     ...curve(r, "V8 heap curve (used / total MiB, external MiB; - where the scrape did not answer)", (p) =>
       p.heap ? `${mib(p.heap.heapUsedBytes)} / ${mib(p.heap.heapTotalBytes)}, ${mib(p.heap.externalBytes)}` : "-"),

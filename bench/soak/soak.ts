@@ -4,8 +4,9 @@
  * completions plus periodic bursts of concurrent streams, samples every mesh process's RSS
  * and open fds every 10 s, and writes results.json and summary.md (with machine load).
  *   node dist/bench/soak/soak.js [--duration 300] [--rate 100] [--burst 2000] [--burst-every 60]
- *     [--workers 4] [--speedup 1] [--num-kv-blocks N] [--out bench/results/soak]
+ *     [--workers 4] [--speedup 1] [--num-kv-blocks N] [--out bench/results/soak] [--heap-snapshots DIR]
  */
+import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -13,6 +14,7 @@ import { defineFlags, loadServiceConfig } from "#common/config/index.js";
 import { createAgent } from "../loadgen/completion-client.js";
 import { launchMesh } from "../compare/mesh-launcher.js";
 import { metricsUrls, withHeap } from "./heap-sampler.js";
+import { liveHeaps, snapshotNodeOptions } from "./live-heap.js";
 import { processTree, sample } from "./proc-sampler.js";
 import { soakRequest } from "./soak-client.js";
 import { flatness, summaryMarkdown } from "./soak-report.js";
@@ -37,6 +39,7 @@ const FLAGS = defineFlags([
   { name: "num-kv-blocks", type: "int", min: 0, default: 0, help: "KV blocks per worker (0: the mocker's default)" },
   { name: "out", type: "string", default: "bench/results/soak", help: "report directory" },
   { name: "seed", type: "int", min: 0, default: 13, help: "seed of prompts and arrivals" },
+  { name: "heap-snapshots", type: "string", default: "", help: "directory: at rest before and after the run, every service writes a heap snapshot there and its live heap (in use right after that full GC) is reported ('': none)" },
 ]);
 const loaded = loadServiceConfig({ service: "bench:soak", spec: FLAGS, argv: process.argv.slice(2), env: {}, out: console.log, err: console.error });
 const flags = loaded.config;
@@ -50,7 +53,7 @@ type SoakConfig = NonNullable<typeof config>;
 const tally = (counts: Record<string, number>, outcome: string): void => void (counts[outcome] = (counts[outcome] ?? 0) + 1);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function main(config: SoakConfig, outDir: string): Promise<void> {
+async function main(config: SoakConfig, outDir: string, snapshotDir: string | undefined): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "kvmesh-soak-"));
   const loadavgStart = loadavg();
   const mesh = await launchMesh({
@@ -60,6 +63,7 @@ async function main(config: SoakConfig, outDir: string): Promise<void> {
       // Ephemeral metrics ports, announced in the banner: the soak scrapes each service's heap.
       "--metrics-port", "0", "--discovery-dir", dir, "--namespace", `soak-${process.pid}`],
     readyTimeoutMs: 180_000,
+    ...(snapshotDir ? { spawn: (cmd: string, args: readonly string[]) => spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_OPTIONS: snapshotNodeOptions(snapshotDir) } }) } : {}),
   });
   const stopMesh = (): void => void mesh.stop(10_000).then(() => process.exit(130));
   process.once("SIGINT", stopMesh);
@@ -75,6 +79,7 @@ async function main(config: SoakConfig, outDir: string): Promise<void> {
     warmup.destroy();
     await sleep(REST_SETTLE_MS);
     const restBefore = await snapshot(0);
+    const liveBefore = snapshotDir ? await liveHeaps(urls, snapshotDir) : undefined;
     const agent = createAgent();
     const steady: Record<string, number> = {};
     const bursts: Record<string, number> = {};
@@ -111,10 +116,12 @@ async function main(config: SoakConfig, outDir: string): Promise<void> {
     agent.destroy();
     await sleep(REST_SETTLE_MS);
     const restAfter = await snapshot(Math.round(elapsedS()));
+    const liveAfter = snapshotDir ? await liveHeaps(urls, snapshotDir) : undefined;
     ticks.sort((a, b) => a.tS - b.tS);
     const result = {
       config, machine: { nproc: availableParallelism(), loadavgStart, loadavgEnd: loadavg() },
       steady, bursts, flat: flatness(ticks, config.durationS, { before: restBefore, after: restAfter }), ticks, rest: { before: restBefore, after: restAfter },
+      ...(liveBefore && liveAfter ? { liveHeap: { before: liveBefore, after: liveAfter } } : {}),
     };
     const out = resolve(outDir);
     mkdirSync(out, { recursive: true });
@@ -129,7 +136,9 @@ async function main(config: SoakConfig, outDir: string): Promise<void> {
 
 if (config === undefined) process.exitCode = loaded.exitCode;
 else {
-  main(config, flags!.out).catch((err: unknown) => {
+  const snapshots = flags!.heapSnapshots === "" ? undefined : resolve(flags!.heapSnapshots);
+  if (snapshots) mkdirSync(snapshots, { recursive: true });
+  main(config, flags!.out, snapshots).catch((err: unknown) => {
     console.error(err);
     process.exit(1);
   });
