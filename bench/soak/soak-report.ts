@@ -98,7 +98,9 @@ function liveHeapLines(r: { flat: Flatness[]; liveHeap?: { before: Record<number
   if (!live) return [];
   const cell = (bytes: number | undefined): string => (bytes === undefined ? "-" : String(mib(bytes)));
   return [
-    "", "Live heap at rest, MiB (heap in use right after the full GC of a heap snapshot):", "",
+    "", "Live heap at rest, MiB (heap in use right after the full GC of a heap snapshot): a leak grows it; garbage",
+    "not yet collected and a heap V8 enlarged after a burst (what moves RSS run to run) do not. The worker's and the",
+    "router's grow while the KV cache fills (block pool, index), bounded by --num-kv-blocks.", "",
     "| pid | service | after warm-up | after the run |", "|---|---|---|---|",
     ...r.flat.filter((f) => live.before[f.pid] !== undefined || live.after[f.pid] !== undefined)
       .map((f) => `| ${f.pid} | ${f.name} | ${cell(live.before[f.pid])} | ${cell(live.after[f.pid])} |`),

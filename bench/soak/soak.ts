@@ -7,7 +7,7 @@
  *     [--workers 4] [--speedup 1] [--num-kv-blocks N] [--out bench/results/soak] [--heap-snapshots DIR]
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { defineFlags, loadServiceConfig } from "#common/config/index.js";
@@ -39,7 +39,7 @@ const FLAGS = defineFlags([
   { name: "num-kv-blocks", type: "int", min: 0, default: 0, help: "KV blocks per worker (0: the mocker's default)" },
   { name: "out", type: "string", default: "bench/results/soak", help: "report directory" },
   { name: "seed", type: "int", min: 0, default: 13, help: "seed of prompts and arrivals" },
-  { name: "heap-snapshots", type: "string", default: "", help: "directory: at rest before and after the run, every service writes a heap snapshot there and its live heap (in use right after that full GC) is reported ('': none)" },
+  { name: "heap-snapshots", type: "string", default: "", help: "where, at rest before and after the run, every service writes a heap snapshot, so that its live heap (in use right after that full GC) is reported: a directory to keep them in, '' a temporary one removed afterwards, 'none' no snapshots" },
 ]);
 const loaded = loadServiceConfig({ service: "bench:soak", spec: FLAGS, argv: process.argv.slice(2), env: {}, out: console.log, err: console.error });
 const flags = loaded.config;
@@ -136,9 +136,12 @@ async function main(config: SoakConfig, outDir: string, snapshotDir: string | un
 
 if (config === undefined) process.exitCode = loaded.exitCode;
 else {
-  const snapshots = flags!.heapSnapshots === "" ? undefined : resolve(flags!.heapSnapshots);
+  const keep = flags!.heapSnapshots !== "";
+  const snapshots = flags!.heapSnapshots === "none" ? undefined : keep ? resolve(flags!.heapSnapshots) : mkdtempSync(join(tmpdir(), "kvmesh-soak-heap-"));
   if (snapshots) mkdirSync(snapshots, { recursive: true });
-  main(config, flags!.out, snapshots).catch((err: unknown) => {
+  main(config, flags!.out, snapshots).finally(() => {
+    if (snapshots && !keep) rmSync(snapshots, { recursive: true, force: true });
+  }).catch((err: unknown) => {
     console.error(err);
     process.exit(1);
   });

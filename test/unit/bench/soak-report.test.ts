@@ -1,6 +1,6 @@
 // The soak's verdicts: RSS / fd windows scaled to the duration, and the status counters.
 import { expect } from "chai";
-import { burstUnexpected, count500, flatness, okShare } from "../../../bench/soak/soak-report.js";
+import { burstUnexpected, count500, flatness, okShare, summaryMarkdown } from "../../../bench/soak/soak-report.js";
 import type { Tick } from "../../../bench/soak/soak-report.js";
 import { serviceName } from "../../../bench/soak/proc-sampler.js";
 import { metricsUrls, parseHeap } from "../../../bench/soak/heap-sampler.js";
@@ -76,5 +76,13 @@ describe("soak report", () => {
       "kvmesh_router_nodejs_active_handles{type=\"Socket\"} 2", "kvmesh_router_nodejs_active_handles_total 7"].join("\n");
     expect(parseHeap(text)).to.deep.equal({ heapUsedBytes: 1000, heapTotalBytes: 2000, externalBytes: 30, activeHandles: 7 });
     expect(parseHeap("kvmesh_router_nodejs_heap_size_used_bytes 1000")).to.equal(undefined);
+  });
+
+  it("the summary lists the live heap at rest only when snapshots were taken", () => {
+    const ticks = run(() => 100);
+    const base = { config: {}, machine: { nproc: 2, loadavgStart: [1, 1, 1], loadavgEnd: [2, 2, 2] }, steady: { "200": 1 }, bursts: {}, flat: flatness(ticks, 300), ticks };
+    const withLive = summaryMarkdown({ ...base, liveHeap: { before: { 7: 20 * MiB }, after: { 7: 22.5 * MiB } } });
+    expect(withLive).to.include("| 7 | router | 20 | 22.5 |");
+    expect(summaryMarkdown(base)).to.not.include("Live heap");
   });
 });
