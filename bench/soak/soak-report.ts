@@ -32,6 +32,22 @@ export interface Flatness {
   readonly heapLateMaxMiB?: number;
 }
 
+/** Services whose live state does not grow with traffic (no KV cache, no index): their live heap is judged. */
+export const STATELESS_SERVICES = new Set(["frontend", "preprocessor"]);
+/** Live heap a stateless service may gain beyond 10%: JIT-compiled code and node's pool of 1,000 HTTP parsers (measured: 2–3 MiB). */
+export const LIVE_HEAP_SLACK_BYTES = 4 * 2 ** 20;
+
+/**
+ * The live-heap verdict: [judged, flat] over the stateless services that have both samples; no
+ * verdict (undefined) without snapshots. The worker's and router's live heaps grow with the KV
+ * cache they mirror, up to --num-kv-blocks, so they are reported, not judged.
+ */
+export function liveHeapFlat(flat: readonly Flatness[], live: { before: Record<number, number>; after: Record<number, number> } | undefined): [number, number] | undefined {
+  if (!live) return undefined;
+  const judged = flat.filter((f) => STATELESS_SERVICES.has(f.name) && live.before[f.pid] !== undefined && live.after[f.pid] !== undefined);
+  return [judged.length, judged.filter((f) => live.after[f.pid] <= RSS_GROWTH * live.before[f.pid] + LIVE_HEAP_SLACK_BYTES).length];
+}
+
 /** The two samples taken at rest. */
 export interface RestTicks {
   readonly before: Tick;
@@ -107,6 +123,13 @@ function liveHeapLines(r: { flat: Flatness[]; liveHeap?: { before: Record<number
   ];
 }
 
+/** The live-heap row of the checks table (none without snapshots). */
+function liveVerdict(v: [number, number] | undefined): string[] {
+  if (!v) return [];
+  const [judged, flat] = v;
+  return [`| live heap at rest after the run ≤ ${RSS_GROWTH} × after warm-up + ${LIVE_HEAP_SLACK_BYTES / 2 ** 20} MiB, frontend and preprocessor | ${flat}/${judged} | ${judged > 0 && flat === judged ? "PASS" : "FAIL"} |`];
+}
+
 /** A table of one figure of every process at every tick. */
 function curve(r: { flat: Flatness[]; ticks: readonly Tick[] }, title: string, cell: (p: ProcSample) => string | number): string[] {
   return [
@@ -139,6 +162,7 @@ export function summaryMarkdown(r: {
     `| bursts: other than 200 / 503+Retry-After (0) | ${burstUnexpected(r.bursts)} | ${pass(burstUnexpected(r.bursts) === 0)} |`,
     `| RSS flat, every process (late max ≤ ${RSS_GROWTH} × early max) | ${r.flat.filter((f) => f.rssFlat).length}/${r.flat.length} | ${pass(r.flat.length > 0 && r.flat.every((f) => f.rssFlat))} |`,
     `| open fds at rest after the run ≤ at rest after warm-up + ${FD_REST_SLACK}, every process | ${r.flat.filter((f) => f.fdsFlat).length}/${r.flat.length} | ${pass(r.flat.length > 0 && r.flat.every((f) => f.fdsFlat))} |`,
+    ...liveVerdict(liveHeapFlat(r.flat, r.liveHeap)),
     "", `open loop: \`${JSON.stringify(r.steady)}\``, `bursts: \`${JSON.stringify(r.bursts)}\``, "",
     "| pid | service | RSS early max MiB | RSS late max MiB | heap used early max MiB | heap used late max MiB | fds early max | fds late max | fds at rest before | fds at rest after |",
     "|---|---|---|---|---|---|---|---|---|---|",

@@ -1,6 +1,6 @@
 // The soak's verdicts: RSS / fd windows scaled to the duration, and the status counters.
 import { expect } from "chai";
-import { burstUnexpected, count500, flatness, okShare, summaryMarkdown } from "../../../bench/soak/soak-report.js";
+import { burstUnexpected, count500, flatness, liveHeapFlat, okShare, summaryMarkdown } from "../../../bench/soak/soak-report.js";
 import type { Tick } from "../../../bench/soak/soak-report.js";
 import { serviceName } from "../../../bench/soak/proc-sampler.js";
 import { metricsUrls, parseHeap } from "../../../bench/soak/heap-sampler.js";
@@ -84,5 +84,20 @@ describe("soak report", () => {
     const withLive = summaryMarkdown({ ...base, liveHeap: { before: { 7: 20 * MiB }, after: { 7: 22.5 * MiB } } });
     expect(withLive).to.include("| 7 | router | 20 | 22.5 |");
     expect(summaryMarkdown(base)).to.not.include("Live heap");
+  });
+
+  it("judges the live heap of the frontend and preprocessor only: ≤ 1.1 × after warm-up + 4 MiB", () => {
+    const procs = [{ pid: 1, name: "frontend" }, { pid: 2, name: "preprocessor" }, { pid: 3, name: "worker" }];
+    const ticks: Tick[] = Array.from({ length: 31 }, (_, i) => ({ tS: i * 10, procs: procs.map((p) => ({ ...p, rssBytes: MiB, fds: 1 })) }));
+    const flat = flatness(ticks, 300);
+    const before = { 1: 20 * MiB, 2: 20 * MiB, 3: 20 * MiB };
+    expect(liveHeapFlat(flat, { before, after: { 1: 26 * MiB, 2: 26 * MiB, 3: 90 * MiB } })).to.deep.equal([2, 2]); // 26 = 1.1 × 20 + 4
+    expect(liveHeapFlat(flat, { before, after: { 1: 26 * MiB + 1, 2: 20 * MiB, 3: 20 * MiB } })).to.deep.equal([2, 1]);
+    expect(liveHeapFlat(flat, { before: { 1: 20 * MiB }, after: {} })).to.deep.equal([0, 0]);
+    expect(liveHeapFlat(flat, undefined)).to.equal(undefined);
+    const summary = (after: Record<number, number>): string => summaryMarkdown({ config: {}, machine: { nproc: 2, loadavgStart: [0, 0, 0], loadavgEnd: [0, 0, 0] }, steady: {}, bursts: {}, flat, ticks, liveHeap: { before, after } });
+    expect(summary({ 1: 26 * MiB, 2: 26 * MiB })).to.match(/live heap at rest .* \| 2\/2 \| PASS \|/);
+    expect(summary({ 1: 27 * MiB, 2: 26 * MiB })).to.match(/live heap at rest .* \| 1\/2 \| FAIL \|/);
+    expect(summary({})).to.match(/live heap at rest .* \| 0\/0 \| FAIL \|/);
   });
 });
