@@ -128,7 +128,7 @@ async function main(config: SoakConfig, outDir: string, snapshotDir: string | un
     writeFileSync(join(out, "results.json"), JSON.stringify(result, null, 2) + "\n");
     const summary = summaryMarkdown(result);
     writeFileSync(join(out, "summary.md"), summary);
-    console.log(summary.split("\n").slice(0, 16).join("\n"));
+    console.log(summary.split("\n").slice(0, 18).join("\n")); // the checks and the status counts
   } finally {
     await mesh.stop(10_000);
   }
