@@ -42,7 +42,7 @@ export class SimWorker {
   readonly scheduler: Scheduler;
   private readonly recorder = new KvEventRecorder();
   /** Numbers the step's changes as a real worker's ring does (the one owner of event ids). */
-  private readonly ring = new EventRing(1024);
+  private readonly ring = new EventRing(1024, () => 1);
   private pendingChanges: KvEventData[] = [];
   private running: SchedulerOutput | undefined;
   private arrivals = 0;

@@ -3,6 +3,7 @@
  * soak's evidence that no process leaks memory or sockets under sustained load.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import type { HeapSample } from "./heap-sampler.js";
 
 /** One process at one moment. */
 export interface ProcSample {
@@ -11,6 +12,8 @@ export interface ProcSample {
   readonly name: string;
   readonly rssBytes: number;
   readonly fds: number;
+  /** Its V8 heap, when it serves /metrics and answered the scrape. */
+  readonly heap?: HeapSample;
 }
 
 function readOr(path: string): string | undefined {

@@ -2,6 +2,8 @@
  * The soak's verdicts and summary: status counts of the open loop and of the bursts, and
  * whether each process's RSS and open fds stayed flat. Windows scale with the duration: for
  * the 5-minute run "minute 2" is 60–120 s and "minutes 4–5" 180–300 s (D/5–2D/5 and 3D/5–D).
+ * Open fds are compared at rest (no client connection open): during the run they follow the
+ * connections in flight, so only what stays open once every client has gone is a leak.
  */
 import type { ProcSample } from "./proc-sampler.js";
 
@@ -20,18 +22,49 @@ export interface Flatness {
   readonly rssFlat: boolean;
   readonly fdsEarlyMax: number;
   readonly fdsLateMax: number;
+  /** Open fds at rest after the warm-up and after the run (undefined: not sampled then). */
+  readonly fdsRestBefore?: number;
+  readonly fdsRestAfter?: number;
+  /** No fd leaked: at rest after the run ≤ at rest before it + {@link FD_REST_SLACK}. */
   readonly fdsFlat: boolean;
+  /** Largest V8 heap in use in each window (undefined: no scrape answered). */
+  readonly heapEarlyMaxMiB?: number;
+  readonly heapLateMaxMiB?: number;
+}
+
+/** Services whose live state does not grow with traffic (no KV cache, no index): their live heap is judged. */
+export const STATELESS_SERVICES = new Set(["frontend", "preprocessor"]);
+/** Live heap a stateless service may gain beyond 10%: JIT-compiled code and node's pool of 1,000 HTTP parsers (measured: 2–3 MiB). */
+export const LIVE_HEAP_SLACK_BYTES = 4 * 2 ** 20;
+
+/**
+ * The live-heap verdict: [judged, flat] over the stateless services that have both samples; no
+ * verdict (undefined) without snapshots. The worker's and router's live heaps grow with the KV
+ * cache they mirror, up to --num-kv-blocks, so they are reported, not judged.
+ */
+export function liveHeapFlat(flat: readonly Flatness[], live: { before: Record<number, number>; after: Record<number, number> } | undefined): [number, number] | undefined {
+  if (!live) return undefined;
+  const judged = flat.filter((f) => STATELESS_SERVICES.has(f.name) && live.before[f.pid] !== undefined && live.after[f.pid] !== undefined);
+  return [judged.length, judged.filter((f) => live.after[f.pid] <= RSS_GROWTH * live.before[f.pid] + LIVE_HEAP_SLACK_BYTES).length];
+}
+
+/** The two samples taken at rest. */
+export interface RestTicks {
+  readonly before: Tick;
+  readonly after: Tick;
 }
 
 /** RSS may grow 10% from the early window to the late one. */
 export const RSS_GROWTH = 1.1;
-/** Open fds follow concurrency: 10% plus a few sockets of slack. */
-export const FD_SLACK = 16;
+/** Sockets a process may hold open at rest beyond its count after the warm-up (a reconnecting channel). */
+export const FD_REST_SLACK = 4;
 
 const mib = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
 
-/** Flatness of every process seen in both windows. */
-export function flatness(ticks: readonly Tick[], durationS: number): Flatness[] {
+const maxOf = (xs: readonly number[]): number | undefined => (xs.length === 0 ? undefined : Math.max(...xs));
+
+/** Flatness of every process seen in both windows; fds are judged at rest when `rest` is given. */
+export function flatness(ticks: readonly Tick[], durationS: number, rest?: RestTicks): Flatness[] {
   const inWindow = (from: number, to: number) => ticks.filter((t) => t.tS >= from && t.tS <= to);
   const early = inWindow(durationS / 5, (2 * durationS) / 5);
   const late = inWindow((3 * durationS) / 5, durationS);
@@ -44,11 +77,16 @@ export function flatness(ticks: readonly Tick[], durationS: number): Flatness[] 
     if (e.length === 0 || l.length === 0) continue;
     const rssE = Math.max(...e.map((p) => p.rssBytes));
     const rssL = Math.max(...l.map((p) => p.rssBytes));
-    const fdE = Math.max(...e.map((p) => p.fds));
-    const fdL = Math.max(...l.map((p) => p.fds));
+    const fdsRestBefore = rest?.before.procs.find((p) => p.pid === pid)?.fds;
+    const fdsRestAfter = rest?.after.procs.find((p) => p.pid === pid)?.fds;
+    const heapE = maxOf(e.flatMap((p) => (p.heap ? [p.heap.heapUsedBytes] : [])));
+    const heapL = maxOf(l.flatMap((p) => (p.heap ? [p.heap.heapUsedBytes] : [])));
     out.push({
       pid, name, rssEarlyMaxMiB: mib(rssE), rssLateMaxMiB: mib(rssL), rssFlat: rssL <= RSS_GROWTH * rssE,
-      fdsEarlyMax: fdE, fdsLateMax: fdL, fdsFlat: fdL <= RSS_GROWTH * fdE + FD_SLACK,
+      fdsEarlyMax: Math.max(...e.map((p) => p.fds)), fdsLateMax: Math.max(...l.map((p) => p.fds)),
+      fdsRestBefore, fdsRestAfter,
+      fdsFlat: fdsRestBefore !== undefined && fdsRestAfter !== undefined && fdsRestAfter <= fdsRestBefore + FD_REST_SLACK,
+      heapEarlyMaxMiB: heapE === undefined ? undefined : mib(heapE), heapLateMaxMiB: heapL === undefined ? undefined : mib(heapL),
     });
   }
   return out;
@@ -70,10 +108,47 @@ export function burstUnexpected(counts: Record<string, number>): number {
   return Object.entries(counts).filter(([k]) => k !== "200" && !k.startsWith("503+retry-after")).reduce((a, [, n]) => a + n, 0);
 }
 
+/** Live heap at rest (right after the full GC of a heap snapshot) before and after the run. */
+function liveHeapLines(r: { flat: Flatness[]; liveHeap?: { before: Record<number, number>; after: Record<number, number> } }): string[] {
+  const live = r.liveHeap;
+  if (!live) return [];
+  const cell = (bytes: number | undefined): string => (bytes === undefined ? "-" : String(mib(bytes)));
+  return [
+    "", "Live heap at rest, MiB (heap in use right after the full GC of a heap snapshot): a leak grows it; garbage",
+    "not yet collected and a heap V8 enlarged after a burst (what moves RSS run to run) do not. The worker's and the",
+    "router's grow while the KV cache fills (block pool, index), bounded by --num-kv-blocks.", "",
+    "| pid | service | after warm-up | after the run |", "|---|---|---|---|",
+    ...r.flat.filter((f) => live.before[f.pid] !== undefined || live.after[f.pid] !== undefined)
+      .map((f) => `| ${f.pid} | ${f.name} | ${cell(live.before[f.pid])} | ${cell(live.after[f.pid])} |`),
+  ];
+}
+
+/** The live-heap row of the checks table (none without snapshots). */
+function liveVerdict(v: [number, number] | undefined): string[] {
+  if (!v) return [];
+  const [judged, flat] = v;
+  return [`| live heap at rest after the run ≤ ${RSS_GROWTH} × after warm-up + ${LIVE_HEAP_SLACK_BYTES / 2 ** 20} MiB, frontend and preprocessor | ${flat}/${judged} | ${judged > 0 && flat === judged ? "PASS" : "FAIL"} |`];
+}
+
+/** A table of one figure of every process at every tick. */
+function curve(r: { flat: Flatness[]; ticks: readonly Tick[] }, title: string, cell: (p: ProcSample) => string | number): string[] {
+  return [
+    "", `${title}:`, "",
+    "| t (s) | " + r.flat.map((f) => `${f.name} ${f.pid}`).join(" | ") + " |",
+    "|---|" + r.flat.map(() => "---|").join(""),
+    ...r.ticks.map((t) => `| ${t.tS} | ` + r.flat.map((f) => {
+      const p = t.procs.find((q) => q.pid === f.pid);
+      return p ? cell(p) : "-";
+    }).join(" | ") + " |"),
+  ];
+}
+
 /** The markdown summary. */
 export function summaryMarkdown(r: {
   config: object; machine: { nproc: number; loadavgStart: number[]; loadavgEnd: number[] };
   steady: Record<string, number>; bursts: Record<string, number>; flat: Flatness[]; ticks: readonly Tick[];
+  /** Live heap bytes by pid at rest (soak --heap-snapshots). */
+  liveHeap?: { before: Record<number, number>; after: Record<number, number> };
 }): string {
   const pass = (b: boolean): string => (b ? "PASS" : "FAIL");
   const lines = [
@@ -86,14 +161,16 @@ export function summaryMarkdown(r: {
     `| bursts answered 500 (0) | ${count500(r.bursts)} | ${pass(count500(r.bursts) === 0)} |`,
     `| bursts: other than 200 / 503+Retry-After (0) | ${burstUnexpected(r.bursts)} | ${pass(burstUnexpected(r.bursts) === 0)} |`,
     `| RSS flat, every process (late max ≤ ${RSS_GROWTH} × early max) | ${r.flat.filter((f) => f.rssFlat).length}/${r.flat.length} | ${pass(r.flat.length > 0 && r.flat.every((f) => f.rssFlat))} |`,
-    `| open fds flat, every process | ${r.flat.filter((f) => f.fdsFlat).length}/${r.flat.length} | ${pass(r.flat.length > 0 && r.flat.every((f) => f.fdsFlat))} |`,
+    `| open fds at rest after the run ≤ at rest after warm-up + ${FD_REST_SLACK}, every process | ${r.flat.filter((f) => f.fdsFlat).length}/${r.flat.length} | ${pass(r.flat.length > 0 && r.flat.every((f) => f.fdsFlat))} |`,
+    ...liveVerdict(liveHeapFlat(r.flat, r.liveHeap)),
     "", `open loop: \`${JSON.stringify(r.steady)}\``, `bursts: \`${JSON.stringify(r.bursts)}\``, "",
-    "| pid | service | RSS early max MiB | RSS late max MiB | fds early max | fds late max |", "|---|---|---|---|---|---|",
-    ...r.flat.map((f) => `| ${f.pid} | ${f.name} | ${f.rssEarlyMaxMiB} | ${f.rssLateMaxMiB} | ${f.fdsEarlyMax} | ${f.fdsLateMax} |`),
-    "", "RSS curve (MiB per process, every sample):", "",
-    "| t (s) | " + r.flat.map((f) => `${f.name} ${f.pid}`).join(" | ") + " |",
-    "|---|" + r.flat.map(() => "---|").join(""),
-    ...r.ticks.map((t) => `| ${t.tS} | ` + r.flat.map((f) => mib(t.procs.find((p) => p.pid === f.pid)?.rssBytes ?? 0)).join(" | ") + " |"),
+    "| pid | service | RSS early max MiB | RSS late max MiB | heap used early max MiB | heap used late max MiB | fds early max | fds late max | fds at rest before | fds at rest after |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+    ...r.flat.map((f) => `| ${f.pid} | ${f.name} | ${f.rssEarlyMaxMiB} | ${f.rssLateMaxMiB} | ${f.heapEarlyMaxMiB ?? "-"} | ${f.heapLateMaxMiB ?? "-"} | ${f.fdsEarlyMax} | ${f.fdsLateMax} | ${f.fdsRestBefore ?? "-"} | ${f.fdsRestAfter ?? "-"} |`),
+    ...liveHeapLines(r),
+    ...curve(r, "RSS curve (MiB per process, every sample)", (p) => mib(p.rssBytes)),
+    ...curve(r, "V8 heap curve (used / total MiB, external MiB; - where the scrape did not answer)", (p) =>
+      p.heap ? `${mib(p.heap.heapUsedBytes)} / ${mib(p.heap.heapTotalBytes)}, ${mib(p.heap.externalBytes)}` : "-"),
   ];
   return lines.join("\n") + "\n";
 }

@@ -14,7 +14,11 @@ import { PARENT_PIPE_ENV } from "#common/shutdown.js";
 export interface Child {
   readonly name: string;
   readonly process: ChildProcess;
-  /** Parsed JSON log records so far. */
+  /**
+   * The parsed "listening" / "metrics listening" records so far (a start's readiness and the
+   * ports it printed): the only ones `up` reads. Every other line goes to the log file only, so
+   * a mesh that runs for days does not keep each of its log lines in memory.
+   */
   readonly records: Array<Record<string, unknown>>;
   /** The last lines, for a report when it dies. */
   readonly tail: string[];
@@ -26,6 +30,8 @@ export interface Child {
 }
 
 const ECHO_LEVELS = new Set(["warn", "error", "fatal"]);
+/** Messages of the records kept in {@link Child.records}. */
+const KEPT_MESSAGES = new Set(["listening", "metrics listening"]);
 
 /** A pino `err` field as one line (pino serialises errors as objects with a message). */
 function errorText(err: unknown): string {
@@ -64,7 +70,7 @@ export function startChild(name: string, cli: string, args: readonly string[], l
       echo(`[${name}] ${line}`);
     }
     if (record) {
-      records.push(record);
+      if (KEPT_MESSAGES.has(String(record.msg))) records.push(record);
       if (ECHO_LEVELS.has(String(record.level))) echo(`[${name}] ${String(record.level)}: ${String(record.msg)}${record.err ? ` (${errorText(record.err)})` : ""}`);
     }
     listeners.forEach((l) => l());

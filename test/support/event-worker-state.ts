@@ -18,7 +18,7 @@ export class FakeWorkerState {
   readonly streamsAfter: (bigint | undefined)[] = [];
 
   constructor(readonly epoch: bigint, capacity: number) {
-    this.ring = new EventRing(capacity);
+    this.ring = new EventRing(capacity, () => 1); // bounded in events: tests count what falls out
   }
 
   /** Stores `count` new root blocks, one event each. */

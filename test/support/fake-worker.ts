@@ -41,7 +41,7 @@ export interface FakeWorker {
 /** Starts a fake worker of `model` with `blockSize` and registers it as service "worker". */
 export async function startFakeWorker(discovery: MemoryDiscovery, workerId: string, model: string, blockSize: number): Promise<FakeWorker> {
   const epoch = 7n;
-  const ring = new EventRing(1024);
+  const ring = new EventRing(1024, () => 1);
   const cached = new Map<bigint, { parent?: bigint; local: bigint }>();
   const requests: GenerateRequest[] = [];
   const scripts: GenerateScript[] = [];

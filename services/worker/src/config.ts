@@ -19,7 +19,9 @@ export const WORKER_FLAGS = defineFlags([
   { name: "onnx-variant", type: "string", default: "", help: "which onnx/model*.onnx to load: '' model.onnx, fp16 model_fp16.onnx, q4 model_q4.onnx..." },
   { name: "intra-op-threads", type: "int", min: 1, default: 1, help: "onnxruntime intra-op threads" },
   { name: "workers", type: "int", min: 1, max: 256, default: 1, help: "mocker: workers hosted by this process (each its own server, id and registration)" },
-  { name: "event-ring-size", type: "int", min: 1, default: 65536, help: "KV events retained for StreamKvEvents resumes" },
+  // 1 MiB: a few thousand events, seconds to minutes of traffic, enough for a router's reconnect;
+  // a router further behind resyncs from DumpKvState, which is no bigger than the cache.
+  { name: "event-ring-bytes", type: "int", min: 1, default: 1048576, help: "memory (approximate heap bytes) of the KV events retained for StreamKvEvents resumes; a router behind the oldest one resyncs with DumpKvState" },
   { name: "load-interval", type: "duration", min: 10, default: "1s", help: "period of WorkerLoad reports (NATS and StreamKvEvents)" },
 ]);
 

@@ -57,7 +57,7 @@ export async function startWorkerInstance(deps: WorkerInstanceDeps): Promise<Wor
   });
   deps.metrics.track(workerId, engine, modelName, built.runner.blockSize);
   const identity = { workerId, epoch: newEpoch(), model: modelName };
-  const bridge = new KvEventBridge({ engine, identity, ringSize: config.eventRingSize, publisher: deps.publisher, loadIntervalMs: config.loadIntervalMs });
+  const bridge = new KvEventBridge({ engine, identity, ringBytes: config.eventRingBytes, publisher: deps.publisher, loadIntervalMs: config.loadIntervalMs });
   const card = buildModelCard({
     model: built.model,
     name: modelName,

@@ -1,8 +1,10 @@
 // The soak's verdicts: RSS / fd windows scaled to the duration, and the status counters.
 import { expect } from "chai";
-import { burstUnexpected, count500, flatness, okShare } from "../../../bench/soak/soak-report.js";
+import { burstUnexpected, count500, flatness, liveHeapFlat, okShare, summaryMarkdown } from "../../../bench/soak/soak-report.js";
 import type { Tick } from "../../../bench/soak/soak-report.js";
 import { serviceName } from "../../../bench/soak/proc-sampler.js";
+import { metricsUrls, parseHeap } from "../../../bench/soak/heap-sampler.js";
+import type { HeapSample } from "../../../bench/soak/heap-sampler.js";
 
 const MiB = 2 ** 20;
 
@@ -23,9 +25,26 @@ describe("soak report", () => {
     expect(f.rssFlat).to.equal(false);
   });
 
-  it("open fds: 10% plus 16 of slack (126 flat, 127 not, against 100)", () => {
-    expect(flatness(run(() => 100, (t) => (t >= 180 ? 126 : 100)), 300)[0].fdsFlat).to.equal(true);
-    expect(flatness(run(() => 100, (t) => (t >= 180 ? 127 : 100)), 300)[0].fdsFlat).to.equal(false);
+  it("open fds are judged at rest: at most 4 more after the run than after the warm-up (34 flat, 35 not, against 30)", () => {
+    // Thousands of fds in flight during the run are connections, not leaks.
+    const ticks = run(() => 100, (t) => (t >= 180 ? 5000 : 100));
+    const rest = (fds: number): Tick => ({ tS: 0, procs: [{ pid: 7, name: "router", rssBytes: MiB, fds }] });
+    expect(flatness(ticks, 300, { before: rest(30), after: rest(34) })[0]).to.include({ fdsFlat: true, fdsRestBefore: 30, fdsRestAfter: 34, fdsLateMax: 5000 });
+    expect(flatness(ticks, 300, { before: rest(30), after: rest(35) })[0].fdsFlat).to.equal(false);
+    expect(flatness(ticks, 300, { before: rest(30), after: rest(20) })[0].fdsFlat).to.equal(true);
+  });
+
+  it("without a sample at rest of the process, its fds are not called flat", () => {
+    const other: Tick = { tS: 0, procs: [{ pid: 8, name: "worker", rssBytes: MiB, fds: 1 }] };
+    expect(flatness(run(() => 100), 300, { before: other, after: other })[0]).to.include({ fdsFlat: false, fdsRestBefore: undefined });
+    expect(flatness(run(() => 100), 300)[0].fdsFlat).to.equal(false);
+  });
+
+  it("reports the largest heap in use in each window, when scraped", () => {
+    const heap = (used: number): HeapSample => ({ heapUsedBytes: used * MiB, heapTotalBytes: 2 * used * MiB, externalBytes: 0, activeHandles: 3 });
+    const ticks = run(() => 100).map((t) => ({ tS: t.tS, procs: t.procs.map((p) => (t.tS === 90 ? p : { ...p, heap: heap(t.tS >= 180 ? 40 + t.tS / 100 : 30 + t.tS / 100) })) }));
+    expect(flatness(ticks, 300)[0]).to.include({ heapEarlyMaxMiB: 31.2, heapLateMaxMiB: 43 });
+    expect(flatness(run(() => 100), 300)[0].heapEarlyMaxMiB).to.equal(undefined);
   });
 
   it("a process seen in only one window is left out", () => {
@@ -43,5 +62,42 @@ describe("soak report", () => {
   it("names a process by its kvmesh service", () => {
     expect(serviceName("node\0/r/dist/cli/kvmesh.js\0router\0--x\0")).to.equal("router");
     expect(serviceName("/usr/bin/node\0")).to.equal("/usr/bin/node");
+  });
+
+  it("finds each service's metrics URL in kvmesh up's banner", () => {
+    const banner = ["kvmesh is up: http://127.0.0.1:8000", "  router        pid 1234    metrics http://127.0.0.1:9102/metrics",
+      "  worker-0      pid 99      metrics http://127.0.0.1:40001/metrics", "  frontend      pid 5       no metrics (--metrics-port)"];
+    expect([...metricsUrls(banner)]).to.deep.equal([[1234, "http://127.0.0.1:9102/metrics"], [99, "http://127.0.0.1:40001/metrics"]]);
+  });
+
+  it("reads the heap gauges of a prefixed exposition, and nothing from one that lacks them", () => {
+    const text = ["# HELP kvmesh_router_nodejs_heap_size_used_bytes x", "kvmesh_router_nodejs_heap_size_total_bytes 2000",
+      "kvmesh_router_nodejs_heap_size_used_bytes 1000", "kvmesh_router_nodejs_external_memory_bytes 30",
+      "kvmesh_router_nodejs_active_handles{type=\"Socket\"} 2", "kvmesh_router_nodejs_active_handles_total 7"].join("\n");
+    expect(parseHeap(text)).to.deep.equal({ heapUsedBytes: 1000, heapTotalBytes: 2000, externalBytes: 30, activeHandles: 7 });
+    expect(parseHeap("kvmesh_router_nodejs_heap_size_used_bytes 1000")).to.equal(undefined);
+  });
+
+  it("the summary lists the live heap at rest only when snapshots were taken", () => {
+    const ticks = run(() => 100);
+    const base = { config: {}, machine: { nproc: 2, loadavgStart: [1, 1, 1], loadavgEnd: [2, 2, 2] }, steady: { "200": 1 }, bursts: {}, flat: flatness(ticks, 300), ticks };
+    const withLive = summaryMarkdown({ ...base, liveHeap: { before: { 7: 20 * MiB }, after: { 7: 22.5 * MiB } } });
+    expect(withLive).to.include("| 7 | router | 20 | 22.5 |");
+    expect(summaryMarkdown(base)).to.not.include("Live heap");
+  });
+
+  it("judges the live heap of the frontend and preprocessor only: ≤ 1.1 × after warm-up + 4 MiB", () => {
+    const procs = [{ pid: 1, name: "frontend" }, { pid: 2, name: "preprocessor" }, { pid: 3, name: "worker" }];
+    const ticks: Tick[] = Array.from({ length: 31 }, (_, i) => ({ tS: i * 10, procs: procs.map((p) => ({ ...p, rssBytes: MiB, fds: 1 })) }));
+    const flat = flatness(ticks, 300);
+    const before = { 1: 20 * MiB, 2: 20 * MiB, 3: 20 * MiB };
+    expect(liveHeapFlat(flat, { before, after: { 1: 26 * MiB, 2: 26 * MiB, 3: 90 * MiB } })).to.deep.equal([2, 2]); // 26 = 1.1 × 20 + 4
+    expect(liveHeapFlat(flat, { before, after: { 1: 26 * MiB + 1, 2: 20 * MiB, 3: 20 * MiB } })).to.deep.equal([2, 1]);
+    expect(liveHeapFlat(flat, { before: { 1: 20 * MiB }, after: {} })).to.deep.equal([0, 0]);
+    expect(liveHeapFlat(flat, undefined)).to.equal(undefined);
+    const summary = (after: Record<number, number>): string => summaryMarkdown({ config: {}, machine: { nproc: 2, loadavgStart: [0, 0, 0], loadavgEnd: [0, 0, 0] }, steady: {}, bursts: {}, flat, ticks, liveHeap: { before, after } });
+    expect(summary({ 1: 26 * MiB, 2: 26 * MiB })).to.match(/live heap at rest .* \| 2\/2 \| PASS \|/);
+    expect(summary({ 1: 27 * MiB, 2: 26 * MiB })).to.match(/live heap at rest .* \| 1\/2 \| FAIL \|/);
+    expect(summary({})).to.match(/live heap at rest .* \| 0\/0 \| FAIL \|/);
   });
 });

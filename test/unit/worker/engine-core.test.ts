@@ -72,7 +72,7 @@ describe("engine core (toy runner: logits are a pure function of the context)", 
 
   it("rebuilds dumpState from its event stream (numbered by the worker's ring), with gap-free ids and parents first", async () => {
     const engine = engineWith(new ToyRunner(12, BS));
-    const bridge = new KvEventBridge({ engine, identity: { workerId: "w", epoch: 1n, model: "m" }, ringSize: 1 << 16, loadIntervalMs: 1000 });
+    const bridge = new KvEventBridge({ engine, identity: { workerId: "w", epoch: 1n, model: "m" }, ringBytes: 1 << 16, ringEventCost: () => 1, loadIntervalMs: 1000 });
     const events: KvEvent[] = [];
     bridge.ring.listen({ onEvents: (batch) => events.push(...batch), onClose: () => {} });
     await runAll(engine);

@@ -13,13 +13,18 @@ function seeded(seed: number): () => number {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
+/** A ring bounded in events: every event costs 1. */
+function byCount(events: number): EventRing {
+  return new EventRing(events, () => 1);
+}
+
 function ids(events: readonly KvEvent[]): bigint[] {
   return events.map((e) => e.eventId);
 }
 
 describe("EventRing", () => {
   it("numbers events 1, 2, 3... without gaps across batches of any size", () => {
-    const ring = new EventRing(1000);
+    const ring = byCount(1000);
     const random = seeded(42);
     const all: KvEvent[] = [];
     for (let i = 0; i < 50; i++) {
@@ -44,7 +49,7 @@ describe("EventRing", () => {
   ];
   for (const row of table) {
     it(`after(${row.after}) with ids 1..${appended} in a ring of ${capacity} → ${Array.isArray(row.expect) ? `[${row.expect.join(",")}]` : row.expect}`, () => {
-      const ring = new EventRing(capacity);
+      const ring = byCount(capacity);
       for (let i = 1; i <= appended; i++) ring.append([stored(BigInt(i))]);
       const result = ring.after(row.after);
       if (typeof row.expect === "string") {
@@ -58,14 +63,14 @@ describe("EventRing", () => {
   }
 
   it("serves an empty ring: after(0) and after() are empty, after(1) is too new", () => {
-    const ring = new EventRing(4);
+    const ring = byCount(4);
     expect(ring.after(0n)).to.deep.equal([]);
     expect(ring.after()).to.deep.equal([]);
     expect(ring.after(1n)).to.deep.include({ reason: "too-new" });
   });
 
   it("retains exactly its capacity, keeping the events' contents", () => {
-    const ring = new EventRing(3);
+    const ring = byCount(3);
     ring.append([stored(1n), stored(2n), stored(3n), stored(4n), stored(5n)]);
     const kept = ring.after() as KvEvent[];
     expect(ids(kept)).to.deep.equal([3n, 4n, 5n]);
@@ -74,7 +79,7 @@ describe("EventRing", () => {
   });
 
   it("fans each append out to every listener as one batch, and stops after unlisten", () => {
-    const ring = new EventRing(16);
+    const ring = byCount(16);
     const a: bigint[][] = [];
     const b: bigint[][] = [];
     const stopA = ring.listen({ onEvents: (e) => a.push(ids(e)), onClose: () => {} });
@@ -88,7 +93,7 @@ describe("EventRing", () => {
   });
 
   it("closes every listener once and refuses later appends", () => {
-    const ring = new EventRing(4);
+    const ring = byCount(4);
     let closes = 0;
     ring.listen({ onEvents: () => {}, onClose: () => closes++ });
     ring.close();
@@ -98,9 +103,9 @@ describe("EventRing", () => {
     expect(() => ring.append([stored(1n)])).to.throw(/closed/);
   });
 
-  for (const capacity of [0, -1, 1.5]) {
-    it(`rejects capacity ${capacity}`, () => {
-      expect(() => new EventRing(capacity)).to.throw(RangeError);
+  for (const bound of [0, -1, 1.5, Number.NaN]) {
+    it(`rejects a bound of ${bound} bytes`, () => {
+      expect(() => new EventRing(bound)).to.throw(RangeError, /positive integer of bytes/);
     });
   }
 });

@@ -75,7 +75,7 @@ describe("worker KV event ids: one owner (the ring), the same ids on NATS and St
     // 12 blocks of 4 tokens, prompts of 24..40 tokens: every request evicts another's blocks.
     const engine = engineWith(new ToyRunner(12, 4));
     const publisher = new CapturingPublisher();
-    const bridge = new KvEventBridge({ engine, identity: { workerId: "w1", epoch: 7n, model: "m" }, ringSize: RING, publisher, loadIntervalMs: 60_000 });
+    const bridge = new KvEventBridge({ engine, identity: { workerId: "w1", epoch: 7n, model: "m" }, ringBytes: RING, ringEventCost: () => 1, publisher, loadIntervalMs: 60_000 });
     const served = await serveRing(bridge);
     server = served.server;
     const port = served.port;

@@ -1,5 +1,6 @@
 import type { KvEvent } from "#contracts/gen/kvmesh/v1/events.js";
 import type { KvEventData } from "../engine/kv-events.js";
+import { eventBytes } from "./event-bytes.js";
 
 /** Why {@link EventRing.after} cannot serve a resume point. */
 export interface OutOfRange {
@@ -17,23 +18,45 @@ export interface EventRingListener {
   onClose(): void;
 }
 
+/** Retained events are moved down once this many dropped ones lie before them (amortised O(1)). */
+const COMPACT_AFTER = 1024;
+
 /**
  * A worker's KV events in id order: the one place ids are assigned (1, 2, 3... per epoch,
- * gap-free), a bounded window of the newest events for StreamKvEvents resumes, and live
- * fan-out to streams. Appends notify listeners synchronously, so a reader that takes
- * `after()` and registers a listener in the same tick sees every event exactly once.
+ * gap-free), a window of the newest events for StreamKvEvents resumes, bounded in memory
+ * (bytes, not events: a prefill can store hundreds of blocks in one event), and live fan-out to
+ * streams. Appends notify listeners synchronously, so a reader that takes `after()` and
+ * registers a listener in the same tick sees every event exactly once. A reader whose resume
+ * point was dropped gets OUT_OF_RANGE and resyncs from DumpKvState.
  */
 export class EventRing {
-  private readonly slots: (KvEvent | undefined)[];
+  /** Retained events are `retained[head..]`, oldest first, ids oldestEventId..lastEventId. */
+  private retained: (KvEvent | undefined)[] = [];
+  private sizes: number[] = [];
+  private head = 0;
+  private bytes = 0;
   private last = 0n;
-  private size = 0;
   private readonly listeners = new Set<EventRingListener>();
   private closed = false;
 
-  /** @param capacity the most events retained (at least 1). */
-  constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`event ring capacity must be a positive integer, got ${capacity}`);
-    this.slots = new Array<KvEvent | undefined>(capacity);
+  /**
+   * @param maxBytes the most memory retained events may take (at least 1): the oldest are
+   *   dropped beyond it, so one event larger than the bound is fanned out but not retained.
+   * @param sizeOf the cost of one event against `maxBytes` (default: its approximate heap bytes;
+   *   tests pass `() => 1` to bound the ring in events).
+   */
+  constructor(readonly maxBytes: number, private readonly sizeOf: (event: KvEvent) => number = eventBytes) {
+    if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new RangeError(`event ring bound must be a positive integer of bytes, got ${maxBytes}`);
+  }
+
+  /** Events retained now. */
+  get retainedEvents(): number {
+    return this.retained.length - this.head;
+  }
+
+  /** What the retained events cost, by `sizeOf` (≤ maxBytes). */
+  get retainedBytes(): number {
+    return this.bytes;
   }
 
   /** The id of the last event appended; 0 before the first. */
@@ -43,11 +66,11 @@ export class EventRing {
 
   /** The oldest retained id; lastEventId + 1 when nothing is retained. */
   get oldestEventId(): bigint {
-    return this.last - BigInt(this.size) + 1n;
+    return this.last - BigInt(this.retainedEvents) + 1n;
   }
 
   /**
-   * Assigns the next ids to `changes`, retains them (dropping the oldest beyond capacity) and
+   * Assigns the next ids to `changes`, retains them (dropping the oldest beyond maxBytes) and
    * hands them to every listener as one batch. Returns the numbered events.
    */
   append(changes: readonly KvEventData[]): KvEvent[] {
@@ -55,10 +78,9 @@ export class EventRing {
     const events = changes.map((data) => {
       this.last += 1n;
       const event: KvEvent = { eventId: this.last, data };
-      this.slots[Number(this.last % BigInt(this.capacity))] = event;
+      this.retain(event);
       return event;
     });
-    this.size = Math.min(this.capacity, this.size + events.length);
     if (events.length > 0) for (const listener of [...this.listeners]) listener.onEvents(events);
     return events;
   }
@@ -73,9 +95,25 @@ export class EventRing {
     if (from > this.last || from < oldest - 1n) {
       return { outOfRange: true, reason: from > this.last ? "too-new" : "too-old", oldestEventId: oldest, lastEventId: this.last };
     }
-    const events: KvEvent[] = [];
-    for (let id = from + 1n; id <= this.last; id++) events.push(this.slots[Number(id % BigInt(this.capacity))]!);
-    return events;
+    return this.retained.slice(this.head + Number(from - oldest + 1n)) as KvEvent[];
+  }
+
+  /** Keeps `event`, then drops the oldest events until the retained ones fit in maxBytes. */
+  private retain(event: KvEvent): void {
+    const size = this.sizeOf(event);
+    this.retained.push(event);
+    this.sizes.push(size);
+    this.bytes += size;
+    while (this.bytes > this.maxBytes && this.head < this.retained.length) {
+      this.bytes -= this.sizes[this.head];
+      this.retained[this.head] = undefined; // collectable now, not at the next compaction
+      this.head++;
+    }
+    if (this.head >= COMPACT_AFTER && this.head * 2 >= this.retained.length) {
+      this.retained = this.retained.slice(this.head);
+      this.sizes = this.sizes.slice(this.head);
+      this.head = 0;
+    }
   }
 
   /** Registers a live listener; returns the function that removes it. */

@@ -23,7 +23,10 @@ export interface WorkerIdentity {
 export interface KvEventBridgeOptions {
   readonly engine: Pick<EngineCore, "events" | "load" | "dumpState">;
   readonly identity: WorkerIdentity;
-  readonly ringSize: number;
+  /** Bound of the event ring, in approximate heap bytes. */
+  readonly ringBytes: number;
+  /** What one event costs against ringBytes (default: its approximate heap bytes; tests bound in events with `() => 1`). */
+  readonly ringEventCost?: (event: KvEvent) => number;
   /** NATS publisher; undefined when broker-less (routers then follow StreamKvEvents). */
   readonly publisher?: EventPublisher;
   readonly loadIntervalMs: number;
@@ -43,7 +46,7 @@ export class KvEventBridge {
   private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: KvEventBridgeOptions) {
-    this.ring = new EventRing(options.ringSize);
+    this.ring = new EventRing(options.ringBytes, options.ringEventCost);
     this.unsubscribe = options.engine.events.subscribe((change) => this.onEngineChange(change));
     const { publisher } = options;
     if (publisher) {
