@@ -35,8 +35,8 @@ export interface BenchMesh {
   stop(): Promise<void>;
 }
 
-function startService(name: string, args: string[], listeningLines: number, timeoutMs = 60_000): Promise<ServiceProcess> {
-  const child: ChildProcess = spawn(process.execPath, [KVMESH_JS, name, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+function startService(name: string, args: string[], listeningLines: number, nodeArgs: readonly string[], timeoutMs = 60_000): Promise<ServiceProcess> {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, KVMESH_JS, name, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   const exited = new Promise<unknown>((resolve) => child.once("exit", resolve));
   const listening: Record<string, unknown>[] = [];
   const tail: string[] = [];
@@ -58,20 +58,23 @@ function startService(name: string, args: string[], listeningLines: number, time
   });
 }
 
-/** Starts `workers` mocker workers in one process at `speedupRatio`, then router, preprocessor, frontend. */
-export async function startBenchMesh(workers: number, speedupRatio: number): Promise<BenchMesh> {
+/**
+ * Starts `workers` mocker workers in one process at `speedupRatio`, then router, preprocessor,
+ * frontend. `nodeArgs` go to every service's node (e.g. `--cpu-prof`, to profile a phase).
+ */
+export async function startBenchMesh(workers: number, speedupRatio: number, nodeArgs: readonly string[] = []): Promise<BenchMesh> {
   const dir = mkdtempSync(join(tmpdir(), "kvmesh-bench-mesh-"));
   // info: the listening lines are info; no service logs per request at info.
   const common = ["--discovery-dir", dir, "--namespace", `bench-mesh-${process.pid}`, "--log-level", "info"];
   const started: ServiceProcess[] = [];
   try {
-    const worker = await startService("worker", [...common, "--engine", "mocker", "--workers", String(workers), "--speedup-ratio", String(speedupRatio)], workers);
+    const worker = await startService("worker", [...common, "--engine", "mocker", "--workers", String(workers), "--speedup-ratio", String(speedupRatio)], workers, nodeArgs);
     started.push(worker);
-    const router = await startService("router", common, 1);
+    const router = await startService("router", common, 1, nodeArgs);
     started.push(router);
-    const preprocessor = await startService("preprocessor", common, 1);
+    const preprocessor = await startService("preprocessor", common, 1, nodeArgs);
     started.push(preprocessor);
-    const frontend = await startService("frontend", [...common, "--http-port", "0"], 1);
+    const frontend = await startService("frontend", [...common, "--http-port", "0"], 1, nodeArgs);
     started.push(frontend);
     const url = `http://127.0.0.1:${frontend.listening[0].http_port as number}`;
     await waitHealthy(url);
