@@ -18,10 +18,11 @@ const FLAGS = defineFlags([
   { name: "stream-requests", type: "int", min: 1, default: 16, help: "CPU rows: requests per stream slot (requests = streams × this)" },
   { name: "rate-duration", type: "duration", min: 1000, default: "30s", help: "closed loop of 64 short requests: how long" },
   { name: "out", type: "string", default: "bench/results/mesh", help: "report directory" },
+  { name: "cpu-prof-dir", type: "string", default: "", help: "write a --cpu-prof profile of every service of the short-request phase here (empty: none)" },
 ]);
 
-async function withMesh<T>(workers: number, fn: (mesh: BenchMesh, targets: Targets) => Promise<T>): Promise<T> {
-  const mesh = await startBenchMesh(workers, 10_000);
+async function withMesh<T>(workers: number, fn: (mesh: BenchMesh, targets: Targets) => Promise<T>, nodeArgs: readonly string[] = []): Promise<T> {
+  const mesh = await startBenchMesh(workers, 10_000, nodeArgs);
   const model = await fetchModelInfo(mesh.url);
   const direct = new DirectWorkers(mesh.workerAddresses, model.id);
   try {
@@ -51,11 +52,13 @@ async function main(): Promise<number> {
     }
     return { latency, cpu };
   });
-  const rate = await withMesh(4, async (_mesh, t) => {
+  const profile = config.cpuProfDir === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${config.cpuProfDir}`];
+  const rate = await withMesh(4, async (mesh, t) => {
     log("short requests: closed loop of 64");
     await measureRate(t, 64, 2000, 8);
-    return measureRate(t, 64, config.rateDurationMs, 8);
-  });
+    const pids = { frontend: mesh.frontend.pid, preprocessor: mesh.preprocessor.pid, router: mesh.router.pid, worker: mesh.worker.pid };
+    return measureRate(t, 64, config.rateDurationMs, 8, pids);
+  }, profile);
   log("client ceiling: the same loop against the instant stand-in");
   const standin = await launchMesh({ command: [process.execPath, new URL("../cli/kvmesh.js", import.meta.url).pathname, "bench", "standin"], args: ["--no-simulate-cache"], readyTimeoutMs: 30_000 });
   let clientCeiling;
