@@ -23,7 +23,7 @@ export interface GrpcRouteResult {
 
 /** `calls` Router.Route calls (after `warmup` more) for `prompts`, in turn, to a server process. */
 export async function measureGrpcRoute(prompts: readonly BenchPrompt[], workerCount: number, calls: number, warmup: number): Promise<GrpcRouteResult> {
-  const child = spawn(process.execPath, [SERVER_JS], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--expose-gc", SERVER_JS], { stdio: ["pipe", "pipe", "inherit"] });
   const exited = new Promise<unknown>((resolve) => child.once("exit", resolve));
   const waiters: ((line: Record<string, unknown>) => void)[] = [];
   forEachLine(child.stdout, (line) => {

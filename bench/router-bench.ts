@@ -25,6 +25,13 @@ const DECISION_TARGET_MS = 0.1;
 const GRPC_TARGET_MS = 1;
 const MODES: RouterMode[] = [...SELECTION_POLICIES, "direct"];
 
+/**
+ * A full collection before each measured phase (node --expose-gc, as `npm run bench:router`
+ * runs it): the setup's garbage (the discarded index builds, the event batches) is otherwise
+ * collected by a major GC inside a measured window, a pause no running router has.
+ */
+const collect = (): void => (globalThis as { gc?: () => void }).gc?.();
+
 /** GC pauses while `fn` runs (perf_hooks "gc" entries: kind 1 minor, 2 major, 4 incremental, 8 weak callbacks). */
 async function withGcPauses<T>(fn: () => T): Promise<{ value: T; pauses: PerformanceEntry[] }> {
   const pauses: PerformanceEntry[] = [];
@@ -74,6 +81,7 @@ interface ModeRow {
 
 async function measureMode(workload: RouterWorkload, index: KvIndexer, mode: RouterMode, supplied: boolean): Promise<ModeRow> {
   const decider = benchDecider(index, workload.workerIds, BS, mode);
+  collect();
   const pinTo = mode === "direct" ? workload.workerIds : undefined;
   const { value: times, pauses } = await withGcPauses(() => measureDecider(decider, workload.prompts, { routes: ROUTES, warmup: WARMUP, supplied, pinTo }));
   return { mode: supplied ? mode : `${mode}, hashing in the router (no hashes supplied)`, times, gc: describePauses(pauses) };
@@ -92,10 +100,12 @@ async function main(): Promise<void> {
   const workload = buildRouterWorkload();
   const { rate, index } = measureApply(workload);
   const indexed = workload.workerIds.reduce((n, w) => n + index.blockCount(w), 0);
+  collect();
   const hashing = measureHashing(workload);
   const rows: ModeRow[] = [];
   for (const mode of MODES) rows.push(await measureMode(workload, index, mode, true));
   rows.push(await measureMode(workload, index, "kv", false));
+  collect();
   const grpc = await measureGrpcRoute(workload.prompts, WORKERS, GRPC_CALLS, 200);
   const grpcP99 = percentile(sortedCopy(grpc.latenciesMs), 0.99);
   const loadAtEnd = loadavg();
@@ -106,7 +116,7 @@ async function main(): Promise<void> {
     "",
     `- machine: ${cpu[0]?.model ?? "unknown"} × ${cpu.length} logical CPUs, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, node ${process.version}`,
     `- load average (1/5/15 min) at start: ${loadAtStart.map((l) => l.toFixed(2)).join(" / ")}; at end: ${loadAtEnd.map((l) => l.toFixed(2)).join(" / ")}`,
-    "- command: `npm run bench:router` (= `npm run --silent build && node dist/bench/router-bench.js`)",
+    "- command: `npm run bench:router` (= `npm run --silent build && node --expose-gc dist/bench/router-bench.js`; a full GC before each measured phase)",
     `- index: ${WORKERS} workers, ${indexed} blocks indexed (${(indexed / WORKERS).toFixed(0)} per worker), block size ${BS}; prompts of ${PROMPT_TOKENS} tokens, half cached somewhere in full, half sharing a 64-block prefix`,
     `- decisions: Decider.plan + admit (registry views, supplied block hashes checked, index walk, load, selector), ${ROUTES} per mode after ${WARMUP} warm-up, 64 in flight`,
     "",
