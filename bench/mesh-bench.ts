@@ -19,7 +19,7 @@ const FLAGS = defineFlags([
   { name: "rate-duration", type: "duration", min: 1000, default: "30s", help: "closed loop of 64 short requests: how long" },
   { name: "out", type: "string", default: "bench/results/mesh", help: "report directory" },
   // The profiler costs CPU of its own: a run with it shows where time goes, not the numbers to report.
-  { name: "cpu-prof-dir", type: "string", help: "run frontend, preprocessor and router under node --cpu-prof, writing their .cpuprofile files here" },
+  { name: "cpu-prof-dir", type: "string", help: "run frontend, preprocessor and router under node --cpu-prof in every phase, writing their .cpuprofile files here" },
 ]);
 
 async function withMesh<T>(workers: number, cpuProfDir: string | undefined, fn: (mesh: BenchMesh, targets: Targets) => Promise<T>): Promise<T> {
@@ -56,10 +56,11 @@ async function main(): Promise<number> {
     }
     return { latency, cpu };
   });
-  const rate = await withMesh(4, config.cpuProfDir, async (_mesh, t) => {
+  const rate = await withMesh(4, config.cpuProfDir, async (mesh, t) => {
     log("short requests: closed loop of 64");
     await measureRate(t, 64, 2000, 8);
-    return measureRate(t, 64, config.rateDurationMs, 8);
+    const pids = { frontend: mesh.frontend.pid, preprocessor: mesh.preprocessor.pid, router: mesh.router.pid, worker: mesh.worker.pid };
+    return measureRate(t, 64, config.rateDurationMs, 8, pids);
   });
   log("client ceiling: the same loop against the instant stand-in");
   const standin = await launchMesh({ command: [process.execPath, new URL("../cli/kvmesh.js", import.meta.url).pathname, "bench", "standin"], args: ["--no-simulate-cache"], readyTimeoutMs: 30_000 });

@@ -1,38 +1,66 @@
 // The router's own decision path for bench/router-bench.ts: Decider.plan (registry views,
-// hashing, index walk, load, selector) + admit, as Router.Generate runs it, over the
-// benchmark's index; also the decider the gRPC part serves.
+// supplied block hashes, index walk, load, selector) + admit, as Router.Generate runs it, over
+// the benchmark's index, in any --router-mode; also the decider the gRPC server serves.
+import type { RouterMode } from "../services/router/src/decider.js";
 import { Decider } from "../services/router/src/decider.js";
 import type { KvIndexer } from "../services/router/src/indexer/kv-indexer.js";
+import { seededRng } from "../services/router/src/scheduling/rng.js";
 import { createSelector } from "../services/router/src/scheduling/selector.js";
 import { ActiveSequences } from "../services/router/src/sequences/active-sequences.js";
 import { WorkerRegistry } from "../services/router/src/workers/worker-registry.js";
+import type { BenchPrompt } from "./router-bench-workload.js";
 
 /** Model name the benchmark's workers serve. */
 export const BENCH_MODEL = "bench";
 
-/** A kv-mode decider over `index` with `workerIds` discovered, carded and reporting light load. */
-export function benchDecider(index: KvIndexer, workerIds: readonly string[], blockSize: number): Decider {
+/** A `mode` decider over `index` with `workerIds` discovered, carded and reporting light load. */
+export function benchDecider(index: KvIndexer, workerIds: readonly string[], blockSize: number, mode: RouterMode = "kv"): Decider {
   const registry = new WorkerRegistry();
   for (const workerId of workerIds) {
     registry.discovered({ workerId, model: BENCH_MODEL, address: "127.0.0.1:1" });
     registry.cardReceived(workerId, blockSize);
     registry.setLoad(workerId, { blocksActive: 100, blocksCachedFree: 0, blocksTotal: 20_000, running: 1, waiting: 0, epoch: 1n, lastEventId: 0n });
   }
-  return new Decider({
-    mode: "kv", registry, indexFor: () => index, sequences: new ActiveSequences(() => 0), selector: createSelector("kv"), overlapWeight: 1, busyThreshold: 0.95,
-  });
+  const selector = createSelector(mode === "direct" ? "kv" : mode, { rng: seededRng(7) });
+  return new Decider({ mode, registry, indexFor: () => index, sequences: new ActiveSequences(() => 0), selector, overlapWeight: 1, busyThreshold: 0.95 });
 }
 
-/** Wall-clock ms of `routes` plan + admit calls (after `warmup` more), 64 requests in flight. */
-export function measureDecider(decider: Decider, prompts: readonly number[][], routes: number, warmup: number): number[] {
-  const latencies: number[] = [];
-  for (let i = 0; i < routes + warmup; i++) {
+/** How the measured calls are made. */
+export interface DeciderRun {
+  readonly routes: number;
+  readonly warmup: number;
+  /** Send the prompts' block hashes (as the preprocessor does); false: the router hashes. */
+  readonly supplied: boolean;
+  /** Pin every request to a worker (direct mode needs one), in turn. */
+  readonly pinTo?: readonly string[];
+}
+
+/** Wall-clock and process-CPU ms of each measured plan + admit, 64 requests in flight. */
+export interface DeciderTimes {
+  readonly wallMs: number[];
+  readonly cpuMs: number[];
+}
+
+/** `run.routes` plan + admit calls (after `run.warmup` more), 64 requests in flight. */
+export function measureDecider(decider: Decider, prompts: readonly BenchPrompt[], run: DeciderRun): DeciderTimes {
+  const wallMs: number[] = [];
+  const cpuMs: number[] = [];
+  for (let i = 0; i < run.routes + run.warmup; i++) {
+    const prompt = prompts[i % prompts.length];
+    const question = {
+      model: BENCH_MODEL, tokenIds: prompt.tokenIds, blockHashes: run.supplied ? prompt.blockHashes : undefined, pinnedWorkerId: run.pinTo?.[i % run.pinTo.length],
+    };
+    const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
-    const plan = decider.plan({ model: BENCH_MODEL, tokenIds: prompts[i % prompts.length] });
+    const plan = decider.plan(question);
     decider.admit(`d${i}`, plan);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (i >= warmup) latencies.push(ms);
+    const cpu = process.cpuUsage(cpu0);
+    if (i >= run.warmup) {
+      wallMs.push(ms);
+      cpuMs.push((cpu.user + cpu.system) / 1000);
+    }
     if (i >= 64) decider.finish(`d${i - 64}`);
   }
-  return latencies;
+  return { wallMs, cpuMs };
 }

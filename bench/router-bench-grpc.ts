@@ -1,46 +1,59 @@
-// The Route decision over gRPC for bench/router-bench.ts: the real Router service adapter and
-// Decider over the benchmark's index, served by an in-process grpc-js server on 127.0.0.1 and
-// called through a real client (HTTP/2 over loopback, protobuf both ways, 64 worker rows back).
-// Client and server share one event loop and CPU, so this is an upper bound of the wire cost.
+// Router.Route over gRPC between two processes for bench/router-bench.ts: this process is the
+// client (the one channel factory, loopback HTTP/2, protobuf both ways, the prompt's block
+// hashes supplied); bench/router-bench-server.ts serves the real Router service and reports
+// its own GC pauses, event-loop delay and decision time for the same calls.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import type { ServiceError } from "@grpc/grpc-js";
+import { forEachLine, terminate } from "#common/child-process.js";
 import { createClient } from "#common/grpc-client.js";
-import { startGrpcServer } from "#common/grpc-server.js";
-import { createLogger } from "#common/logger.js";
 import { RouterClient } from "#contracts/gen/kvmesh/v1/router.js";
-import type { RouteResponse } from "#contracts/gen/kvmesh/v1/router.js";
-import type { Decider } from "../services/router/src/decider.js";
-import { Forwarder } from "../services/router/src/forwarder.js";
-import { createRouterService } from "../services/router/src/service.js";
+import type { RouteRequest, RouteResponse } from "#contracts/gen/kvmesh/v1/router.js";
 import { BENCH_MODEL } from "./router-bench-decider.js";
+import type { ServerStats } from "./router-bench-server.js";
+import type { BenchPrompt } from "./router-bench-workload.js";
 
-/** Route latency over gRPC, in ms, one call at a time. */
+const SERVER_JS = fileURLToPath(new URL("./router-bench-server.js", import.meta.url));
+
+/** Route latency over gRPC (ms, one call at a time) and the server's view of the same calls. */
 export interface GrpcRouteResult {
   readonly latenciesMs: number[];
+  readonly server: ServerStats;
 }
 
-/** `calls` Router.Route calls (after `warmup` more) for `prompts`, in turn, served by `decider`. */
-export async function measureGrpcRoute(decider: Decider, workerCount: number, prompts: readonly number[][], calls: number, warmup: number): Promise<GrpcRouteResult> {
-  const model = BENCH_MODEL;
-  // Route never sends; the forwarder is only there because the service serves Generate too.
-  const forwarder = new Forwarder({ decider, migrationLimit: 0, open: () => { throw new Error("the benchmark sends nothing"); } });
-  const log = createLogger({ service: "router-bench", level: "warn" });
-  const service = createRouterService({ decider, forwarder, listWorkers: () => [], dumpIndex: () => [], log });
-  const server = await startGrpcServer({ address: "127.0.0.1:0", log, services: [service], reflection: false });
-  const client = createClient(RouterClient, `127.0.0.1:${server.port}`);
-  const route = (tokenIds: number[]): Promise<RouteResponse> =>
-    new Promise((resolve, reject) => client.route({ model, tokenIds }, (err: ServiceError | null, res: RouteResponse) => (err ? reject(err) : resolve(res))));
+/** `calls` Router.Route calls (after `warmup` more) for `prompts`, in turn, to a server process. */
+export async function measureGrpcRoute(prompts: readonly BenchPrompt[], workerCount: number, calls: number, warmup: number): Promise<GrpcRouteResult> {
+  const child = spawn(process.execPath, ["--expose-gc", SERVER_JS], { stdio: ["pipe", "pipe", "inherit"] });
+  const exited = new Promise<unknown>((resolve) => child.once("exit", resolve));
+  const waiters: ((line: Record<string, unknown>) => void)[] = [];
+  forEachLine(child.stdout, (line) => {
+    if (line.startsWith("{")) waiters.shift()?.(JSON.parse(line) as Record<string, unknown>);
+  });
+  const nextLine = (): Promise<Record<string, unknown>> => new Promise((resolve, reject) => {
+    waiters.push(resolve);
+    void exited.then(() => reject(new Error("the router bench server exited")));
+  });
+  const { port } = (await nextLine()) as { port: number };
+  const client = createClient(RouterClient, `127.0.0.1:${port}`);
+  const route = (request: RouteRequest): Promise<RouteResponse> =>
+    new Promise((resolve, reject) => client.route(request, (err: ServiceError | null, res: RouteResponse) => (err ? reject(err) : resolve(res))));
   const latenciesMs: number[] = [];
   try {
     for (let i = 0; i < calls + warmup; i++) {
+      if (i === warmup) child.stdin.write("reset\n");
+      const p = prompts[i % prompts.length];
       const t0 = process.hrtime.bigint();
-      const res = await route(prompts[i % prompts.length]);
+      const res = await route({ model: BENCH_MODEL, tokenIds: p.tokenIds, blockHashes: p.blockHashes });
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       if (res.workers.length !== workerCount) throw new Error(`Route answered ${res.workers.length} worker rows, expected ${workerCount}`);
       if (i >= warmup) latenciesMs.push(ms);
     }
+    const stats = nextLine();
+    child.stdin.write("stats\n");
+    return { latenciesMs, server: (await stats) as unknown as ServerStats };
   } finally {
     client.close();
-    await server.drain(1000);
+    child.stdin.end();
+    await terminate(child, exited, 5000);
   }
-  return { latenciesMs };
 }

@@ -61,7 +61,7 @@ function startService(name: string, args: string[], listeningLines: number, node
 /**
  * Starts `workers` mocker workers in one process at `speedupRatio`, then router, preprocessor,
  * frontend. With `cpuProfDir`, the three measured hops run under `node --cpu-prof` and write
- * their .cpuprofile there as they exit (the way to see where their CPU per token goes).
+ * their .cpuprofile there as they exit (the way to see where their CPU per token or request goes).
  */
 export async function startBenchMesh(workers: number, speedupRatio: number, cpuProfDir?: string): Promise<BenchMesh> {
   const dir = mkdtempSync(join(tmpdir(), "kvmesh-bench-mesh-"));

@@ -130,12 +130,28 @@ export interface RateRow {
   readonly completed: number;
   readonly requestsPerS: number;
   readonly failures: number;
+  /**
+   * CPU (utime+stime, µs) per completed request of each measured process and of the client
+   * itself: unlike the rate, it is little distorted by other load on the machine.
+   */
+  readonly cpuMicrosPerRequest?: Record<string, number>;
 }
 
-/** Closed loop of `concurrency` for `durationMs`, `outputTokens` per request, against `url`. */
-export async function measureRate(t: Targets, concurrency: number, durationMs: number, outputTokens: number): Promise<RateRow> {
+/**
+ * Closed loop of `concurrency` for `durationMs`, `outputTokens` per request, against `url`;
+ * with `pids`, also the CPU per request of those processes and of this one.
+ */
+export async function measureRate(t: Targets, concurrency: number, durationMs: number, outputTokens: number, pids?: MeshPids): Promise<RateRow> {
   const send = sender(t, "mesh", 11_000, outputTokens);
-  const { outcomes, wallMs } = await closedLoop(concurrency, send, { durationMs });
+  const names = pids === undefined ? [] : (Object.keys(pids) as (keyof MeshPids)[]);
+  const client0 = process.cpuUsage();
+  const { result: { outcomes }, micros, wallMs } = await cpuOver(names.map((n) => pids![n]), () => closedLoop(concurrency, send, { durationMs }));
+  const client = process.cpuUsage(client0);
   const ok = outcomes.filter((o) => o.error === undefined).length;
-  return { concurrency, durationMs: wallMs, completed: ok, requestsPerS: (ok * 1000) / wallMs, failures: outcomes.length - ok };
+  const row = { concurrency, durationMs: wallMs, completed: ok, requestsPerS: (ok * 1000) / wallMs, failures: outcomes.length - ok };
+  if (pids === undefined || ok === 0) return row;
+  const perRequest: Record<string, number> = {};
+  names.forEach((n, i) => (perRequest[n] = micros[i] / ok));
+  perRequest.client = (client.user + client.system) / ok;
+  return { ...row, cpuMicrosPerRequest: perRequest };
 }

@@ -50,10 +50,20 @@ export function renderMeshSummary(r: MeshBenchResult): string {
     "## Short requests (8 output tokens, streaming)",
     `- mesh: ${r.rate.completed} completed in ${f(r.rate.durationMs / 1000)} s = ${f(r.rate.requestsPerS)} req/s, ${r.rate.failures} failed`,
     `- client ceiling (the same loop against the instant stand-in): ${f(r.clientCeiling.requestsPerS)} req/s`,
+    ...cpuPerRequestLine(r.rate),
     "",
     "CPU is sampled in 10 ms ticks: the per-token figures of short runs carry that granularity.",
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** "CPU per request" of the short-request loop, when measured. */
+function cpuPerRequestLine(rate: RateRow): string[] {
+  const c = rate.cpuMicrosPerRequest;
+  if (c === undefined) return [];
+  const mesh = (c.frontend ?? 0) + (c.preprocessor ?? 0) + (c.router ?? 0);
+  const parts = Object.entries(c).map(([name, us]) => `${name} ${f(us, 0)}`).join(", ");
+  return [`- CPU per request (µs, utime+stime from /proc over the loop): ${parts}; frontend + preprocessor + router ${f(mesh, 0)}`];
 }
 
 /** Writes results.json and summary.md under `dir`. */

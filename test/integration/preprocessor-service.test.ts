@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { ServiceError } from "@grpc/grpc-js";
 import { FileDiscovery } from "#common/discovery/index.js";
 import { createClient } from "#common/grpc-client.js";
+import { hashBlocks } from "#common/kv-hash.js";
 import { FinishReason } from "#contracts/gen/kvmesh/v1/common.js";
 import type { GenerateRequest } from "#contracts/gen/kvmesh/v1/common.js";
 import { PreprocessorClient } from "#contracts/gen/kvmesh/v1/preprocessor.js";
@@ -91,6 +92,10 @@ describe("preprocessor service (real process, fake router and worker)", function
     expect(seen.tokenIds).to.deep.equal(expectedIds);
     expect(seen.stop?.maxTokens).to.equal(512 - expectedIds.length);
     expect(seen.sampling?.temperature).to.equal(0); // generation_config do_sample: false
+    // The prompt is hashed once here, in the card's block size, for the router.
+    const hashes = hashBlocks(expectedIds, 16);
+    expect(seen.blockHashes).to.deep.equal({ blockSize: 16, localHashes: hashes.local, sequenceHashes: hashes.sequence });
+    expect(seen.blockHashes?.localHashes).to.have.length(Math.floor(expectedIds.length / 16));
     expect(text(messages)).to.equal(" Hello there");
     const last = messages.at(-1)!;
     expect(last.finishReason).to.equal(FinishReason.FINISH_REASON_LENGTH);

@@ -10,6 +10,9 @@ import { startGrpcServer } from "#common/grpc-server.js";
 import type { GrpcServerHandle } from "#common/grpc-server.js";
 import { createLogger } from "#common/logger.js";
 import { RouterClient } from "#contracts/gen/kvmesh/v1/router.js";
+import type { RouteRequest, RouteResponse } from "#contracts/gen/kvmesh/v1/router.js";
+import { ERROR_PARAM_KEY } from "#common/grpc-errors.js";
+import { hashBlocks } from "#common/kv-hash.js";
 import { loadRouterConfig } from "../../services/router/src/config.js";
 import { createRouter } from "../../services/router/src/router.js";
 import type { RouterParts } from "../../services/router/src/router.js";
@@ -70,6 +73,32 @@ describe("router service in-process with fake workers", function () {
     expect(resumed).to.include({ resumeFromIndex: 2 });
     expect(resumed.stop).to.include({ maxTokens: 3 });
   });
+
+  it("routes by supplied block hashes, hashes without them, refuses a malformed set (param block_hashes), and never sends them to the worker", async () => {
+    const [f1] = workers;
+    const held = PROMPT.map((t) => t + 300); // cached on f1 alone (PROMPT itself is f2's, for the other tests)
+    const other = PROMPT.map((t) => t + 500); // cached nowhere
+    const h = hashBlocks(held, 4);
+    const blockHashes = { blockSize: 4, localHashes: h.local, sequenceHashes: h.sequence };
+    f1.cache(held);
+    await waitUntil("held's blocks indexed on f1", async () => (await route(client, "m", held)).workers.find((w) => w.workerId === "f1")?.overlapBlocks === 4);
+    const viaHashes = await unaryRoute({ model: "m", tokenIds: other, blockHashes });
+    expect(viaHashes.workers.find((w) => w.workerId === "f1")?.overlapBlocks).to.equal(4);
+    expect((await route(client, "m", other)).bestOverlapBlocks).to.equal(0);
+    const bad = await unaryRoute({ model: "m", tokenIds: held, blockHashes: { ...blockHashes, sequenceHashes: h.sequence.slice(1) } }).then(
+      () => undefined, (e: ServiceError) => e);
+    expect(bad?.code).to.equal(Code.INVALID_ARGUMENT);
+    expect(bad?.metadata.get(ERROR_PARAM_KEY)).to.deep.equal(["block_hashes"]);
+    expect(await code(routerGenerate(client, { model: "m", tokenIds: held, blockHashes: { ...blockHashes, blockSize: 0 } }))).to.equal(Code.INVALID_ARGUMENT);
+    const before = workers.map((w) => w.requests.length);
+    await routerGenerate(client, { model: "m", tokenIds: held, blockHashes, stop: { maxTokens: 2, stopTokenIds: [], ignoreEos: false } });
+    const sent = workers.flatMap((w, i) => w.requests.slice(before[i]));
+    expect(sent).to.have.length(1);
+    expect(sent[0].blockHashes).to.equal(undefined);
+  });
+
+  const unaryRoute = (request: RouteRequest): Promise<RouteResponse> =>
+    new Promise((resolve, reject) => client.route(request, (err: ServiceError | null, res: RouteResponse) => (err ? reject(err) : resolve(res))));
 
   it("passes a worker's error about the request to the caller with its code, without retrying", async () => {
     const before = workers.map((w) => w.requests.length);

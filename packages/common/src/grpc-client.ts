@@ -7,11 +7,26 @@ import { credentials } from "@grpc/grpc-js";
 import type { ChannelOptions, Client, ChannelCredentials } from "@grpc/grpc-js";
 import { INTERNAL_MAX_MESSAGE_BYTES } from "./limits.js";
 
-/** Channel options every kvmesh client uses. */
+/**
+ * Channel options every kvmesh client uses, each chosen (bench:mesh, bench:router):
+ * - keepalive: a ping every 30 s, 10 s to answer, also between calls, so a peer that vanished
+ *   mid-stream is noticed (servers permit pings without calls; grpc-server.ts).
+ * - HTTP/2 flow-control window: the protocol's 64 KiB, on purpose. Messages on the request path
+ *   are small (a 4,096-token prompt with its block hashes is ~16 KB, a token message < 100 B),
+ *   so no call waits for a WINDOW_UPDATE (a long-context prompt waits one loopback round
+ *   trip per 64 KiB beyond the first); a larger window would only let a fast producer
+ *   buffer more per stream into a slow consumer (× every stream in flight).
+ * - Concurrent streams: not capped (grpc.max_concurrent_streams is a server setting, left at
+ *   HTTP/2's unlimited): all calls to a peer share one connection (grpc-js's global subchannel
+ *   pool; callers also keep one client per replica), and a cap would queue requests behind
+ *   others on it. A hop's concurrency is bounded by the door's limits, not by HTTP/2.
+ * - Message limits: large enough for internal messages that carry files or state (limits.ts).
+ */
 export const CLIENT_OPTIONS: ChannelOptions = {
   "grpc.keepalive_time_ms": 30_000,
   "grpc.keepalive_timeout_ms": 10_000,
   "grpc.keepalive_permit_without_calls": 1,
+  "grpc-node.flow_control_window": 65_535,
   "grpc.max_receive_message_length": INTERNAL_MAX_MESSAGE_BYTES,
   "grpc.max_send_message_length": INTERNAL_MAX_MESSAGE_BYTES,
 };

@@ -30,7 +30,8 @@ export function failStream(call: { emit(event: "error", status: Partial<StatusOb
 export async function serveStream<Q, T>(call: ServerWritableStream<Q, T>, log: Logger, produce: (sink: StreamSink<T>) => Promise<void>): Promise<void> {
   const controller = new AbortController();
   const { signal } = controller;
-  call.once("cancelled", () => controller.abort());
+  const onCancelled = (): void => controller.abort();
+  call.once("cancelled", onCancelled);
   const sink: StreamSink<T> = {
     signal,
     write: (message) => {
@@ -50,5 +51,10 @@ export async function serveStream<Q, T>(call: ServerWritableStream<Q, T>, log: L
     if (err instanceof KvmeshError && !(err instanceof InternalError)) log.debug({ err: err.message, code: err.code }, "request refused");
     else log.error({ err }, "stream failed");
     failStream(call, err);
+  } finally {
+    // grpc-js emits 'cancelled' after sending the status of EVERY call, not only cancelled
+    // ones: aborting then built a DOMException and ran abort listeners per request for nothing
+    // (~1% of the router's CPU in the short-request profile).
+    call.off("cancelled", onCancelled);
   }
 }

@@ -18,6 +18,8 @@ import type { PooledModel, PromptPool } from "./tokenizer/prompt-pool.js";
 export interface ModelAssets {
   name: string;
   contextLength: number;
+  /** Tokens per KV block of the model's workers (0: unknown); prompts are hashed with it for the router. */
+  blockSize: number;
   eosTokenIds: readonly number[];
   tokenizer: ModelTokenizer;
   chat: ChatRenderer;
@@ -42,6 +44,7 @@ export function modelAssetsFromCard(card: ModelCard, templateOverride?: Template
   return {
     name: card.name,
     contextLength: card.contextLength,
+    blockSize: card.blockSize,
     eosTokenIds: card.eosTokenIds,
     tokenizer,
     chat,

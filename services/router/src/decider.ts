@@ -4,6 +4,8 @@ import type { OverlapIndex, WorkerId } from "./indexer/types.js";
 import { admitDecision, buildCandidates, routeRequestBlocks } from "./scheduling/route-plan.js";
 import type { RouteRequestBlocks } from "./scheduling/route-plan.js";
 import type { SelectionPolicy } from "./scheduling/policies.js";
+import { suppliedRequestBlocks } from "./scheduling/supplied-hashes.js";
+import type { SuppliedBlockHashes } from "./scheduling/supplied-hashes.js";
 import type { RouteDecision, SelectionInput, WorkerSelector } from "./scheduling/selector.js";
 import type { ActiveSequences } from "./sequences/active-sequences.js";
 import type { WorkerRegistry, WorkerView } from "./workers/worker-registry.js";
@@ -19,6 +21,8 @@ export interface RouteQuestion {
   readonly pinnedWorkerId?: string;
   /** Workers that already failed this request (migration). */
   readonly excludeWorkerIds?: ReadonlySet<WorkerId>;
+  /** The prompt's block hashes, when the caller computed them (the preprocessor does). */
+  readonly blockHashes?: SuppliedBlockHashes;
 }
 
 /** A decision and what admitting it needs. */
@@ -57,7 +61,8 @@ export class Decider {
   /**
    * Decide, without side effects (Router.Route is exactly this). Throws ModelNotFoundError for
    * an unknown model, NoWorkerError when none is routable, OverloadedError when all are busy,
-   * InvalidArgumentError in direct mode without a pin.
+   * InvalidArgumentError in direct mode without a pin or for supplied block hashes that do not
+   * fit the prompt.
    */
   plan(question: RouteQuestion): RoutePlan {
     const { registry, mode } = this.deps;
@@ -71,7 +76,7 @@ export class Decider {
     const pool = question.pinnedWorkerId === undefined ? registry.routable(question.model) : registry.list(question.model).filter((w) => w.routable || w.unreachable);
     const workers = pool.filter((w) => !question.excludeWorkerIds?.has(w.workerId));
     if (blockSize === undefined || workers.length === 0) throw new NoWorkerError(`no routable worker for model "${question.model}"`);
-    const request = routeRequestBlocks(question.tokenIds, blockSize);
+    const request = suppliedRequestBlocks(question.tokenIds.length, blockSize, question.blockHashes) ?? routeRequestBlocks(question.tokenIds, blockSize);
     const index = this.deps.indexFor(question.model) ?? EMPTY_INDEX;
     const candidates = buildCandidates(workers, request, index, this.deps.sequences, this.deps.busyThreshold);
     const input: SelectionInput = {

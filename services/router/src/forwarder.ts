@@ -75,7 +75,9 @@ export class Forwarder {
       }
       const next = resumeRequest(request, generated);
       const started = now();
-      const plan = decider.plan({ model: request.model, tokenIds: next.tokenIds, pinnedWorkerId: request.workerId, excludeWorkerIds: failed });
+      // The supplied hashes cover the prompt alone: a resumed prompt (with generated tokens) is hashed here.
+      const blockHashes = generated.length === 0 ? request.blockHashes : undefined;
+      const plan = decider.plan({ model: request.model, tokenIds: next.tokenIds, pinnedWorkerId: request.workerId, excludeWorkerIds: failed, blockHashes });
       const attemptId = attempt === 0 ? request.requestId : `${request.requestId}#${attempt}`;
       decider.admit(attemptId, plan);
       const sentAt = now();

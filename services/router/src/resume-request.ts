@@ -7,7 +7,8 @@ import type { GenerateRequest, GenerateResponse, Usage } from "#contracts/gen/kv
  * remaining max_tokens / min_tokens, and the same sampling (seed included).
  */
 export function resumeRequest(original: GenerateRequest, generated: readonly number[]): GenerateRequest {
-  if (generated.length === 0) return { ...original, workerId: undefined };
+  // block_hashes are the router's: the worker hashes its blocks itself and ignores them.
+  if (generated.length === 0) return { ...original, workerId: undefined, blockHashes: undefined };
   const stop = original.stop ?? { stopTokenIds: [], ignoreEos: false };
   return {
     ...original,
@@ -19,6 +20,7 @@ export function resumeRequest(original: GenerateRequest, generated: readonly num
       minTokens: stop.minTokens === undefined ? undefined : Math.max(0, stop.minTokens - generated.length),
     },
     workerId: undefined,
+    blockHashes: undefined,
   };
 }
 

@@ -30,7 +30,9 @@ export function createRouterService(deps: RouterServiceDeps): GrpcServiceBinding
     generate: (call) => generate(deps, call),
     route: (call: ServerUnaryCall<RouteRequest, RouteResponse>, callback: sendUnaryData<RouteResponse>) => {
       try {
-        const { decision } = deps.decider.plan({ model: call.request.model, tokenIds: call.request.tokenIds, pinnedWorkerId: call.request.workerId });
+        const { decision } = deps.decider.plan({
+          model: call.request.model, tokenIds: call.request.tokenIds, pinnedWorkerId: call.request.workerId, blockHashes: call.request.blockHashes,
+        });
         return callback(null, {
           workerId: decision.workerId,
           workers: decision.workers.map((w) => ({ ...w, prefillTokens: Math.round(w.prefillTokens), decodeBlocks: Math.round(w.decodeBlocks) })),

@@ -46,6 +46,18 @@ describe("serveStream", () => {
     expect(call.statuses).to.deep.equal([]);
   });
 
+  it("leaves the signal alone once the call ended: grpc-js emits 'cancelled' after every status", async () => {
+    const call = new FakeCall();
+    let signal: AbortSignal | undefined;
+    await serve(call, async (sink) => {
+      signal = sink.signal;
+      await sink.write(1);
+    });
+    call.emit("cancelled");
+    expect(signal?.aborted).to.equal(false);
+    expect(call.listenerCount("cancelled")).to.equal(0);
+  });
+
   it("honours backpressure: a full buffer holds the producer until 'drain'", async () => {
     const call = new FakeCall();
     call.accepting = false;

@@ -2,9 +2,10 @@ import { watch as watchFs } from "node:fs";
 import type { FSWatcher } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { isListed, serviceDir } from "./file-record.js";
-import { readRecords, removeRecord, writeRecord } from "./file-store.js";
+import { removeRecord, writeRecord } from "./file-store.js";
 import { Heartbeat } from "./heartbeat.js";
 import { liveSetKey, normalizeSpec, sortInstances } from "./live-set.js";
+import { RecordCache } from "./record-cache.js";
 import type {
   Clock, Discovery, DiscoveryLog, InstanceSpec, Registration, ServiceInstance, Watch, WatchCallback,
 } from "./types.js";
@@ -36,6 +37,7 @@ export class FileDiscovery implements Discovery {
   private readonly pollMs: number;
   private readonly heartbeats = new Set<Heartbeat>();
   private readonly watches = new Set<Watch>();
+  private readonly records = new RecordCache();
 
   constructor(private readonly options: FileDiscoveryOptions) {
     if (!(options.ttlMs > 0)) throw new Error(`discovery ttl must be positive, got ${options.ttlMs}`);
@@ -83,7 +85,7 @@ export class FileDiscovery implements Discovery {
   /** {@inheritDoc Discovery.list} */
   async list(service: string): Promise<ServiceInstance[]> {
     const now = this.now();
-    const records = await readRecords(this.dirOf(service), now, this.options.ttlMs);
+    const records = await this.records.read(this.dirOf(service), now, this.options.ttlMs);
     return sortInstances(records.filter((r) => isListed(r, now)).map((r) => r.instance));
   }
 

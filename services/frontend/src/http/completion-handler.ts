@@ -38,7 +38,10 @@ export async function handleCompletion(kind: "chat" | "completions", req: Incomi
   if (!started) return;
   const { requestId, log, parsed, timer, signal } = started;
   const meta: ResponseMeta = { id: `${kind === "chat" ? "chatcmpl" : "cmpl"}-${requestId.replace(/-/g, "")}`, created: Math.floor(Date.now() / 1000), model: parsed.model, kind };
-  log.info({ model: parsed.model, stream: parsed.stream, user: parsed.user }, "request");
+  // debug, not info: one synchronous stdout line per request was ~8% of the frontend's CPU in
+  // bench:mesh's short-request profile (more when the log pipe's reader lags); requests are
+  // counted in /metrics, and failures still log at warn.
+  log.debug({ model: parsed.model, stream: parsed.stream, user: parsed.user }, "request");
   const stream = deps.pipeline.run({ requestId, ...parsed.request }, signal);
   await finishRequest(started, res, () => (parsed.stream ? streamResponse(res, stream, meta, parsed, timer) : wholeResponse(res, stream, meta, parsed, timer)));
 }

@@ -19,7 +19,7 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
   const started = await startRequest("responses", req, res, deps, parseResponsesRequest);
   if (!started) return;
   const { requestId, log, parsed, timer, signal } = started;
-  log.info({ model: parsed.model, stream: parsed.stream }, "request");
+  log.debug({ model: parsed.model, stream: parsed.stream }, "request"); // debug: see completion-handler.ts
   const builder = new ResponseBuilder(`resp_${requestId.replace(/-/g, "")}`, Math.floor(Date.now() / 1000), parsed);
   const stream = deps.pipeline.run({ requestId, ...parsed.request }, signal);
   await finishRequest(started, res, () => (parsed.stream ? streamEvents(res, stream, builder, timer) : whole(res, stream, builder, timer)));

@@ -3,7 +3,8 @@
  * sampling with generation_config defaults, and stop conditions with max_tokens resolved
  * against the context length.
  */
-import type { GenerateRequest } from "#contracts/gen/kvmesh/v1/common.js";
+import { hashBlocks } from "#common/kv-hash.js";
+import type { GenerateRequest, PromptBlockHashes } from "#contracts/gen/kvmesh/v1/common.js";
 import type { PreprocessRequest } from "#contracts/gen/kvmesh/v1/preprocessor.js";
 import type { ModelAssets } from "../model-assets.js";
 import { echoTokensFor } from "./echo-tokens.js";
@@ -37,7 +38,18 @@ export async function prepareGenerate(request: PreprocessRequest, requestId: str
       sampling: applySamplingDefaults(request.sampling, assets.defaults),
       stop,
       echo: echoTokensFor(request, assets),
+      blockHashes: promptBlockHashes(tokenIds, assets.blockSize),
     },
     promptTokenIds: tokenIds,
   };
+}
+
+/**
+ * The prompt's block hashes for the router (hashed here once, not on every routing decision);
+ * undefined when the card names no block size.
+ */
+export function promptBlockHashes(tokenIds: readonly number[], blockSize: number): PromptBlockHashes | undefined {
+  if (!(blockSize > 0)) return undefined;
+  const { local, sequence } = hashBlocks(tokenIds, blockSize);
+  return { blockSize, localHashes: local, sequenceHashes: sequence };
 }

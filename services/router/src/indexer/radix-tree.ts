@@ -1,5 +1,6 @@
 import type { LocalBlockHash, SequenceHash } from "#common/kv-hash.js";
 import { RadixNode } from "./radix-node.js";
+import { WorkerSlots } from "./worker-slots.js";
 import type { OverlapScores, StoredBlockData, WorkerId } from "./types.js";
 
 /** Outcome of storing a chain of blocks for one worker. */
@@ -18,6 +19,7 @@ export interface StoreOutcome {
 export class RadixTree {
   private readonly root = new RadixNode(0n, null);
   private readonly byWorker = new Map<WorkerId, Map<bigint, RadixNode>>();
+  private readonly slots = new WorkerSlots();
 
   /** Store `blocks` for `workerId` below `parentSequenceHash` (undefined: the root). */
   store(workerId: WorkerId, parentSequenceHash: bigint | undefined, blocks: readonly StoredBlockData[]): StoreOutcome {
@@ -29,13 +31,14 @@ export class RadixTree {
       lookup = new Map();
       this.byWorker.set(workerId, lookup);
     }
+    const slot = this.slots.slotOf(workerId);
     let added = 0;
     for (const block of blocks) {
       const child = parent.childFor(block.localHash);
       // A duplicate store is a no-op: the worker already holds this block.
       if (!lookup.has(block.sequenceHash)) {
         lookup.set(block.sequenceHash, child);
-        child.add(workerId);
+        child.add(slot, this.slots.words);
         added++;
       }
       parent = child;
@@ -49,7 +52,7 @@ export class RadixTree {
     const node = lookup?.get(sequenceHash);
     if (lookup === undefined || node === undefined) return false;
     lookup.delete(sequenceHash);
-    node.delete(workerId);
+    node.delete(this.slots.slotOf(workerId));
     this.prune(node);
     return true;
   }
@@ -59,38 +62,50 @@ export class RadixTree {
     const lookup = this.byWorker.get(workerId);
     if (lookup === undefined) return 0;
     this.byWorker.delete(workerId);
+    const slot = this.slots.slotOf(workerId);
     for (const node of lookup.values()) {
-      node.delete(workerId);
+      node.delete(slot);
       this.prune(node);
     }
+    // No node holds the slot any more: a later worker may reuse it.
+    this.slots.release(workerId);
     return lookup.size;
   }
 
-  /** Contiguous leading blocks held per worker: a worker counts at depth i only if it held 0..i-1. */
+  /**
+   * Contiguous leading blocks held per worker: a worker counts at depth i only if it held 0..i-1.
+   * The workers whose run is unbroken are a bit set of slots, ANDed with each block's holders.
+   */
   findMatches(localHashes: readonly LocalBlockHash[]): OverlapScores {
     const scores: OverlapScores = new Map();
-    const first = localHashes.length > 0 ? this.root.child(localHashes[0]) : undefined;
-    if (first === undefined) return scores;
-    // Workers whose run is still unbroken, compacted in place as runs end (no array a level).
-    const active: WorkerId[] = [];
-    first.holdersInto(active);
-    let live = active.length;
-    let node = first;
+    let node = localHashes.length > 0 ? this.root.child(localHashes[0]) : undefined;
+    if (node === undefined) return scores;
+    const words = this.slots.words;
+    const active = this.slots.scratch();
+    for (let w = 0; w < words; w++) active[w] = node.holderWord(w);
     let depth = 1;
-    for (; depth < localHashes.length && live > 0; depth++) {
-      const child = node.child(localHashes[depth]);
+    for (; depth < localHashes.length; depth++) {
+      const child: RadixNode | undefined = node.child(localHashes[depth]);
       if (child === undefined) break;
-      let kept = 0;
-      for (let i = 0; i < live; i++) {
-        const w = active[i];
-        if (child.has(w)) active[kept++] = w;
-        else scores.set(w, depth);
+      let live = 0;
+      for (let w = 0; w < words; w++) {
+        const was = active[w] | 0; // int32, as the results of & are
+        if (was === 0) continue;
+        const kept = was & child.holderWord(w);
+        if (kept !== was) this.scoreBits(scores, w, was & ~kept, depth);
+        active[w] = kept;
+        live |= kept;
       }
-      live = kept;
+      if (live === 0) return scores;
       node = child;
     }
-    for (let i = 0; i < live; i++) scores.set(active[i], depth);
+    for (let w = 0; w < words; w++) if (active[w] !== 0) this.scoreBits(scores, w, active[w], depth);
     return scores;
+  }
+
+  /** scores[worker] = depth for every slot set in word `w`'s `bits`. */
+  private scoreBits(scores: OverlapScores, w: number, bits: number, depth: number): void {
+    for (let b = bits; b !== 0; b &= b - 1) scores.set(this.slots.workerAt(32 * w + (31 - Math.clz32(b & -b))), depth);
   }
 
   /** Blocks indexed for a worker. */

@@ -34,23 +34,31 @@ export class RoutedPromptTree {
     return this.entries;
   }
 
-  /** Per worker, how many leading blocks of `hashes` were routed to it (absent: none). */
+  /**
+   * Per worker, how many leading blocks of `hashes` were routed to it (absent: none). Only the
+   * workers whose run is unbroken are checked at each block (compacted in place), not every
+   * worker the block was ever routed to.
+   */
   match(hashes: readonly bigint[]): Map<string, number> {
     this.maybeEvict();
     const matched = new Map<string, number>();
-    for (let i = 0; i < hashes.length; i++) {
-      const node = this.nodes.get(hashes[i]);
+    const first = hashes.length > 0 ? this.nodes.get(hashes[0]) : undefined;
+    if (first === undefined) return matched;
+    const live = [...first.keys()];
+    // Set first so the map lists workers in the first block's order; runs update in place.
+    for (const workerId of live) matched.set(workerId, 1);
+    let depth = 1;
+    for (; depth < hashes.length && live.length > 0; depth++) {
+      const node = this.nodes.get(hashes[depth]);
       if (node === undefined) break;
-      let any = false;
-      for (const workerId of node.keys()) {
-        // Only a worker that matched every block before this one extends its run.
-        if ((matched.get(workerId) ?? 0) === i) {
-          matched.set(workerId, i + 1);
-          any = true;
-        }
+      let kept = 0;
+      for (let k = 0; k < live.length; k++) {
+        if (node.has(live[k])) live[kept++] = live[k];
+        else matched.set(live[k], depth);
       }
-      if (!any) break;
+      live.length = kept;
     }
+    for (const workerId of live) matched.set(workerId, depth);
     return matched;
   }
 

@@ -181,7 +181,29 @@ export interface GenerateRequest {
    * message of a chat tokenized on its own (the preprocessor sets it when the model card's
    * engine is "echo"). Unset or empty: the prompt itself (without resumed tokens) is echoed.
    */
-  echo?: EchoTokens | undefined;
+  echo?:
+    | EchoTokens
+    | undefined;
+  /**
+   * The prompt's block hashes, computed once by the preprocessor so the router does not hash
+   * the prompt again. Unset: the router hashes token_ids itself (a caller calling the router
+   * directly never needs to send them). Workers ignore it.
+   */
+  blockHashes?: PromptBlockHashes | undefined;
+}
+
+/**
+ * The hashes of a prompt's full blocks (ARCHITECTURE.md, Block hashing), in order. A router
+ * whose model has another block size ignores them and hashes the prompt itself; hashes that
+ * do not fit the prompt (count or lengths) are INVALID_ARGUMENT with param block_hashes.
+ */
+export interface PromptBlockHashes {
+  /** Tokens per block the hashes were computed with (> 0). */
+  blockSize: number;
+  /** Local hash of each full block: exactly floor(len(token_ids) / block_size) of them. */
+  localHashes: bigint[];
+  /** Sequence hash of each full block: as many as local_hashes. */
+  sequenceHashes: bigint[];
 }
 
 /** The tokens an echo-engine worker streams back (see GenerateRequest.echo). */
@@ -1163,6 +1185,7 @@ function createBaseGenerateRequest(): GenerateRequest {
     resumeFromIndex: undefined,
     workerId: undefined,
     echo: undefined,
+    blockHashes: undefined,
   };
 }
 
@@ -1195,6 +1218,9 @@ export const GenerateRequest: MessageFns<GenerateRequest> = {
     }
     if (message.echo !== undefined) {
       EchoTokens.encode(message.echo, writer.uint32(66).fork()).join();
+    }
+    if (message.blockHashes !== undefined) {
+      PromptBlockHashes.encode(message.blockHashes, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -1286,6 +1312,14 @@ export const GenerateRequest: MessageFns<GenerateRequest> = {
             message.echo = EchoTokens.decode(reader, reader.uint32());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.blockHashes = PromptBlockHashes.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1324,6 +1358,11 @@ export const GenerateRequest: MessageFns<GenerateRequest> = {
         ? globalThis.String(object.worker_id)
         : undefined,
       echo: isSet(object.echo) ? EchoTokens.fromJSON(object.echo) : undefined,
+      blockHashes: isSet(object.blockHashes)
+        ? PromptBlockHashes.fromJSON(object.blockHashes)
+        : isSet(object.block_hashes)
+        ? PromptBlockHashes.fromJSON(object.block_hashes)
+        : undefined,
     };
   },
 
@@ -1353,6 +1392,9 @@ export const GenerateRequest: MessageFns<GenerateRequest> = {
     if (message.echo !== undefined) {
       obj.echo = EchoTokens.toJSON(message.echo);
     }
+    if (message.blockHashes !== undefined) {
+      obj.blockHashes = PromptBlockHashes.toJSON(message.blockHashes);
+    }
     return obj;
   },
 
@@ -1375,6 +1417,156 @@ export const GenerateRequest: MessageFns<GenerateRequest> = {
     message.echo = (object.echo !== undefined && object.echo !== null)
       ? EchoTokens.fromPartial(object.echo)
       : undefined;
+    message.blockHashes = (object.blockHashes !== undefined && object.blockHashes !== null)
+      ? PromptBlockHashes.fromPartial(object.blockHashes)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePromptBlockHashes(): PromptBlockHashes {
+  return { blockSize: 0, localHashes: [], sequenceHashes: [] };
+}
+
+export const PromptBlockHashes: MessageFns<PromptBlockHashes> = {
+  encode(message: PromptBlockHashes, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.blockSize !== 0) {
+      writer.uint32(8).uint32(message.blockSize);
+    }
+    if (message.localHashes.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.localHashes) {
+        if (BigInt.asUintN(64, v) !== v) {
+          throw new globalThis.Error("a value provided in array field localHashes of type fixed64 is too large");
+        }
+        writer.fixed64(v);
+      }
+      writer.join();
+    }
+    if (message.sequenceHashes.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.sequenceHashes) {
+        if (BigInt.asUintN(64, v) !== v) {
+          throw new globalThis.Error("a value provided in array field sequenceHashes of type fixed64 is too large");
+        }
+        writer.fixed64(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PromptBlockHashes {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePromptBlockHashes();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.blockSize = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag === 17) {
+              message.localHashes.push(reader.fixed64() as bigint);
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.localHashes.push(reader.fixed64() as bigint);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 3: {
+            if (tag === 25) {
+              message.sequenceHashes.push(reader.fixed64() as bigint);
+
+              continue;
+            }
+
+            if (tag === 26) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.sequenceHashes.push(reader.fixed64() as bigint);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PromptBlockHashes {
+    return {
+      blockSize: isSet(object.blockSize)
+        ? globalThis.Number(object.blockSize)
+        : isSet(object.block_size)
+        ? globalThis.Number(object.block_size)
+        : 0,
+      localHashes: globalThis.Array.isArray(object?.localHashes)
+        ? object.localHashes.map((e: any) => BigInt(e))
+        : globalThis.Array.isArray(object?.local_hashes)
+        ? object.local_hashes.map((e: any) => BigInt(e))
+        : [],
+      sequenceHashes: globalThis.Array.isArray(object?.sequenceHashes)
+        ? object.sequenceHashes.map((e: any) => BigInt(e))
+        : globalThis.Array.isArray(object?.sequence_hashes)
+        ? object.sequence_hashes.map((e: any) => BigInt(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PromptBlockHashes): unknown {
+    const obj: any = {};
+    if (message.blockSize !== 0) {
+      obj.blockSize = Math.round(message.blockSize);
+    }
+    if (message.localHashes?.length) {
+      obj.localHashes = message.localHashes.map((e) => e.toString());
+    }
+    if (message.sequenceHashes?.length) {
+      obj.sequenceHashes = message.sequenceHashes.map((e) => e.toString());
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PromptBlockHashes>, I>>(base?: I): PromptBlockHashes {
+    return PromptBlockHashes.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PromptBlockHashes>, I>>(object: I): PromptBlockHashes {
+    const message = createBasePromptBlockHashes();
+    message.blockSize = object.blockSize ?? 0;
+    message.localHashes = object.localHashes?.map((e) => BigInt(e)) || [];
+    message.sequenceHashes = object.sequenceHashes?.map((e) => BigInt(e)) || [];
     return message;
   },
 };

@@ -20,7 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { GenerateRequest, GenerateResponse } from "./common.js";
+import { GenerateRequest, GenerateResponse, PromptBlockHashes } from "./common.js";
 import { WorkerLoad } from "./events.js";
 
 export const protobufPackage = "kvmesh.v1";
@@ -31,7 +31,11 @@ export interface RouteRequest {
   model: string;
   tokenIds: number[];
   /** Pin: report this worker as chosen (as Generate would). */
-  workerId?: string | undefined;
+  workerId?:
+    | string
+    | undefined;
+  /** The prompt's block hashes (as GenerateRequest.block_hashes); unset: the router hashes token_ids. */
+  blockHashes?: PromptBlockHashes | undefined;
 }
 
 /** One worker's terms of the cost function. */
@@ -114,7 +118,7 @@ export interface DumpIndexResponse {
 }
 
 function createBaseRouteRequest(): RouteRequest {
-  return { model: "", tokenIds: [], workerId: undefined };
+  return { model: "", tokenIds: [], workerId: undefined, blockHashes: undefined };
 }
 
 export const RouteRequest: MessageFns<RouteRequest> = {
@@ -131,6 +135,9 @@ export const RouteRequest: MessageFns<RouteRequest> = {
     }
     if (message.workerId !== undefined) {
       writer.uint32(26).string(message.workerId);
+    }
+    if (message.blockHashes !== undefined) {
+      PromptBlockHashes.encode(message.blockHashes, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -182,6 +189,14 @@ export const RouteRequest: MessageFns<RouteRequest> = {
             message.workerId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.blockHashes = PromptBlockHashes.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -207,6 +222,11 @@ export const RouteRequest: MessageFns<RouteRequest> = {
         : isSet(object.worker_id)
         ? globalThis.String(object.worker_id)
         : undefined,
+      blockHashes: isSet(object.blockHashes)
+        ? PromptBlockHashes.fromJSON(object.blockHashes)
+        : isSet(object.block_hashes)
+        ? PromptBlockHashes.fromJSON(object.block_hashes)
+        : undefined,
     };
   },
 
@@ -221,6 +241,9 @@ export const RouteRequest: MessageFns<RouteRequest> = {
     if (message.workerId !== undefined) {
       obj.workerId = message.workerId;
     }
+    if (message.blockHashes !== undefined) {
+      obj.blockHashes = PromptBlockHashes.toJSON(message.blockHashes);
+    }
     return obj;
   },
 
@@ -232,6 +255,9 @@ export const RouteRequest: MessageFns<RouteRequest> = {
     message.model = object.model ?? "";
     message.tokenIds = object.tokenIds?.map((e) => e) || [];
     message.workerId = object.workerId ?? undefined;
+    message.blockHashes = (object.blockHashes !== undefined && object.blockHashes !== null)
+      ? PromptBlockHashes.fromPartial(object.blockHashes)
+      : undefined;
     return message;
   },
 };
