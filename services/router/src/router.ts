@@ -76,7 +76,7 @@ export function createRouter(config: RouterConfig, deps: RouterDeps): RouterPart
   metrics.setTtftMapeSource(() => registry.list().map((w) => ({ workerId: w.workerId, model: w.model, mape: selector.ttftMape(w.workerId) })));
   const sharing: ReplicaSharing | undefined = config.replicaSharing === "off" ? undefined : new ReplicaSharing({
     replicaId: deps.instanceId ?? "router", sequences, planner: { planBlocks: (q, r): RoutePlan => decider.planBlocks(q, r) },
-    knowsWorker: (workerId) => registry.get(workerId) !== undefined, ttlMs: config.reservationTtlMs,
+    registry, ttlMs: config.reservationTtlMs,
     sampleEvery: config.reservationSampleEvery, now, log, natsUrl: config.natsUrl, namespace: config.namespace, discovery: deps.discovery,
   });
   if (sharing !== undefined) registerReplicaMetrics(deps.metrics, sharing);

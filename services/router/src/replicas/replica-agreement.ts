@@ -7,6 +7,7 @@ import { KvmeshError } from "#common/errors.js";
 import type { Decider } from "../decider.js";
 import type { SequenceHash, LocalBlockHash } from "#common/kv-hash.js";
 import { requestBlockCount } from "#common/kv-hash.js";
+import type { WorkerRegistry } from "../workers/worker-registry.js";
 
 /** How many of the latest re-decided samples the agreement share is over. */
 export const AGREEMENT_WINDOW = 256;
@@ -25,7 +26,10 @@ export class ReplicaAgreement {
   private next = 0;
   private readonly totals = { agree: 0, disagree: 0, skipped: 0 };
 
-  constructor(private readonly decider: Pick<Decider, "planBlocks">, private readonly knows: (workerId: string) => boolean) {}
+  constructor(
+    private readonly decider: Pick<Decider, "planBlocks">,
+    private readonly registry: Pick<WorkerRegistry, "get" | "blockSize">,
+  ) {}
 
   /** Re-decides one sample and records the outcome. */
   judge(sample: DecisionSample): SampleOutcome {
@@ -47,7 +51,9 @@ export class ReplicaAgreement {
   }
 
   private redecide(sample: DecisionSample): SampleOutcome {
-    if (!this.knows(sample.workerId) || sample.blockSize <= 0) return "skipped";
+    if (this.registry.get(sample.workerId) === undefined || sample.blockSize <= 0) return "skipped";
+    // Another block size here means other hashes: the index cannot answer for this sample.
+    if (this.registry.blockSize(sample.model) !== sample.blockSize) return "skipped";
     if (sample.localHashes.length !== sample.sequenceHashes.length) return "skipped";
     try {
       const plan = this.decider.planBlocks({ model: sample.model }, {
@@ -56,8 +62,6 @@ export class ReplicaAgreement {
         hashes: { local: sample.localHashes as LocalBlockHash[], sequence: sample.sequenceHashes as SequenceHash[] },
         requestBlocks: requestBlockCount(sample.isl, sample.blockSize),
       });
-      // Another block size here means other hashes: the index cannot answer for this sample.
-      if (plan.input.blockSize !== sample.blockSize) return "skipped";
       return plan.decision.workerId === sample.workerId ? "agree" : "disagree";
     } catch (err) {
       if (err instanceof KvmeshError) return "skipped";

@@ -12,6 +12,7 @@ import type { Logger } from "#common/logger.js";
 import type { FollowReservationsRequest, ReservationUpdate } from "#contracts/gen/kvmesh/v1/router.js";
 import type { Decider } from "../decider.js";
 import type { ActiveSequences } from "../sequences/active-sequences.js";
+import type { WorkerRegistry } from "../workers/worker-registry.js";
 import { DecisionSampler } from "./decision-sampler.js";
 import { OwnReservations } from "./own-reservations.js";
 import { PeerReservations } from "./peer-reservations.js";
@@ -27,8 +28,8 @@ export interface ReplicaSharingOptions {
   readonly sequences: ActiveSequences;
   /** Re-decides samples (a dry run). */
   readonly planner: Pick<Decider, "planBlocks">;
-  /** Whether a worker id is known here (a sample naming an unknown worker is skipped). */
-  readonly knowsWorker: (workerId: string) => boolean;
+  /** Workers and block sizes known here (a sample naming an unknown worker or other block size is skipped). */
+  readonly registry: Pick<WorkerRegistry, "get" | "blockSize">;
   /** --reservation-ttl; snapshots refresh every third of it. */
   readonly ttlMs: number;
   /** --reservation-sample-every. */
@@ -55,7 +56,7 @@ export class ReplicaSharing {
     const { replicaId, now } = options;
     this.own = new OwnReservations(replicaId, randomBytes(8).readBigUInt64BE(), new DecisionSampler({ every: options.sampleEvery, now }));
     this.peers = new PeerReservations(replicaId, options.sequences, options.ttlMs, now);
-    this.agreement = new ReplicaAgreement(options.planner, options.knowsWorker);
+    this.agreement = new ReplicaAgreement(options.planner, options.registry);
   }
 
   /** One update from a peer: its samples are judged on the state before its reservations apply. */
