@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { inFlightSpread } from "../../../bench/sim/load-spread.js";
 import { runSim } from "../../../bench/sim/run-sim.js";
+import { replicaLabel, simReplicasOf } from "../../../bench/sim/sim-replica-flags.js";
 import type { SimRunOptions, SimRunResult } from "../../../bench/sim/run-sim.js";
 import type { SimReplicaOptions } from "../../../bench/sim/sim-replicas.js";
 import { quantile } from "../../../bench/stats/percentiles.js";
@@ -81,5 +82,15 @@ describe("kvmesh sim: router replicas", function () {
     expect(inFlightSpread([rec("1", "a", 0, 10), rec("2", "b", 0, 10)], ["a", "b"])).to.equal(1);
     // Both on a: at each arrival 2 in flight on a, 0 on b → 2 ÷ 1.
     expect(inFlightSpread([rec("1", "a", 0, 10), rec("2", "a", 0, 10)], ["a", "b"])).to.equal(2);
+  });
+
+  it("flags: one replica is the plain router; isolate, delay and random dealing map onto the options; the label reports agreement", () => {
+    const base = { routerReplicas: 1, replicaIsolate: false, shareDelayMs: 2, randomDealing: false };
+    expect(simReplicasOf(base)).to.equal(undefined);
+    expect(simReplicasOf({ ...base, routerReplicas: 2 })).to.deep.equal({ count: 2, sharing: true, propagationMs: 2, dealing: "round-robin" });
+    expect(simReplicasOf({ ...base, routerReplicas: 3, replicaIsolate: true, shareDelayMs: 0, randomDealing: true }))
+      .to.deep.equal({ count: 3, sharing: false, propagationMs: 0, dealing: "random" });
+    expect(replicaLabel("kv", twoReplicas(true), { agree: 3, disagree: 1 })).to.equal("kv ×2 replicas (sharing on, agreement 75% of 4 samples)");
+    expect(replicaLabel("kv", twoReplicas(false), { agree: 0, disagree: 0 })).to.equal("kv ×2 replicas (sharing off)");
   });
 });
