@@ -14,6 +14,7 @@ import type { NatsServerHandle } from "../support/nats-server.js";
 import { stopAllProcesses } from "../support/process.js";
 import { listWorkers, route, routerGenerate, startRouterProcess, waitUntil } from "../support/router-process.js";
 import type { RouterProcess } from "../support/router-process.js";
+import type { ReservationUpdate } from "#contracts/gen/kvmesh/v1/router.js";
 import { requireStoriesModel, storiesModelDir } from "../support/stories-model.js";
 import { scrape, startWorkerProcess } from "../support/worker-process.js";
 
@@ -41,6 +42,8 @@ for (const transport of ["nats", "grpc"] as const) {
     let a: RouterProcess;
     let b: RouterProcess;
     let isolated: RouterProcess;
+    let registryDir: string;
+    let flags: string[];
 
     before(async function () {
       requireStoriesModel(this);
@@ -49,7 +52,7 @@ for (const transport of ["nats", "grpc"] as const) {
         this.skip();
       }
       nats = transport === "nats" ? await startNatsServer() : undefined;
-      const registryDir = mkdtempSync(join(tmpdir(), "kvmesh-replicas-"));
+      registryDir = mkdtempSync(join(tmpdir(), "kvmesh-replicas-"));
       const namespace = `replicas-${transport}-${process.pid}`;
       const broker = nats === undefined ? [] : ["--nats-url", nats.url];
       // Slow mocker (speedup 0.1): a 150-token answer streams for several seconds.
@@ -57,7 +60,7 @@ for (const transport of ["nats", "grpc"] as const) {
         ["--engine", "mocker", "--model", storiesModelDir, "--workers", "2", "--block-size", String(BS), "--speedup-ratio", "0.1", "--namespace", namespace, ...broker],
         { registryDir, workers: 2 },
       );
-      const flags = ["--namespace", namespace, "--reservation-ttl", `${TTL_MS}ms`, "--reservation-sample-every", "1", ...broker];
+      flags = ["--namespace", namespace, "--reservation-ttl", `${TTL_MS}ms`, "--reservation-sample-every", "1", ...broker];
       a = await startRouterProcess(registryDir, flags);
       b = await startRouterProcess(registryDir, flags);
       isolated = await startRouterProcess(registryDir, [...flags, "--replica-sharing", "off"]);
@@ -113,6 +116,24 @@ for (const transport of ["nats", "grpc"] as const) {
           call.on("data", () => resolve(new Error("data") as ServiceError));
         });
         expect(err.code).to.equal(GrpcStatus.FAILED_PRECONDITION);
+      });
+
+      it("SIGTERM of a followed router exits promptly: its FollowReservations streams end (OK) on drain", async () => {
+        const c = await startRouterProcess(registryDir, flags);
+        // A follower that ignores discovery (a peer would also drop C on deregistration): only the drain can end it.
+        const call = c.client.followReservations({ followerId: "test" });
+        const first = new Promise<ReservationUpdate>((resolve) => call.once("data", resolve));
+        const ended = new Promise<string>((resolve) => {
+          call.on("end", () => resolve("end"));
+          call.on("error", (err: ServiceError) => resolve(`error ${err.code}`));
+        });
+        expect((await first).snapshot, "a follower gets a snapshot first").to.equal(true);
+        const started = Date.now();
+        c.proc.signal("SIGTERM");
+        // The default shutdown grace is 10 s: a stream left open would hold the exit that long.
+        expect(await c.proc.waitForExit(8000)).to.equal(0);
+        expect(Date.now() - started).to.be.below(8000);
+        expect(await ended).to.equal("end");
       });
     }
   });
