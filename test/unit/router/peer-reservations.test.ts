@@ -117,4 +117,14 @@ describe("router replicas: peer reservations", () => {
     peers.clear();
     expect(sequences.requestsInFlight("w1")).to.equal(1);
   });
+
+  it("a reservation the tracker dropped (its worker left and came back) is counted again on the next refresh", () => {
+    const { sequences, peers } = setup();
+    const r = reservation("r1", "w1", h(1, 2), 0);
+    peers.apply(update("b", { upserts: [r] }));
+    sequences.removeWorker("w1");
+    expect(sequences.requestsInFlight("w1")).to.equal(0);
+    peers.apply(update("b", { upserts: [r] }));
+    expect([sequences.requestsInFlight("w1"), sequences.activeBlocks("w1")]).to.deep.equal([1, 3]);
+  });
 });

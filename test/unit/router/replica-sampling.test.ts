@@ -47,7 +47,8 @@ describe("router replicas: own reservations and decision sampling", () => {
     admit("r1", prompt(1, 2));
     admit("r2", prompt(2, 2));
     own.finished("r1");
-    const snap = own.snapshot();
+    const [snap, ...rest] = own.snapshot();
+    expect(rest).to.have.length(0);
     expect(snap.snapshot).to.equal(true);
     expect(snap.upserts.map((r) => r.requestId)).to.deep.equal(["r2"]);
     sent.length = 0;
@@ -85,5 +86,19 @@ describe("router replicas: own reservations and decision sampling", () => {
     admit("r1", prompt(1, 1));
     admit("r2", prompt(2, 1));
     expect(sent.filter((u) => u.samples.length > 0)).to.have.length(2);
+  });
+
+  it("a large snapshot is split: the first message replaces, the rest add; each within the hash budget", () => {
+    const { own, admit } = setup();
+    for (let i = 0; i < 5; i++) admit(`r${i}`, prompt(i + 1, 3));
+    expect(own.snapshot(6).map((u) => [u.snapshot, u.upserts.map((r) => r.requestId)])).to.deep.equal([
+      [true, ["r0", "r1"]], [false, ["r2", "r3"]], [false, ["r4"]],
+    ]);
+    // A budget one short of two reservations' hashes puts each alone; a reservation larger than the budget still travels.
+    expect(own.snapshot(5).map((u) => u.upserts.length)).to.deep.equal([1, 1, 1, 1, 1]);
+    expect(own.snapshot(1).map((u) => u.upserts.length)).to.deep.equal([1, 1, 1, 1, 1]);
+    // Empty: one (empty) snapshot, so peers still drop what they held.
+    for (let i = 0; i < 5; i++) own.finished(`r${i}`);
+    expect(own.snapshot().map((u) => [u.snapshot, u.upserts.length])).to.deep.equal([[true, 0]]);
   });
 });

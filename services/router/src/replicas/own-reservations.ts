@@ -8,6 +8,9 @@ import type { RoutePlan } from "../decider.js";
 import type { DecisionSampler } from "./decision-sampler.js";
 import type { ReservationHook } from "./reservation-hook.js";
 
+/** Block hashes per snapshot message at most (about 450 KB). */
+export const SNAPSHOT_MAX_HASHES = 50_000;
+
 /** Receives every update this replica publishes (transports: NATS, FollowReservations streams). */
 export type ReservationSink = (update: ReservationUpdate) => void;
 
@@ -61,15 +64,29 @@ export class OwnReservations implements ReservationHook {
     this.send({ released: [requestId] });
   }
 
-  /** Every live reservation, replacing what peers hold for this replica. */
-  snapshot(): ReservationUpdate {
-    return this.update({ snapshot: true, upserts: [...this.live.values()] });
+  /**
+   * Every live reservation, replacing what peers hold for this replica: the first message is
+   * the snapshot, the rest add to it. Split at `maxHashes` block hashes a message so each stays
+   * well under NATS's default 1 MiB payload (9 bytes a hash).
+   */
+  snapshot(maxHashes = SNAPSHOT_MAX_HASHES): ReservationUpdate[] {
+    const chunks: Reservation[][] = [[]];
+    let hashes = 0;
+    for (const r of this.live.values()) {
+      if (hashes > 0 && hashes + r.sequenceHashes.length > maxHashes) {
+        chunks.push([]);
+        hashes = 0;
+      }
+      chunks[chunks.length - 1].push(r);
+      hashes += r.sequenceHashes.length;
+    }
+    return chunks.map((upserts, i) => this.update({ snapshot: i === 0, upserts }));
   }
 
   /** Publishes a snapshot to every sink (the periodic refresh). */
   refresh(): void {
-    const update = this.snapshot();
-    for (const sink of this.sinks) sink(update);
+    const updates = this.snapshot();
+    for (const sink of this.sinks) for (const update of updates) sink(update);
   }
 
   /** Live reservations (tests). */

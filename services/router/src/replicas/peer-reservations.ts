@@ -84,7 +84,9 @@ export class PeerReservations {
 
   private upsert(replicaId: string, peer: PeerSet, r: Reservation): void {
     const held = peer.held.get(r.requestId);
-    if (held !== undefined) {
+    // Gone from the tracker (its worker left discovery and came back): counted afresh below.
+    if (held !== undefined && !this.sequences.has(held.key)) peer.held.delete(r.requestId);
+    else if (held !== undefined) {
       held.refreshedAt = this.now();
       this.sequences.touch(held.key);
       // Only the first token changes a live reservation: its prefill is done.

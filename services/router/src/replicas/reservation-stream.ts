@@ -19,7 +19,7 @@ export function serveReservations(
   maxQueued = 10_000,
 ): Promise<void> {
   return serveStream(call, log.child({ follower: call.request.followerId }), async ({ signal, write }) => {
-    const queue: ReservationUpdate[] = [own.snapshot()];
+    const queue: ReservationUpdate[] = own.snapshot();
     let wake: (() => void) | undefined;
     let overflow = false;
     const remove = own.addSink((update) => {
