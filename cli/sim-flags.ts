@@ -1,5 +1,6 @@
 /** `kvmesh sim`'s flags: the trace, the mocker fleet, the policies and the loads. */
 import { defineFlags } from "#common/config/index.js";
+import { SIM_REPLICA_FLAGS } from "../bench/sim/sim-replica-flags.js";
 
 export const SIM_FLAGS = defineFlags([
   { name: "trace", type: "string", default: "../shared/traces/mooncake_conversation_trace.jsonl", help: "a Mooncake-format JSONL trace" },
@@ -21,4 +22,5 @@ export const SIM_FLAGS = defineFlags([
   { name: "load", type: "string", help: "fractions of round-robin's saturation to replay at (\"0.5,0.8,0.95\"); implies --find-saturation" },
   { name: "out", type: "string", help: "report directory (default bench/results/<timestamp>/)" },
   { name: "note", type: "string", help: "a line of your own for the report's notes" },
+  ...SIM_REPLICA_FLAGS,
 ]);

@@ -15,6 +15,7 @@ import { parseTrace } from "../bench/workloads/trace-parser.js";
 import { tokenRange } from "../bench/workloads/types.js";
 import { finishReport } from "./bench-common.js";
 import { SIM_FLAGS } from "./sim-flags.js";
+import { simReplicasOf } from "../bench/sim/sim-replica-flags.js";
 
 type SimConfig = ConfigOf<typeof SIM_FLAGS>;
 
@@ -40,6 +41,7 @@ export function simSetupOf(config: SimConfig): SimSetup {
     workers: config.workers,
     seed: config.seed,
     tokenLoadStickySeconds: config.tokenLoadTauS,
+    replicas: simReplicasOf(config),
     worker: {
       numKvBlocks: config.numKvBlocks, blockSize: config.blockSize, maxNumSeqs: config.maxNumSeqs, maxBatchedTokens: config.maxBatchedTokens,
       maxWaiting: config.maxWaiting, contextLength: 131072, vocabSize: config.vocabSize, eosTokenIds: [1, 2],

@@ -10,6 +10,8 @@ import type { RoutePrediction } from "../../services/router/src/scheduling/route
 import type { RequestRecord } from "../stats/record.js";
 import type { BenchRequest, Workload } from "../workloads/types.js";
 import { EventQueue } from "./event-queue.js";
+import { createSimReplicas } from "./sim-replicas.js";
+import type { SimReplicaOptions } from "./sim-replicas.js";
 import { createSimRouter, SIM_MODEL } from "./sim-router.js";
 import type { SimRouter } from "./sim-router.js";
 import { SimWorker } from "./sim-worker.js";
@@ -27,6 +29,8 @@ export interface SimRunOptions {
   readonly seed: number;
   /** token-load's τ in seconds of peak prefill (undefined: llm-d's 14). */
   readonly tokenLoadStickySeconds?: number;
+  /** Several router replicas (requests dealt among them); absent: one router. */
+  readonly replicas?: SimReplicaOptions;
 }
 
 /** What a run measured. */
@@ -35,6 +39,10 @@ export interface SimRunResult {
   /** Per request, tokens of the longest prefix any worker's cache held when it was routed. */
   readonly availableTokens: number;
   readonly promptTokens: number;
+  /** With replicas: peers' re-decided decision samples, by outcome. */
+  readonly agreement?: { readonly agree: number; readonly disagree: number };
+  /** With replicas: per replica, requests its tracker still counted at the end (0: nothing leaked). */
+  readonly replicaInFlight?: number[];
 }
 
 type SimEvent = { readonly kind: "arrive"; readonly request: BenchRequest } | { readonly kind: "step"; readonly worker: SimWorker };
@@ -64,11 +72,13 @@ export function runSim(options: SimRunOptions): SimRunResult {
   let now = 0;
   const workers = Array.from({ length: options.workers }, (_, i) => new SimWorker(`w${String(i).padStart(2, "0")}`, options.worker));
   const byId = new Map(workers.map((w) => [w.workerId, w]));
-  const router = createSimRouter({
+  const routerOptions = {
     policy: options.policy, workerIds: workers.map((w) => w.workerId), blockSize: options.worker.blockSize, seed: options.seed,
     peakPrefillTokensPerS: peakPrefillTokensPerS(options.worker.maxBatchedTokens),
     chunkTokens: options.worker.maxBatchedTokens, tokenLoadStickySeconds: options.tokenLoadStickySeconds, now: () => now,
-  });
+  };
+  const replicas = options.replicas === undefined ? undefined : createSimReplicas(routerOptions, options.replicas);
+  const router = replicas ?? createSimRouter(routerOptions);
   const queue = new EventQueue<SimEvent>();
   for (const chain of options.workload.chains) for (const request of chain.requests) queue.push(chain.atMs ?? 0, { kind: "arrive", request });
   const flights = new Map<string, Flight>();
@@ -93,7 +103,7 @@ export function runSim(options: SimRunOptions): SimRunResult {
     const worker = arrive(event.value.request, router, byId, flights, records, reuse, now);
     if (worker !== undefined && !worker.busy) kick(worker);
   }
-  return { records, ...reuse };
+  return { records, ...reuse, ...(replicas === undefined ? {} : { agreement: replicas.agreement(), replicaInFlight: replicas.inFlight() }) };
 }
 
 /** Routes and queues one request; returns its worker, or undefined when it failed (recorded). */

@@ -7,6 +7,7 @@ import { traceWorkload } from "../workloads/trace.js";
 import type { TraceOptions } from "../workloads/trace.js";
 import type { SelectionPolicy } from "../../services/router/src/scheduling/policies.js";
 import { runSim } from "./run-sim.js";
+import { replicaLabel } from "./sim-replica-flags.js";
 import type { SimRunOptions } from "./run-sim.js";
 
 /** A trace replay to simulate: the trace options without the time scale, and the fleet. */
@@ -20,7 +21,7 @@ export function simulateRow(setup: SimSetup, policy: SelectionPolicy, timeScale:
   const result = runSim({ ...setup, policy, workload });
   const availableReuse = result.promptTokens === 0 ? 0 : result.availableTokens / result.promptTokens;
   return {
-    label: policy,
+    label: setup.replicas === undefined ? policy : replicaLabel(policy, setup.replicas, result.agreement),
     load: { kind: "trace", value: 1 / timeScale },
     seed: setup.seed,
     stats: aggregate(result.records, availableReuse),

@@ -4,6 +4,7 @@
  * services/router/src/router.ts wires them, minus gRPC and discovery.
  */
 import { Decider } from "../../services/router/src/decider.js";
+import type { ReservationHook } from "../../services/router/src/replicas/reservation-hook.js";
 import { KvIndexer } from "../../services/router/src/indexer/kv-indexer.js";
 import type { KvEventData } from "../../services/router/src/indexer/types.js";
 import type { SelectionPolicy } from "../../services/router/src/scheduling/policies.js";
@@ -15,12 +16,18 @@ import { WorkerRegistry } from "../../services/router/src/workers/worker-registr
 /** The model name the simulated workers serve. */
 export const SIM_MODEL = "sim";
 
-/** The router half of a simulation. */
+/** The router half of a simulation (one router, or N replicas behind one facade: sim-replicas.ts). */
 export interface SimRouter {
-  readonly decider: Decider;
-  readonly registry: WorkerRegistry;
+  readonly decider: Pick<Decider, "plan" | "admit" | "firstToken" | "finish">;
+  readonly registry: Pick<WorkerRegistry, "setLoad">;
   /** A worker's KV events, in order, as the event plane would apply them. */
   applyEvents(workerId: string, events: readonly KvEventData[]): void;
+}
+
+/** One router's parts, whole (replicas re-decide samples through its decider and registry). */
+export interface SimRouterParts extends SimRouter {
+  readonly decider: Decider;
+  readonly registry: WorkerRegistry;
 }
 
 /** Options of {@link createSimRouter}. */
@@ -37,10 +44,13 @@ export interface SimRouterOptions {
   readonly chunkTokens: number;
   /** The simulated clock, ms. */
   readonly now: () => number;
+  /** Router replicas: the load tracker this router uses, and the hook its decisions report to. */
+  readonly sequences?: ActiveSequences;
+  readonly reservations?: ReservationHook;
 }
 
 /** Builds the router parts for one simulated run; throws when the index asks for a resync (a bug here). */
-export function createSimRouter(options: SimRouterOptions): SimRouter {
+export function createSimRouter(options: SimRouterOptions): SimRouterParts {
   const { now } = options;
   const registry = new WorkerRegistry(now);
   for (const workerId of options.workerIds) {
@@ -57,7 +67,8 @@ export function createSimRouter(options: SimRouterOptions): SimRouter {
     cacheAware: { now },
   });
   const decider = new Decider({
-    mode: options.policy, registry, indexFor: () => index, sequences: new ActiveSequences(now), selector, overlapWeight: 1,
+    mode: options.policy, registry, indexFor: () => index, sequences: options.sequences ?? new ActiveSequences(now), selector, overlapWeight: 1,
+    reservations: options.reservations,
   });
   return {
     decider,

@@ -17,6 +17,12 @@ export const ROUTER_FLAGS = defineFlags([
   },
   { name: "busy-threshold", type: "number", min: 0, help: "skip a worker whose reported blocks_active / blocks_total exceeds this; unset: never busy" },
   { name: "migration-limit", type: "int", default: 3, min: 0, help: "how many times one stream may move to another worker after a failure" },
+  {
+    name: "replica-sharing", type: "enum", choices: ["on", "off"], default: "on",
+    help: "share reservations with peer router replicas (NATS with --nats-url, else FollowReservations streams) so their in-flight work counts in this one's load view",
+  },
+  { name: "reservation-ttl", type: "duration", default: "10s", min: 100, help: "a peer replica's reservation not refreshed for this long expires (refreshed every third of it)" },
+  { name: "reservation-sample-every", type: "int", default: 16, min: 1, help: "publish one decision in this many for peers to re-decide (kvmesh_router_replica_agreement)" },
 ]);
 
 /** Every flag of `kvmesh router`. */

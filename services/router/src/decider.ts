@@ -7,6 +7,7 @@ import type { SelectionPolicy } from "./scheduling/policies.js";
 import { suppliedRequestBlocks } from "./scheduling/supplied-hashes.js";
 import type { SuppliedBlockHashes } from "./scheduling/supplied-hashes.js";
 import type { RouteDecision, SelectionInput, WorkerSelector } from "./scheduling/selector.js";
+import type { ReservationHook } from "./replicas/reservation-hook.js";
 import type { ActiveSequences } from "./sequences/active-sequences.js";
 import type { WorkerRegistry, WorkerView } from "./workers/worker-registry.js";
 
@@ -47,6 +48,8 @@ export interface DeciderDeps {
   readonly selector: WorkerSelector;
   readonly overlapWeight: number;
   readonly busyThreshold?: number;
+  /** Told of every own decision's admission, first token and finish (replica sharing). */
+  readonly reservations?: ReservationHook;
 }
 
 const EMPTY_INDEX: OverlapIndex = { findMatches: () => new Map(), blockCount: () => 0, removeWorker: () => {} };
@@ -72,11 +75,23 @@ export class Decider {
     }
     if (!registry.isKnownModel(question.model)) throw new ModelNotFoundError(`model "${question.model}" is not served by any worker`, { param: "model" });
     const blockSize = registry.blockSize(question.model);
+    if (blockSize === undefined) return this.planBlocks(question, undefined);
+    // Hashes the caller supplied (the preprocessor's) spare hashing the prompt again.
+    const request = suppliedRequestBlocks(question.tokenIds.length, blockSize, question.blockHashes) ?? routeRequestBlocks(question.tokenIds, blockSize);
+    return this.planBlocks(question, request);
+  }
+
+  /**
+   * {@link plan} for a request already hashed (`request` undefined: the model has no block
+   * size yet). Peer replicas' decision samples are re-decided through it; it has no side effects.
+   */
+  planBlocks(question: Omit<RouteQuestion, "tokenIds">, request: RouteRequestBlocks | undefined): RoutePlan {
+    const { registry } = this.deps;
     // A pin names its worker: an unreachable mark (a hint from other requests' calls) does not overrule it.
     const pool = question.pinnedWorkerId === undefined ? registry.routable(question.model) : registry.list(question.model).filter((w) => w.routable || w.unreachable);
     const workers = pool.filter((w) => !question.excludeWorkerIds?.has(w.workerId));
-    if (blockSize === undefined || workers.length === 0) throw new NoWorkerError(`no routable worker for model "${question.model}"`);
-    const request = suppliedRequestBlocks(question.tokenIds.length, blockSize, question.blockHashes) ?? routeRequestBlocks(question.tokenIds, blockSize);
+    if (request === undefined || workers.length === 0) throw new NoWorkerError(`no routable worker for model "${question.model}"`);
+    const { blockSize } = request;
     const index = this.deps.indexFor(question.model) ?? EMPTY_INDEX;
     const candidates = buildCandidates(workers, request, index, this.deps.sequences, this.deps.busyThreshold);
     const input: SelectionInput = {
@@ -97,12 +112,14 @@ export class Decider {
     admitDecision(this.deps.sequences, requestId, plan.request, plan.decision);
     this.deps.selector.admitted(plan.input, plan.decision.workerId, requestId);
     this.deps.approxFor?.(plan.model).record(plan.decision.workerId, plan.request.hashes);
+    this.deps.reservations?.admitted(requestId, plan);
   }
 
   /** The first token came back: its prefill is done. */
   firstToken(requestId: string): void {
     this.deps.sequences.markFirstToken(requestId);
     this.deps.selector.firstToken(requestId);
+    this.deps.reservations?.firstToken(requestId);
   }
 
   /** A token came back: the request is alive. */
@@ -124,5 +141,6 @@ export class Decider {
   finish(requestId: string): void {
     this.deps.sequences.free(requestId);
     this.deps.selector.finished(requestId);
+    this.deps.reservations?.finished(requestId);
   }
 }

@@ -7,11 +7,14 @@ import type { GrpcServiceBinding } from "#common/grpc-server.js";
 import type { Logger } from "#common/logger.js";
 import type { RouterConfig } from "./config.js";
 import { Decider } from "./decider.js";
+import type { RoutePlan } from "./decider.js";
 import { EventPlane } from "./events/event-plane.js";
 import { Forwarder } from "./forwarder.js";
 import type { ForwarderObserver, OpenWorkerStream } from "./forwarder.js";
 import { ApproxIndexer } from "./indexer/approx-indexer.js";
 import type { OverlapIndex, WorkerIndexDump } from "./indexer/types.js";
+import { registerReplicaMetrics } from "./replicas/replica-metrics.js";
+import { ReplicaSharing } from "./replicas/replica-sharing.js";
 import { createRouterMetrics } from "./router-metrics.js";
 import { createSelector } from "./scheduling/selector.js";
 import { ActiveSequences } from "./sequences/active-sequences.js";
@@ -31,6 +34,8 @@ export interface RouterDeps {
   subscriber?: EventSubscriber;
   /** Instead of Worker.Generate over gRPC (tests). */
   open?: OpenWorkerStream;
+  /** This replica's discovery instance id (peers tell their own reservations apart by it). */
+  instanceId?: string;
 }
 
 /** A built router: its gRPC service and its lifecycle. No I/O happens until `start`. */
@@ -38,6 +43,8 @@ export interface RouterParts {
   readonly service: GrpcServiceBinding;
   /** Connects the event plane and starts following discovery. */
   start(): Promise<void>;
+  /** The process started draining: long-lived streams to peer replicas end. */
+  draining(): void;
   /** Stops following discovery and closes every stream, subscription and channel. */
   close(): Promise<void>;
 }
@@ -68,9 +75,15 @@ export function createRouter(config: RouterConfig, deps: RouterDeps): RouterPart
 
   const selector = createSelector(config.routerMode === "direct" ? "kv" : config.routerMode, { temperature: config.routerTemperature, now, cacheAware: { now } });
   metrics.setTtftMapeSource(() => registry.list().map((w) => ({ workerId: w.workerId, model: w.model, mape: selector.ttftMape(w.workerId) })));
-  const decider = new Decider({
+  const sharing: ReplicaSharing | undefined = config.replicaSharing === "off" ? undefined : new ReplicaSharing({
+    replicaId: deps.instanceId ?? "router", sequences, planner: { planBlocks: (q, r): RoutePlan => decider.planBlocks(q, r) },
+    registry, ttlMs: config.reservationTtlMs,
+    sampleEvery: config.reservationSampleEvery, now, log, natsUrl: config.natsUrl, namespace: config.namespace, discovery: deps.discovery,
+  });
+  if (sharing !== undefined) registerReplicaMetrics(deps.metrics, sharing);
+  const decider: Decider = new Decider({
     mode: config.routerMode, registry, indexFor, approxFor: plane === undefined ? approxFor : undefined, sequences,
-    selector,
+    selector, reservations: sharing?.own,
     overlapWeight: config.overlapWeight, busyThreshold: config.busyThreshold,
   });
   const observer: ForwarderObserver = {
@@ -98,7 +111,7 @@ export function createRouter(config: RouterConfig, deps: RouterDeps): RouterPart
     },
   });
   const service = createRouterService({
-    decider, forwarder, log,
+    decider, forwarder, log, followReservations: sharing === undefined ? undefined : (call) => sharing.serve(call),
     listWorkers: (model) => registry.list(model).map((w) => ({
       workerId: w.workerId, model: w.model, address: w.address, blockSize: w.blockSize, routable: w.routable,
       exclusionReason: w.exclusionReason, indexedBlocks: indexFor(w.model)?.blockCount(w.workerId) ?? 0,
@@ -119,9 +132,12 @@ export function createRouter(config: RouterConfig, deps: RouterDeps): RouterPart
       await plane?.start();
       watch.start();
       workers.start();
+      await sharing?.start();
     },
+    draining: () => sharing?.stopStreams(),
     close: async () => {
       watch.close();
+      await sharing?.close();
       await plane?.close();
       workers.close();
     },

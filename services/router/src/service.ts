@@ -1,12 +1,13 @@
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
+import { FailedPreconditionError } from "#common/errors.js";
 import { toGrpcStatus } from "#common/grpc-errors.js";
 import type { Logger } from "#common/logger.js";
 import { requestIdOf } from "#common/request-id.js";
-import { serveStream } from "#common/server-stream.js";
+import { failStream, serveStream } from "#common/server-stream.js";
 import type { GenerateRequest, GenerateResponse } from "#contracts/gen/kvmesh/v1/common.js";
 import { RouterService } from "#contracts/gen/kvmesh/v1/router.js";
 import type {
-  DumpIndexRequest, DumpIndexResponse, ListWorkersRequest, ListWorkersResponse, RouteRequest, RouteResponse, RouterServer,
+  DumpIndexRequest, DumpIndexResponse, FollowReservationsRequest, ListWorkersRequest, ReservationUpdate, ListWorkersResponse, RouteRequest, RouteResponse, RouterServer,
 } from "#contracts/gen/kvmesh/v1/router.js";
 import type { GrpcServiceBinding } from "#common/grpc-server.js";
 import type { Decider } from "./decider.js";
@@ -21,6 +22,8 @@ export interface RouterServiceDeps {
   listWorkers: (model: string) => ListWorkersResponse["workers"];
   /** The model's index per worker; throws ModelNotFoundError for a model nobody serves. */
   dumpIndex: (model: string) => WorkerIndexDump[];
+  /** Router.FollowReservations; undefined: --replica-sharing off (FAILED_PRECONDITION). */
+  followReservations?: (call: ServerWritableStream<FollowReservationsRequest, ReservationUpdate>) => Promise<void>;
   log: Logger;
 }
 
@@ -54,6 +57,10 @@ export function createRouterService(deps: RouterServiceDeps): GrpcServiceBinding
       } catch (err) {
         return callback(toGrpcStatus(err));
       }
+    },
+    followReservations: (call) => {
+      if (deps.followReservations !== undefined) return void deps.followReservations(call);
+      failStream(call, new FailedPreconditionError("reservation sharing is off on this router (--replica-sharing off)"));
     },
   };
   return { definition: RouterService, implementation };

@@ -15,3 +15,11 @@ export function kvEventsSubject(namespace: string, model: string): string {
 export function loadSubject(namespace: string, model: string): string {
   return `kvmesh.${namespace}.${modelSlug(model)}.load`;
 }
+
+/**
+ * The NATS subject router replicas share their reservations on (`ReservationUpdate` payloads):
+ * `kvmesh.<namespace>.router.reservations`.
+ */
+export function routerReservationsSubject(namespace: string): string {
+  return `kvmesh.${namespace}.router.reservations`;
+}

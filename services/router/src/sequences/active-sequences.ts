@@ -141,6 +141,11 @@ export class ActiveSequences {
     return this.loadOf(workerId, false)?.requests ?? 0;
   }
 
+  /** Whether a request is counted. */
+  has(requestId: string): boolean {
+    return this.requests.has(requestId);
+  }
+
   /** Requests in flight (all workers). */
   activeRequests(): number {
     return this.requests.size;

@@ -117,6 +117,54 @@ export interface DumpIndexResponse {
   workers: WorkerIndex[];
 }
 
+export interface FollowReservationsRequest {
+  /** The follower's replica id (for logs); a replica never follows itself. */
+  followerId: string;
+}
+
+/** One request a replica admitted to a worker, as its load tracker counts it. */
+export interface Reservation {
+  requestId: string;
+  model: string;
+  workerId: string;
+  /** The request's full blocks (sequence hashes from block 0), in order. */
+  sequenceHashes: bigint[];
+  /** ceil(isl / bs): full blocks plus the partial last block. */
+  totalBlocks: number;
+  /** Tokens the worker must prefill; 0 once the first token came back. */
+  prefillTokens: number;
+}
+
+/** A decision a replica made, for its peers to re-decide with their own state (read-only). */
+export interface DecisionSample {
+  model: string;
+  /** Prompt length in tokens. */
+  isl: number;
+  blockSize: number;
+  /** Local hashes of the full blocks (the overlap index's key), in order. */
+  localHashes: bigint[];
+  /** Sequence hashes of the same blocks (the load tracker's key). */
+  sequenceHashes: bigint[];
+  /** The worker the publishing replica chose. */
+  workerId: string;
+}
+
+/** One message of a replica's reservation stream (NATS payload or FollowReservations message). */
+export interface ReservationUpdate {
+  /** The publishing replica (its discovery instance id). */
+  replicaId: string;
+  /** Unique per process start: a peer that restarts replaces its whole set. */
+  epoch: bigint;
+  /** True: `upserts` is every live reservation and replaces what peers hold for this replica. */
+  snapshot: boolean;
+  /** Reservations admitted or changed (first token: prefill_tokens 0); each refreshes its TTL. */
+  upserts: Reservation[];
+  /** Request ids that finished. */
+  released: string[];
+  /** Decisions sampled for agreement; decided on the state before this message's upserts. */
+  samples: DecisionSample[];
+}
+
 function createBaseRouteRequest(): RouteRequest {
   return { model: "", tokenIds: [], workerId: undefined, blockHashes: undefined };
 }
@@ -1281,6 +1329,622 @@ export const DumpIndexResponse: MessageFns<DumpIndexResponse> = {
   },
 };
 
+function createBaseFollowReservationsRequest(): FollowReservationsRequest {
+  return { followerId: "" };
+}
+
+export const FollowReservationsRequest: MessageFns<FollowReservationsRequest> = {
+  encode(message: FollowReservationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.followerId !== "") {
+      writer.uint32(10).string(message.followerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FollowReservationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFollowReservationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.followerId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FollowReservationsRequest {
+    return {
+      followerId: isSet(object.followerId)
+        ? globalThis.String(object.followerId)
+        : isSet(object.follower_id)
+        ? globalThis.String(object.follower_id)
+        : "",
+    };
+  },
+
+  toJSON(message: FollowReservationsRequest): unknown {
+    const obj: any = {};
+    if (message.followerId !== "") {
+      obj.followerId = message.followerId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FollowReservationsRequest>, I>>(base?: I): FollowReservationsRequest {
+    return FollowReservationsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FollowReservationsRequest>, I>>(object: I): FollowReservationsRequest {
+    const message = createBaseFollowReservationsRequest();
+    message.followerId = object.followerId ?? "";
+    return message;
+  },
+};
+
+function createBaseReservation(): Reservation {
+  return { requestId: "", model: "", workerId: "", sequenceHashes: [], totalBlocks: 0, prefillTokens: 0 };
+}
+
+export const Reservation: MessageFns<Reservation> = {
+  encode(message: Reservation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== "") {
+      writer.uint32(10).string(message.requestId);
+    }
+    if (message.model !== "") {
+      writer.uint32(18).string(message.model);
+    }
+    if (message.workerId !== "") {
+      writer.uint32(26).string(message.workerId);
+    }
+    if (message.sequenceHashes.length !== 0) {
+      writer.uint32(34).fork();
+      for (const v of message.sequenceHashes) {
+        if (BigInt.asUintN(64, v) !== v) {
+          throw new globalThis.Error("a value provided in array field sequenceHashes of type fixed64 is too large");
+        }
+        writer.fixed64(v);
+      }
+      writer.join();
+    }
+    if (message.totalBlocks !== 0) {
+      writer.uint32(40).uint32(message.totalBlocks);
+    }
+    if (message.prefillTokens !== 0) {
+      writer.uint32(48).uint32(message.prefillTokens);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Reservation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReservation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.workerId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag === 33) {
+              message.sequenceHashes.push(reader.fixed64() as bigint);
+
+              continue;
+            }
+
+            if (tag === 34) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.sequenceHashes.push(reader.fixed64() as bigint);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.totalBlocks = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.prefillTokens = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Reservation {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
+      workerId: isSet(object.workerId)
+        ? globalThis.String(object.workerId)
+        : isSet(object.worker_id)
+        ? globalThis.String(object.worker_id)
+        : "",
+      sequenceHashes: globalThis.Array.isArray(object?.sequenceHashes)
+        ? object.sequenceHashes.map((e: any) => BigInt(e))
+        : globalThis.Array.isArray(object?.sequence_hashes)
+        ? object.sequence_hashes.map((e: any) => BigInt(e))
+        : [],
+      totalBlocks: isSet(object.totalBlocks)
+        ? globalThis.Number(object.totalBlocks)
+        : isSet(object.total_blocks)
+        ? globalThis.Number(object.total_blocks)
+        : 0,
+      prefillTokens: isSet(object.prefillTokens)
+        ? globalThis.Number(object.prefillTokens)
+        : isSet(object.prefill_tokens)
+        ? globalThis.Number(object.prefill_tokens)
+        : 0,
+    };
+  },
+
+  toJSON(message: Reservation): unknown {
+    const obj: any = {};
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.model !== "") {
+      obj.model = message.model;
+    }
+    if (message.workerId !== "") {
+      obj.workerId = message.workerId;
+    }
+    if (message.sequenceHashes?.length) {
+      obj.sequenceHashes = message.sequenceHashes.map((e) => e.toString());
+    }
+    if (message.totalBlocks !== 0) {
+      obj.totalBlocks = Math.round(message.totalBlocks);
+    }
+    if (message.prefillTokens !== 0) {
+      obj.prefillTokens = Math.round(message.prefillTokens);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Reservation>, I>>(base?: I): Reservation {
+    return Reservation.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Reservation>, I>>(object: I): Reservation {
+    const message = createBaseReservation();
+    message.requestId = object.requestId ?? "";
+    message.model = object.model ?? "";
+    message.workerId = object.workerId ?? "";
+    message.sequenceHashes = object.sequenceHashes?.map((e) => BigInt(e)) || [];
+    message.totalBlocks = object.totalBlocks ?? 0;
+    message.prefillTokens = object.prefillTokens ?? 0;
+    return message;
+  },
+};
+
+function createBaseDecisionSample(): DecisionSample {
+  return { model: "", isl: 0, blockSize: 0, localHashes: [], sequenceHashes: [], workerId: "" };
+}
+
+export const DecisionSample: MessageFns<DecisionSample> = {
+  encode(message: DecisionSample, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model !== "") {
+      writer.uint32(10).string(message.model);
+    }
+    if (message.isl !== 0) {
+      writer.uint32(16).uint32(message.isl);
+    }
+    if (message.blockSize !== 0) {
+      writer.uint32(24).uint32(message.blockSize);
+    }
+    if (message.localHashes.length !== 0) {
+      writer.uint32(34).fork();
+      for (const v of message.localHashes) {
+        if (BigInt.asUintN(64, v) !== v) {
+          throw new globalThis.Error("a value provided in array field localHashes of type fixed64 is too large");
+        }
+        writer.fixed64(v);
+      }
+      writer.join();
+    }
+    if (message.sequenceHashes.length !== 0) {
+      writer.uint32(42).fork();
+      for (const v of message.sequenceHashes) {
+        if (BigInt.asUintN(64, v) !== v) {
+          throw new globalThis.Error("a value provided in array field sequenceHashes of type fixed64 is too large");
+        }
+        writer.fixed64(v);
+      }
+      writer.join();
+    }
+    if (message.workerId !== "") {
+      writer.uint32(50).string(message.workerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DecisionSample {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDecisionSample();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.isl = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.blockSize = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag === 33) {
+              message.localHashes.push(reader.fixed64() as bigint);
+
+              continue;
+            }
+
+            if (tag === 34) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.localHashes.push(reader.fixed64() as bigint);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 5: {
+            if (tag === 41) {
+              message.sequenceHashes.push(reader.fixed64() as bigint);
+
+              continue;
+            }
+
+            if (tag === 42) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.sequenceHashes.push(reader.fixed64() as bigint);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.workerId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DecisionSample {
+    return {
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
+      isl: isSet(object.isl) ? globalThis.Number(object.isl) : 0,
+      blockSize: isSet(object.blockSize)
+        ? globalThis.Number(object.blockSize)
+        : isSet(object.block_size)
+        ? globalThis.Number(object.block_size)
+        : 0,
+      localHashes: globalThis.Array.isArray(object?.localHashes)
+        ? object.localHashes.map((e: any) => BigInt(e))
+        : globalThis.Array.isArray(object?.local_hashes)
+        ? object.local_hashes.map((e: any) => BigInt(e))
+        : [],
+      sequenceHashes: globalThis.Array.isArray(object?.sequenceHashes)
+        ? object.sequenceHashes.map((e: any) => BigInt(e))
+        : globalThis.Array.isArray(object?.sequence_hashes)
+        ? object.sequence_hashes.map((e: any) => BigInt(e))
+        : [],
+      workerId: isSet(object.workerId)
+        ? globalThis.String(object.workerId)
+        : isSet(object.worker_id)
+        ? globalThis.String(object.worker_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DecisionSample): unknown {
+    const obj: any = {};
+    if (message.model !== "") {
+      obj.model = message.model;
+    }
+    if (message.isl !== 0) {
+      obj.isl = Math.round(message.isl);
+    }
+    if (message.blockSize !== 0) {
+      obj.blockSize = Math.round(message.blockSize);
+    }
+    if (message.localHashes?.length) {
+      obj.localHashes = message.localHashes.map((e) => e.toString());
+    }
+    if (message.sequenceHashes?.length) {
+      obj.sequenceHashes = message.sequenceHashes.map((e) => e.toString());
+    }
+    if (message.workerId !== "") {
+      obj.workerId = message.workerId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DecisionSample>, I>>(base?: I): DecisionSample {
+    return DecisionSample.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DecisionSample>, I>>(object: I): DecisionSample {
+    const message = createBaseDecisionSample();
+    message.model = object.model ?? "";
+    message.isl = object.isl ?? 0;
+    message.blockSize = object.blockSize ?? 0;
+    message.localHashes = object.localHashes?.map((e) => BigInt(e)) || [];
+    message.sequenceHashes = object.sequenceHashes?.map((e) => BigInt(e)) || [];
+    message.workerId = object.workerId ?? "";
+    return message;
+  },
+};
+
+function createBaseReservationUpdate(): ReservationUpdate {
+  return { replicaId: "", epoch: 0n, snapshot: false, upserts: [], released: [], samples: [] };
+}
+
+export const ReservationUpdate: MessageFns<ReservationUpdate> = {
+  encode(message: ReservationUpdate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.replicaId !== "") {
+      writer.uint32(10).string(message.replicaId);
+    }
+    if (message.epoch !== 0n) {
+      if (BigInt.asUintN(64, message.epoch) !== message.epoch) {
+        throw new globalThis.Error("value provided for field message.epoch of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.epoch);
+    }
+    if (message.snapshot !== false) {
+      writer.uint32(24).bool(message.snapshot);
+    }
+    for (const v of message.upserts) {
+      Reservation.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.released) {
+      writer.uint32(42).string(v!);
+    }
+    for (const v of message.samples) {
+      DecisionSample.encode(v!, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReservationUpdate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReservationUpdate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.replicaId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.epoch = reader.uint64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.snapshot = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.upserts.push(Reservation.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.released.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.samples.push(DecisionSample.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReservationUpdate {
+    return {
+      replicaId: isSet(object.replicaId)
+        ? globalThis.String(object.replicaId)
+        : isSet(object.replica_id)
+        ? globalThis.String(object.replica_id)
+        : "",
+      epoch: isSet(object.epoch) ? BigInt(object.epoch) : 0n,
+      snapshot: isSet(object.snapshot) ? globalThis.Boolean(object.snapshot) : false,
+      upserts: globalThis.Array.isArray(object?.upserts) ? object.upserts.map((e: any) => Reservation.fromJSON(e)) : [],
+      released: globalThis.Array.isArray(object?.released) ? object.released.map((e: any) => globalThis.String(e)) : [],
+      samples: globalThis.Array.isArray(object?.samples)
+        ? object.samples.map((e: any) => DecisionSample.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ReservationUpdate): unknown {
+    const obj: any = {};
+    if (message.replicaId !== "") {
+      obj.replicaId = message.replicaId;
+    }
+    if (message.epoch !== 0n) {
+      obj.epoch = message.epoch.toString();
+    }
+    if (message.snapshot !== false) {
+      obj.snapshot = message.snapshot;
+    }
+    if (message.upserts?.length) {
+      obj.upserts = message.upserts.map((e) => Reservation.toJSON(e));
+    }
+    if (message.released?.length) {
+      obj.released = message.released;
+    }
+    if (message.samples?.length) {
+      obj.samples = message.samples.map((e) => DecisionSample.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReservationUpdate>, I>>(base?: I): ReservationUpdate {
+    return ReservationUpdate.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReservationUpdate>, I>>(object: I): ReservationUpdate {
+    const message = createBaseReservationUpdate();
+    message.replicaId = object.replicaId ?? "";
+    message.epoch = (object.epoch !== undefined && object.epoch !== null) ? BigInt(object.epoch) : 0n;
+    message.snapshot = object.snapshot ?? false;
+    message.upserts = object.upserts?.map((e) => Reservation.fromPartial(e)) || [];
+    message.released = object.released?.map((e) => e) || [];
+    message.samples = object.samples?.map((e) => DecisionSample.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 export type RouterService = typeof RouterService;
 export const RouterService = {
   /**
@@ -1326,6 +1990,22 @@ export const RouterService = {
     responseSerialize: (value: DumpIndexResponse): Buffer => Buffer.from(DumpIndexResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DumpIndexResponse => DumpIndexResponse.decode(value),
   },
+  /**
+   * This replica's reservations and decision samples, for peer replicas without a broker:
+   * a snapshot of every live reservation first, then each change as it happens and a
+   * snapshot again every refresh interval (the same messages go to NATS
+   * `kvmesh.<namespace>.router.reservations` when the mesh has a broker).
+   */
+  followReservations: {
+    path: "/kvmesh.v1.Router/FollowReservations" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: FollowReservationsRequest): Buffer =>
+      Buffer.from(FollowReservationsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FollowReservationsRequest => FollowReservationsRequest.decode(value),
+    responseSerialize: (value: ReservationUpdate): Buffer => Buffer.from(ReservationUpdate.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReservationUpdate => ReservationUpdate.decode(value),
+  },
 } as const;
 
 export interface RouterServer extends UntypedServiceImplementation {
@@ -1340,6 +2020,13 @@ export interface RouterServer extends UntypedServiceImplementation {
   listWorkers: handleUnaryCall<ListWorkersRequest, ListWorkersResponse>;
   /** The KV index per worker (tests and debugging). */
   dumpIndex: handleUnaryCall<DumpIndexRequest, DumpIndexResponse>;
+  /**
+   * This replica's reservations and decision samples, for peer replicas without a broker:
+   * a snapshot of every live reservation first, then each change as it happens and a
+   * snapshot again every refresh interval (the same messages go to NATS
+   * `kvmesh.<namespace>.router.reservations` when the mesh has a broker).
+   */
+  followReservations: handleServerStreamingCall<FollowReservationsRequest, ReservationUpdate>;
 }
 
 export interface RouterClient extends Client {
@@ -1401,6 +2088,21 @@ export interface RouterClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DumpIndexResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * This replica's reservations and decision samples, for peer replicas without a broker:
+   * a snapshot of every live reservation first, then each change as it happens and a
+   * snapshot again every refresh interval (the same messages go to NATS
+   * `kvmesh.<namespace>.router.reservations` when the mesh has a broker).
+   */
+  followReservations(
+    request: FollowReservationsRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ReservationUpdate>;
+  followReservations(
+    request: FollowReservationsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ReservationUpdate>;
 }
 
 export const RouterClient = makeGenericClientConstructor(RouterService, "kvmesh.v1.Router") as unknown as {
