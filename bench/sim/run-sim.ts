@@ -5,6 +5,7 @@
  */
 import { KvmeshError } from "#common/errors.js";
 import { prefillMs } from "../../services/worker/src/runners/mock-runner.js";
+import type { RouterQueueSettings } from "../../services/router/src/decider.js";
 import type { SelectionPolicy } from "../../services/router/src/scheduling/policies.js";
 import type { RequestRecord } from "../stats/record.js";
 import type { BenchRequest, Workload } from "../workloads/types.js";
@@ -26,7 +27,12 @@ export interface SimRunOptions {
   readonly seed: number;
   /** token-load's τ in seconds of peak prefill (undefined: llm-d's 14). */
   readonly tokenLoadStickySeconds?: number;
+  /** The router queue (late binding); undefined: every request is decided on arrival. */
+  readonly queue?: SimQueueOptions;
 }
+
+/** `--router-queue-*` in the simulator. */
+export type SimQueueOptions = Omit<RouterQueueSettings, "now" | "exited">;
 
 /** What a run measured. */
 export interface SimRunResult {
@@ -36,7 +42,10 @@ export interface SimRunResult {
   readonly promptTokens: number;
 }
 
-type SimEvent = { readonly kind: "arrive"; readonly request: BenchRequest } | { readonly kind: "step"; readonly worker: SimWorker };
+type SimEvent =
+  | { readonly kind: "arrive"; readonly request: BenchRequest }
+  | { readonly kind: "step"; readonly worker: SimWorker }
+  | { readonly kind: "expire" };
 
 /** A request in flight. */
 interface Flight {
@@ -65,6 +74,7 @@ export function runSim(options: SimRunOptions): SimRunResult {
     policy: options.policy, workerIds: workers.map((w) => w.workerId), blockSize: options.worker.blockSize, seed: options.seed,
     peakPrefillTokensPerS: peakPrefillTokensPerS(options.worker.maxBatchedTokens),
     chunkTokens: options.worker.maxBatchedTokens, tokenLoadStickySeconds: options.tokenLoadStickySeconds, now: () => now,
+    queue: options.queue,
   });
   const queue = new EventQueue<SimEvent>();
   for (const chain of options.workload.chains) for (const request of chain.requests) queue.push(chain.atMs ?? 0, { kind: "arrive", request });
@@ -76,19 +86,31 @@ export function runSim(options: SimRunOptions): SimRunResult {
     const ms = worker.startStep();
     if (ms !== undefined) queue.push(now + ms, { kind: "step", worker });
   };
+  // Deciding a request (on arrival, or when the router queue releases it): it arrived at `arrivedMs`.
+  const decide = (request: BenchRequest, arrivedMs: number): void => {
+    const worker = arrive(request, router, byId, flights, records, reuse, arrivedMs, options.worker.blockSize);
+    if (worker !== undefined && !worker.busy) kick(worker);
+  };
   for (let event = queue.pop(); event !== undefined; event = queue.pop()) {
     now = event.at;
-    if (event.value.kind === "step") {
-      stepDone(event.value.worker, router, flights, records, now);
-      kick(event.value.worker);
+    const value = event.value;
+    if (value.kind === "step") {
+      stepDone(value.worker, router, flights, records, now);
+      kick(value.worker);
+      continue;
+    }
+    if (value.kind === "expire") {
+      router.decider.expireHeld();
       continue;
     }
     if (now - lastLoadMs >= LOAD_INTERVAL_MS) {
       lastLoadMs = now;
       for (const w of workers) router.registry.setLoad(w.workerId, { ...w.load(), epoch: 1n, lastEventId: 0n });
     }
-    const worker = arrive(event.value.request, router, byId, flights, records, reuse, now, options.worker.blockSize);
-    if (worker !== undefined && !worker.busy) kick(worker);
+    const arrivedMs = now;
+    const held = router.decider.hold(SIM_MODEL, () => decide(value.request, arrivedMs));
+    if (held === undefined) decide(value.request, arrivedMs);
+    else queue.push(now + options.queue!.maxWaitMs, { kind: "expire" });
   }
   return { records, ...reuse };
 }
@@ -96,8 +118,10 @@ export function runSim(options: SimRunOptions): SimRunResult {
 /** Routes and queues one request; returns its worker, or undefined when it failed (recorded). */
 function arrive(
   request: BenchRequest, router: SimRouter, byId: Map<string, SimWorker>, flights: Map<string, Flight>,
-  records: RequestRecord[], reuse: { availableTokens: number; promptTokens: number }, now: number, blockSize: number,
+  records: RequestRecord[], reuse: { availableTokens: number; promptTokens: number }, arrivedMs: number, blockSize: number,
 ): SimWorker | undefined {
+  // A request the router queue held counts from its arrival: the wait is part of its TTFT.
+  const now = arrivedMs;
   const tokenIds = request.prompt();
   try {
     const plan = router.decider.plan({ model: SIM_MODEL, tokenIds });

@@ -4,6 +4,7 @@
  * services/router/src/router.ts wires them, minus gRPC and discovery.
  */
 import { Decider } from "../../services/router/src/decider.js";
+import type { RouterQueueSettings } from "../../services/router/src/decider.js";
 import { KvIndexer } from "../../services/router/src/indexer/kv-indexer.js";
 import type { KvEventData } from "../../services/router/src/indexer/types.js";
 import type { SelectionPolicy } from "../../services/router/src/scheduling/policies.js";
@@ -37,6 +38,8 @@ export interface SimRouterOptions {
   readonly chunkTokens: number;
   /** The simulated clock, ms. */
   readonly now: () => number;
+  /** The router queue (late binding); undefined: decide on arrival. */
+  readonly queue?: Omit<RouterQueueSettings, "now" | "exited">;
 }
 
 /** Builds the router parts for one simulated run; throws when the index asks for a resync (a bug here). */
@@ -58,6 +61,7 @@ export function createSimRouter(options: SimRouterOptions): SimRouter {
   });
   const decider = new Decider({
     mode: options.policy, registry, indexFor: () => index, sequences: new ActiveSequences(now), selector, overlapWeight: 1,
+    queue: options.queue === undefined ? undefined : { ...options.queue, now },
   });
   return {
     decider,

@@ -5,6 +5,7 @@ import type { GenerateRequest, GenerateResponse, Usage } from "#contracts/gen/kv
 import type { Decider, RoutePlan } from "./decider.js";
 import type { WorkerId } from "./indexer/types.js";
 import { codeOf, isBrokenStream, migratedUsage, remainingTokens, resumeRequest, stamp, StreamEndedError } from "./resume-request.js";
+import { waitTurn } from "./queue/wait-turn.js";
 import { WorkerLostError } from "./worker-lost-error.js";
 import type { WorkerView } from "./workers/worker-registry.js";
 
@@ -67,6 +68,9 @@ export class Forwarder {
         return;
       }
       const next = resumeRequest(request, generated);
+      // Late binding (router queue): a new request waits while every worker is saturated.
+      if (attempt === 0 && request.workerId === undefined) await waitTurn(decider, request.model, signal);
+      if (signal.aborted) throw new CancelledError("the caller cancelled the request");
       const started = now();
       const plan = decider.plan({ model: request.model, tokenIds: next.tokenIds, pinnedWorkerId: request.workerId, excludeWorkerIds: failed });
       const attemptId = attempt === 0 ? request.requestId : `${request.requestId}#${attempt}`;
