@@ -15,11 +15,12 @@ export interface HoldingDecider {
  * (the caller sees the abort and ends the call), so a client that goes away leaves nothing behind.
  */
 export function waitTurn(decider: HoldingDecider, model: string, signal: AbortSignal): Promise<void> | undefined {
-  if (signal.aborted) return undefined;
+  // No queue (the common case): no timer, no promise.
+  if (signal.aborted || decider.queueMaxWaitMs === undefined) return undefined;
   let settle!: () => void;
   const turn = new Promise<void>((resolve) => (settle = resolve));
   // The queue has no timers of its own: this one ends the wait (expireHeld dispatches every ticket due).
-  const timer = setTimeout(() => decider.expireHeld(), (decider.queueMaxWaitMs ?? 0) + 1);
+  const timer = setTimeout(() => decider.expireHeld(), decider.queueMaxWaitMs + 1);
   timer.unref?.();
   const done = (): void => {
     clearTimeout(timer);
