@@ -1,8 +1,10 @@
 /** `kvmesh sim`'s flags: the trace, the mocker fleet, the policies and the loads. */
 import { defineFlags } from "#common/config/index.js";
 import { SIM_REPLICA_FLAGS } from "../bench/sim/sim-replica-flags.js";
+import { ROUTER_QUEUE_FLAGS } from "../services/router/src/config.js";
 
 export const SIM_FLAGS = defineFlags([
+  ...ROUTER_QUEUE_FLAGS,
   { name: "trace", type: "string", default: "../shared/traces/mooncake_conversation_trace.jsonl", help: "a Mooncake-format JSONL trace" },
   { name: "max-requests", type: "int", min: 1, default: 2000, help: "replay at most this many records (from the start)" },
   { name: "time-scale", type: "number", min: 0.0001, default: 1, help: "send time = timestamp × this (0.2: five times faster); --load overrides it" },
@@ -15,7 +17,7 @@ export const SIM_FLAGS = defineFlags([
   { name: "max-batched-tokens", type: "int", min: 1, default: 2048, help: "token budget of one scheduler step" },
   { name: "max-waiting", type: "int", min: 1, default: 1024, help: "most requests waiting per worker; beyond it a request fails overloaded" },
   { name: "vocab-size", type: "int", min: 4, default: 512, help: "token ids are drawn from [3, vocab)" },
-  { name: "policies", type: "string", default: "kv,round-robin", help: "router modes to replay, comma-separated" },
+  { name: "policies", type: "string", default: "kv,round-robin", help: "router modes to replay, comma-separated; a name ending in +queue runs behind the router queue (needs --router-queue-threshold)" },
   { name: "token-load-tau-s", type: "number", min: 0, default: 14, help: "token-load's τ in seconds of peak prefill (llm-d's 14): how much more queued prefill a warm worker may carry" },
   { name: "seed", type: "int", default: 7, help: "seed of the prompts' tokens and of every policy's random draws" },
   { name: "find-saturation", type: "bool", help: "measure round-robin's steady completion rate under heavy overload and report it" },

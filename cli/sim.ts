@@ -11,6 +11,7 @@ import type { SelectionPolicy } from "../services/router/src/scheduling/policies
 import type { RunResult } from "../bench/report/types.js";
 import { findSaturation, simulateRow, timeScaleForLoad } from "../bench/sim/sim-report.js";
 import type { SimSetup } from "../bench/sim/sim-report.js";
+import type { SimQueueOptions } from "../bench/sim/run-sim.js";
 import { parseTrace } from "../bench/workloads/trace-parser.js";
 import { tokenRange } from "../bench/workloads/types.js";
 import { finishReport } from "./bench-common.js";
@@ -25,6 +26,24 @@ export function parsePolicies(text: string): SelectionPolicy[] {
   if (names.length === 0) throw new Error("--policies names no policy");
   for (const n of names) if (!(SELECTION_POLICIES as readonly string[]).includes(n)) throw new Error(`--policies: unknown policy "${n}" (one of ${SELECTION_POLICIES.join(", ")})`);
   return names as SelectionPolicy[];
+}
+
+/** One report row to run: a policy, behind the router queue or not. */
+export interface SimRowSpec {
+  readonly policy: SelectionPolicy;
+  readonly queued: boolean;
+}
+
+/** QUEUE_SUFFIX after a policy in --policies: that row runs behind the router queue. */
+export const QUEUE_SUFFIX = "+queue";
+
+/** Parses --policies where a name may end in +queue; +queue needs `queueThreshold`. */
+export function parseRowSpecs(text: string, queueThreshold: number | undefined): SimRowSpec[] {
+  const names = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const policies = parsePolicies(names.map((n) => (n.endsWith(QUEUE_SUFFIX) ? n.slice(0, -QUEUE_SUFFIX.length) : n)).join(","));
+  const rows = policies.map((policy, i) => ({ policy, queued: names[i].endsWith(QUEUE_SUFFIX) }));
+  if (queueThreshold === undefined && rows.some((r) => r.queued)) throw new Error("--policies: a +queue row needs --router-queue-threshold");
+  return rows;
 }
 
 /** Parses --load: fractions in (0, 1.5]. */
@@ -50,15 +69,20 @@ export function simSetupOf(config: SimConfig): SimSetup {
   };
 }
 
+/** The router queue's settings from --router-queue-* (the threshold is set: a +queue row asked for it). */
+function queueOf(config: SimConfig): SimQueueOptions {
+  return { thresholdTokens: config.routerQueueThreshold!, maxLength: config.routerQueueMaxLength, maxWaitMs: config.routerQueueMaxWaitMs };
+}
+
 /** Runs `kvmesh sim`; exit 2 on bad flags, 1 when a request failed. */
 export async function runSim(argv: string[]): Promise<number> {
   const loaded = loadServiceConfig({ service: "sim", spec: SIM_FLAGS, argv, env: process.env, out: console.log, err: console.error });
   if (loaded.config === undefined) return loaded.exitCode;
   const config = loaded.config;
-  let policies: SelectionPolicy[];
+  let policies: SimRowSpec[];
   let loads: number[] | undefined;
   try {
-    policies = parsePolicies(config.policies);
+    policies = parseRowSpecs(config.policies, config.routerQueueThreshold);
     loads = config.load === undefined ? undefined : parseLoads(config.load);
   } catch (err) {
     console.error(`kvmesh sim: ${(err as Error).message}`);
@@ -69,6 +93,9 @@ export async function runSim(argv: string[]): Promise<number> {
   const notes: string[] = [
     `simulated: ${config.workers} mocker workers (${config.numKvBlocks} blocks of ${config.blockSize}, ${config.maxNumSeqs} seqs, ${config.maxBatchedTokens} batched tokens), the router's own decide code, simulated time`,
   ];
+  if (policies.some((p) => p.queued)) {
+    notes.push(`+queue rows: the router queue holds a request while every worker has ≥ ${config.routerQueueThreshold} uncached prompt tokens in flight (at most ${config.routerQueueMaxLength} held, each at most ${config.routerQueueMaxWaitMs} ms); the wait counts in TTFT`);
+  }
   let scales = [config.timeScale];
   if (config.findSaturation || loads !== undefined) {
     const saturation = findSaturation(setup);
@@ -80,10 +107,11 @@ export async function runSim(argv: string[]): Promise<number> {
   }
   const runs: RunResult[] = [];
   for (const scale of scales) {
-    for (const policy of policies) {
+    for (const { policy, queued } of policies) {
       const started = performance.now();
-      runs.push(simulateRow(setup, policy, scale));
-      process.stderr.write(`${policy} at time scale ${scale.toFixed(4)}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+      const row = simulateRow(setup, policy, scale, queued ? queueOf(config) : undefined);
+      runs.push(row);
+      process.stderr.write(`${row.label} at time scale ${scale.toFixed(4)}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     }
   }
   return finishReport({

@@ -61,7 +61,7 @@ export const kvmeshPlugin = { rules: { boundaries } };
 
 const SERVICES = ["frontend", "preprocessor", "router", "worker"];
 /** Domain folders: plain data in, plain data out, no transport (STYLE.md, Layout). */
-const DOMAIN = { router: ["indexer", "scheduling", "sequences"], worker: ["engine"] };
+const DOMAIN = { router: ["indexer", "scheduling", "sequences", "queue"], worker: ["engine"] };
 /** gRPC, NATS and Consul client modules. */
 const TRANSPORTS = ["^@grpc/", "^@nats-io/", "^nats$", "^consul$"];
 /** packages/common's adapters over them (each imports one of TRANSPORTS). */

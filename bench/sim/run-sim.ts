@@ -5,6 +5,7 @@
  */
 import { KvmeshError } from "#common/errors.js";
 import { prefillMs } from "../../services/worker/src/runners/mock-runner.js";
+import type { RouterQueueSettings } from "../../services/router/src/decider.js";
 import type { SelectionPolicy } from "../../services/router/src/scheduling/policies.js";
 import type { RoutePrediction } from "../../services/router/src/scheduling/route-prediction.js";
 import type { RequestRecord } from "../stats/record.js";
@@ -31,7 +32,12 @@ export interface SimRunOptions {
   readonly tokenLoadStickySeconds?: number;
   /** Several router replicas (requests dealt among them); absent: one router. */
   readonly replicas?: SimReplicaOptions;
+  /** The router queue (late binding); undefined: every request is decided on arrival. */
+  readonly queue?: SimQueueOptions;
 }
+
+/** `--router-queue-*` in the simulator. */
+export type SimQueueOptions = Omit<RouterQueueSettings, "now" | "exited">;
 
 /** What a run measured. */
 export interface SimRunResult {
@@ -45,7 +51,10 @@ export interface SimRunResult {
   readonly replicaInFlight?: number[];
 }
 
-type SimEvent = { readonly kind: "arrive"; readonly request: BenchRequest } | { readonly kind: "step"; readonly worker: SimWorker };
+type SimEvent =
+  | { readonly kind: "arrive"; readonly request: BenchRequest }
+  | { readonly kind: "step"; readonly worker: SimWorker }
+  | { readonly kind: "expire" };
 
 /** A request in flight. */
 interface Flight {
@@ -77,8 +86,13 @@ export function runSim(options: SimRunOptions): SimRunResult {
     peakPrefillTokensPerS: peakPrefillTokensPerS(options.worker.maxBatchedTokens),
     chunkTokens: options.worker.maxBatchedTokens, tokenLoadStickySeconds: options.tokenLoadStickySeconds, now: () => now,
   };
+  if (options.replicas !== undefined && options.queue !== undefined) {
+    throw new RangeError("the router queue is simulated with one router: a +queue policy cannot run with --router-replicas");
+  }
   const replicas = options.replicas === undefined ? undefined : createSimReplicas(routerOptions, options.replicas);
-  const router = replicas ?? createSimRouter(routerOptions);
+  // The router queue runs in a single router (replicas share reservations, not a queue).
+  const single = replicas === undefined ? createSimRouter({ ...routerOptions, queue: options.queue }) : undefined;
+  const router: SimRouter = replicas ?? single!;
   const queue = new EventQueue<SimEvent>();
   for (const chain of options.workload.chains) for (const request of chain.requests) queue.push(chain.atMs ?? 0, { kind: "arrive", request });
   const flights = new Map<string, Flight>();
@@ -89,19 +103,31 @@ export function runSim(options: SimRunOptions): SimRunResult {
     const ms = worker.startStep();
     if (ms !== undefined) queue.push(now + ms, { kind: "step", worker });
   };
+  // Deciding a request (on arrival, or when the router queue releases it): it arrived at `arrivedMs`.
+  const decide = (request: BenchRequest, arrivedMs: number): void => {
+    const worker = arrive(request, router, byId, flights, records, reuse, arrivedMs);
+    if (worker !== undefined && !worker.busy) kick(worker);
+  };
   for (let event = queue.pop(); event !== undefined; event = queue.pop()) {
     now = event.at;
-    if (event.value.kind === "step") {
-      stepDone(event.value.worker, router, flights, records, now);
-      kick(event.value.worker);
+    const value = event.value;
+    if (value.kind === "step") {
+      stepDone(value.worker, router, flights, records, now);
+      kick(value.worker);
+      continue;
+    }
+    if (value.kind === "expire") {
+      single?.decider.expireHeld();
       continue;
     }
     if (now - lastLoadMs >= LOAD_INTERVAL_MS) {
       lastLoadMs = now;
       for (const w of workers) router.registry.setLoad(w.workerId, { ...w.load(), epoch: 1n, lastEventId: 0n });
     }
-    const worker = arrive(event.value.request, router, byId, flights, records, reuse, now);
-    if (worker !== undefined && !worker.busy) kick(worker);
+    const arrivedMs = now;
+    const held = single?.decider.hold(SIM_MODEL, () => decide(value.request, arrivedMs));
+    if (held === undefined) decide(value.request, arrivedMs);
+    else queue.push(now + options.queue!.maxWaitMs, { kind: "expire" });
   }
   return { records, ...reuse, ...(replicas === undefined ? {} : { agreement: replicas.agreement(), replicaInFlight: replicas.inFlight() }) };
 }
@@ -109,8 +135,10 @@ export function runSim(options: SimRunOptions): SimRunResult {
 /** Routes and queues one request; returns its worker, or undefined when it failed (recorded). */
 function arrive(
   request: BenchRequest, router: SimRouter, byId: Map<string, SimWorker>, flights: Map<string, Flight>,
-  records: RequestRecord[], reuse: { availableTokens: number; promptTokens: number }, now: number,
+  records: RequestRecord[], reuse: { availableTokens: number; promptTokens: number }, arrivedMs: number,
 ): SimWorker | undefined {
+  // A request the router queue held counts from its arrival: the wait is part of its TTFT.
+  const now = arrivedMs;
   const tokenIds = request.prompt();
   try {
     const plan = router.decider.plan({ model: SIM_MODEL, tokenIds });

@@ -9,19 +9,23 @@ import type { SelectionPolicy } from "../../services/router/src/scheduling/polic
 import { runSim } from "./run-sim.js";
 import { replicaLabel } from "./sim-replica-flags.js";
 import type { SimRunOptions } from "./run-sim.js";
+import type { SimQueueOptions, SimRunOptions } from "./run-sim.js";
 
 /** A trace replay to simulate: the trace options without the time scale, and the fleet. */
-export interface SimSetup extends Omit<SimRunOptions, "policy" | "workload"> {
+export interface SimSetup extends Omit<SimRunOptions, "policy" | "workload" | "queue"> {
   readonly trace: Omit<TraceOptions, "timeScale">;
 }
 
-/** One report row: `policy` on the trace replayed at `timeScale`. */
-export function simulateRow(setup: SimSetup, policy: SelectionPolicy, timeScale: number): RunResult {
+/**
+ * One report row: `policy` on the trace replayed at `timeScale`; with `queue`, behind the
+ * router queue (late binding), labelled `<policy>+queue`.
+ */
+export function simulateRow(setup: SimSetup, policy: SelectionPolicy, timeScale: number, queue?: SimQueueOptions): RunResult {
   const workload = traceWorkload({ ...setup.trace, timeScale });
-  const result = runSim({ ...setup, policy, workload });
+  const result = runSim({ ...setup, policy, workload, queue });
   const availableReuse = result.promptTokens === 0 ? 0 : result.availableTokens / result.promptTokens;
   return {
-    label: setup.replicas === undefined ? policy : replicaLabel(policy, setup.replicas, result.agreement),
+    label: setup.replicas === undefined ? (queue === undefined ? policy : `${policy}+queue`) : replicaLabel(policy, setup.replicas, result.agreement),
     load: { kind: "trace", value: 1 / timeScale },
     seed: setup.seed,
     stats: aggregate(result.records, availableReuse),

@@ -5,6 +5,7 @@
  */
 import { Decider } from "../../services/router/src/decider.js";
 import type { ReservationHook } from "../../services/router/src/replicas/reservation-hook.js";
+import type { RouterQueueSettings } from "../../services/router/src/decider.js";
 import { KvIndexer } from "../../services/router/src/indexer/kv-indexer.js";
 import type { KvEventData } from "../../services/router/src/indexer/types.js";
 import type { SelectionPolicy } from "../../services/router/src/scheduling/policies.js";
@@ -47,6 +48,8 @@ export interface SimRouterOptions {
   /** Router replicas: the load tracker this router uses, and the hook its decisions report to. */
   readonly sequences?: ActiveSequences;
   readonly reservations?: ReservationHook;
+  /** The router queue (late binding); undefined: decide on arrival. */
+  readonly queue?: Omit<RouterQueueSettings, "now" | "exited">;
 }
 
 /** Builds the router parts for one simulated run; throws when the index asks for a resync (a bug here). */
@@ -69,6 +72,7 @@ export function createSimRouter(options: SimRouterOptions): SimRouterParts {
   const decider = new Decider({
     mode: options.policy, registry, indexFor: () => index, sequences: options.sequences ?? new ActiveSequences(now), selector, overlapWeight: 1,
     reservations: options.reservations,
+    queue: options.queue === undefined ? undefined : { ...options.queue, now },
   });
   return {
     decider,

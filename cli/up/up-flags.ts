@@ -6,7 +6,7 @@ import { COMMON_FLAGS, defineFlags } from "#common/config/index.js";
 import type { FlagSpec } from "#common/config/index.js";
 import { FRONTEND_FLAGS } from "../../services/frontend/src/config.js";
 import { PREPROCESSOR_FLAGS } from "../../services/preprocessor/src/config.js";
-import { ROUTER_FLAGS } from "../../services/router/src/config.js";
+import { ROUTER_FLAGS, ROUTER_QUEUE_FLAGS } from "../../services/router/src/config.js";
 import { WORKER_FLAGS } from "../../services/worker/src/config.js";
 
 /** The services `up` starts, in start order. */
@@ -17,7 +17,7 @@ export type UpService = (typeof UP_SERVICES)[number];
 /** Flags each service takes besides the common ones. */
 export const SERVICE_FLAGS: Record<UpService, readonly FlagSpec[]> = {
   worker: WORKER_FLAGS.filter((f) => f.name !== "workers"),
-  router: ROUTER_FLAGS,
+  router: [...ROUTER_FLAGS, ...ROUTER_QUEUE_FLAGS],
   preprocessor: PREPROCESSOR_FLAGS,
   frontend: FRONTEND_FLAGS,
 };

@@ -25,8 +25,18 @@ export const ROUTER_FLAGS = defineFlags([
   { name: "reservation-sample-every", type: "int", default: 16, min: 1, help: "publish one decision in this many for peers to re-decide (kvmesh_router_replica_agreement)" },
 ]);
 
+/** The router queue's flags (late binding), shared with `kvmesh sim`. */
+export const ROUTER_QUEUE_FLAGS = defineFlags([
+  {
+    name: "router-queue-threshold", type: "int", min: 1,
+    help: "hold a new request while every worker has at least this many uncached prompt tokens in flight (no first token yet); decide it when one frees up. Unset: decide on arrival",
+  },
+  { name: "router-queue-max-length", type: "int", default: 1024, min: 0, help: "most requests held at once; beyond it a request is decided on arrival (never rejected)" },
+  { name: "router-queue-max-wait", type: "duration", default: "10s", min: 1, help: "longest a request is held; then it is decided anyway" },
+]);
+
 /** Every flag of `kvmesh router`. */
-export const ROUTER_SPEC = [...COMMON_FLAGS, ...ROUTER_FLAGS] as const;
+export const ROUTER_SPEC = [...COMMON_FLAGS, ...ROUTER_FLAGS, ...ROUTER_QUEUE_FLAGS] as const;
 
 /** The parsed router config; `kvEvents` is resolved (never undefined). */
 export type RouterConfig = Omit<ConfigOf<typeof ROUTER_SPEC>, "kvEvents"> & { kvEvents: "nats" | "grpc" | "none" };

@@ -1,6 +1,8 @@
 import { InvalidArgumentError, ModelNotFoundError, NoWorkerError } from "#common/errors.js";
 import type { ApproxIndexer } from "./indexer/approx-indexer.js";
 import type { OverlapIndex, WorkerId } from "./indexer/types.js";
+import { AdmissionQueue, allSaturated } from "./queue/admission-queue.js";
+import type { QueueExit, QueueTicket } from "./queue/admission-queue.js";
 import { admitDecision, buildCandidates, routeRequestBlocks } from "./scheduling/route-plan.js";
 import type { RouteRequestBlocks } from "./scheduling/route-plan.js";
 import type { SelectionPolicy } from "./scheduling/policies.js";
@@ -50,6 +52,19 @@ export interface DeciderDeps {
   readonly busyThreshold?: number;
   /** Told of every own decision's admission, first token and finish (replica sharing). */
   readonly reservations?: ReservationHook;
+  /** Late binding (--router-queue-threshold); undefined: every request is decided on arrival. */
+  readonly queue?: RouterQueueSettings;
+}
+
+/** The router queue's settings (README, Router queue). */
+export interface RouterQueueSettings {
+  /** A worker is saturated from this many uncached prompt tokens in flight (no first token yet). */
+  readonly thresholdTokens: number;
+  readonly maxLength: number;
+  readonly maxWaitMs: number;
+  /** Milliseconds from the router's clock. */
+  readonly now: () => number;
+  readonly exited?: (exit: QueueExit, waitedMs: number) => void;
 }
 
 const EMPTY_INDEX: OverlapIndex = { findMatches: () => new Map(), blockCount: () => 0, removeWorker: () => {} };
@@ -59,7 +74,46 @@ const EMPTY_INDEX: OverlapIndex = { findMatches: () => new Map(), blockCount: ()
  * and the bookkeeping of decisions being sent. It sends nothing; the forwarder does.
  */
 export class Decider {
-  constructor(private readonly deps: DeciderDeps) {}
+  private readonly queue?: AdmissionQueue;
+
+  constructor(private readonly deps: DeciderDeps) {
+    const settings = deps.queue;
+    if (settings !== undefined) {
+      this.queue = new AdmissionQueue({
+        ...settings,
+        saturated: (model) => allSaturated(deps.registry.routable(model).map((w) => deps.sequences.activePrefillTokens(w.workerId)), settings.thresholdTokens),
+      });
+    }
+  }
+
+  /** Requests the router queue holds now (0 without a queue). */
+  get queueDepth(): number {
+    return this.queue?.depth ?? 0;
+  }
+
+  /** The queue's max wait, ms (undefined without a queue). */
+  get queueMaxWaitMs(): number | undefined {
+    return this.deps.queue?.maxWaitMs;
+  }
+
+  /**
+   * Late binding: hold a request while every worker of its model is saturated. Returns the
+   * ticket when held (`dispatch` runs when its turn comes: decide it then), or undefined when
+   * it should be decided now (no queue, a worker has room, or the queue is full).
+   */
+  hold(model: string, dispatch: QueueTicket["dispatch"]): QueueTicket | undefined {
+    return this.queue?.offer(model, dispatch);
+  }
+
+  /** The held request's client went away: it leaves the queue. */
+  cancelHeld(ticket: QueueTicket): void {
+    this.queue?.cancel(ticket);
+  }
+
+  /** Decide (dispatch) held requests whose max wait is over. */
+  expireHeld(): void {
+    this.queue?.expire();
+  }
 
   /**
    * Decide, without side effects (Router.Route is exactly this). Throws ModelNotFoundError for
@@ -120,6 +174,7 @@ export class Decider {
     this.deps.sequences.markFirstToken(requestId);
     this.deps.selector.firstToken(requestId);
     this.deps.reservations?.firstToken(requestId);
+    this.queue?.release();
   }
 
   /** A token came back: the request is alive. */
@@ -142,5 +197,6 @@ export class Decider {
     this.deps.sequences.free(requestId);
     this.deps.selector.finished(requestId);
     this.deps.reservations?.finished(requestId);
+    this.queue?.release();
   }
 }

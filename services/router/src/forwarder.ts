@@ -6,6 +6,7 @@ import type { Decider, RoutePlan } from "./decider.js";
 import type { WorkerId } from "./indexer/types.js";
 import { codeOf, isBrokenStream, migratedUsage, remainingTokens, resumeRequest, stamp, StreamEndedError } from "./resume-request.js";
 import { routingRecord } from "./routing-record.js";
+import { waitTurn } from "./queue/wait-turn.js";
 import { WorkerLostError } from "./worker-lost-error.js";
 import type { WorkerView } from "./workers/worker-registry.js";
 
@@ -74,6 +75,9 @@ export class Forwarder {
         return;
       }
       const next = resumeRequest(request, generated);
+      // Late binding (router queue): a new request waits while every worker is saturated.
+      if (attempt === 0 && request.workerId === undefined) await waitTurn(decider, request.model, signal);
+      if (signal.aborted) throw new CancelledError("the caller cancelled the request");
       const started = now();
       // The supplied hashes cover the prompt alone: a resumed prompt (with generated tokens) is hashed here.
       const blockHashes = generated.length === 0 ? request.blockHashes : undefined;

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram } from "prom-client";
 import type { Registry } from "prom-client";
 import type { FeedObserver } from "./events/kv-event-feed.js";
 import type { ForwarderObserver } from "./forwarder.js";
+import type { QueueExit } from "./queue/admission-queue.js";
 
 /** The router's Prometheus metrics (ARCHITECTURE.md, Operability), on the process registry. */
 export interface RouterMetrics {
@@ -11,6 +12,8 @@ export interface RouterMetrics {
   setIndexSizeSource(source: () => ReadonlyArray<{ workerId: string; model: string; blocks: number }>): void;
   /** Sets the per-worker TTFT calibration error gauge (ttft mode) from a collect callback. */
   setTtftMapeSource(source: () => ReadonlyArray<{ workerId: string; model: string; mape: number | undefined }>): void;
+  /** The router queue: depth gauge (from a collect callback) and wait histogram. */
+  readonly queue: { exited(exit: QueueExit, waitedMs: number): void; setDepthSource(source: () => number): void };
 }
 
 /** Registers every kvmesh_router_* metric on `registry`. */
@@ -48,7 +51,22 @@ export function createRouterMetrics(registry: Registry): RouterMetrics {
       for (const s of mapeSource()) if (s.mape !== undefined) this.set({ model: s.model, worker_id: s.workerId }, s.mape);
     },
   });
+  let depthSource: () => number = () => 0;
+  new Gauge({
+    name: "kvmesh_router_queue_depth", help: "Requests the router queue holds while every worker is saturated (--router-queue-threshold)", registers,
+    collect() {
+      this.set(depthSource());
+    },
+  });
+  const queueWait = new Histogram({
+    name: "kvmesh_router_queue_wait_seconds", help: "Time a request was held by the router queue, by how it left (released, timeout, cancelled)",
+    labelNames: ["exit"], buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
+  });
   return {
+    queue: {
+      exited: (exit, waitedMs) => queueWait.observe({ exit }, waitedMs / 1000),
+      setDepthSource: (source) => (depthSource = source),
+    },
     feed: {
       applied: (workerId, n) => applied.inc({ worker_id: workerId }, n),
       rejected: (workerId, n, reason) => rejected.inc({ worker_id: workerId, reason }, n),

@@ -85,7 +85,12 @@ export function createRouter(config: RouterConfig, deps: RouterDeps): RouterPart
     mode: config.routerMode, registry, indexFor, approxFor: plane === undefined ? approxFor : undefined, sequences,
     selector, reservations: sharing?.own,
     overlapWeight: config.overlapWeight, busyThreshold: config.busyThreshold,
+    queue: config.routerQueueThreshold === undefined ? undefined : {
+      thresholdTokens: config.routerQueueThreshold, maxLength: config.routerQueueMaxLength, maxWaitMs: config.routerQueueMaxWaitMs, now,
+      exited: metrics.queue.exited,
+    },
   });
+  metrics.queue.setDepthSource(() => decider.queueDepth);
   const observer: ForwarderObserver = {
     decided: metrics.forwarder.decided,
     firstToken: metrics.forwarder.firstToken,

@@ -8,7 +8,7 @@ import { SimWorker } from "../../../bench/sim/sim-worker.js";
 import type { RequestRecord } from "../../../bench/stats/record.js";
 import { parseTrace } from "../../../bench/workloads/trace-parser.js";
 import { tokenRange } from "../../../bench/workloads/types.js";
-import { parseLoads, parsePolicies } from "../../../cli/sim.js";
+import { parseLoads, parsePolicies, parseRowSpecs } from "../../../cli/sim.js";
 import { decodeMs, prefillMs } from "../../../services/worker/src/runners/mock-runner.js";
 
 const TRACE = readFileSync(new URL("../../../../test/fixtures/mooncake-conversation-300.jsonl", import.meta.url), "utf8");
@@ -92,6 +92,29 @@ describe("kvmesh sim: saturation and loads", () => {
     const workersOf = (tau?: number) => row(tau).requests.map((r) => r.workerId);
     expect(workersOf(14)).to.deep.equal(workersOf(undefined));
     expect(workersOf(0)).to.not.deep.equal(workersOf(14));
+  });
+
+  it("+queue rows run behind the router queue: a threshold no worker reaches changes nothing, a low one holds requests (longer TTFTs, same completions)", () => {
+    const queue = (thresholdTokens: number) => ({ thresholdTokens, maxLength: 1024, maxWaitMs: 10_000 });
+    const plain = simulateRow(setup(200), "kv", 0.05);
+    const unreached = simulateRow(setup(200), "kv", 0.05, queue(1e9));
+    expect(unreached.label).to.equal("kv+queue");
+    expect(unreached.requests).to.deep.equal(plain.requests);
+    const held = simulateRow(setup(200), "kv", 0.05, queue(1));
+    expect(held.stats.succeeded).to.equal(200);
+    expect(held.requests).to.not.deep.equal(plain.requests);
+    expect(simulateRow(setup(200), "kv", 0.05, queue(1))).to.deep.equal(held); // deterministic
+    // Max wait 1 ms: a held request is decided 1 ms after arriving at the latest, so the waits mostly vanish.
+    const short = simulateRow(setup(200), "kv", 0.05, { ...queue(1), maxWaitMs: 1 });
+    expect(short.stats.succeeded).to.equal(200);
+    expect(short.stats.ttftMs.p50).to.be.below(held.stats.ttftMs.p50);
+  });
+
+  it("--policies takes +queue rows only with --router-queue-threshold", () => {
+    expect(parseRowSpecs("ttft+queue,kv", 8192)).to.deep.equal([{ policy: "ttft", queued: true }, { policy: "kv", queued: false }]);
+    expect(() => parseRowSpecs("ttft+queue", undefined)).to.throw(/needs --router-queue-threshold/);
+    expect(parseRowSpecs("ttft", undefined)).to.deep.equal([{ policy: "ttft", queued: false }]);
+    expect(() => parseRowSpecs("fast+queue", 1)).to.throw(/unknown policy "fast"/);
   });
 
   it("--policies and --load are checked, naming what is wrong", () => {

@@ -30,6 +30,7 @@ const VIOLATIONS: (Fixture & { why: RegExp })[] = [
   { file: "services/router/src/indexer/fixture.ts", code: `import { status } from "@grpc/grpc-js";\nexport const s = status;`, why: /@grpc\/grpc-js may not be imported here: .*domain code: no gRPC, NATS or Consul module/ },
   { file: "services/router/src/scheduling/fixture.ts", code: `import { connect } from "@nats-io/transport-node";\nexport const c = connect;`, why: /@nats-io\/transport-node may not be imported here/ },
   { file: "services/router/src/sequences/fixture.ts", code: `import Consul from "consul";\nexport const c = Consul;`, why: /consul may not be imported here/ },
+  { file: "services/router/src/queue/fixture.ts", code: `import { status } from "@grpc/grpc-js";\nexport const s = status;`, why: /@grpc\/grpc-js may not be imported here/ },
   { file: "services/worker/src/engine/fixture.ts", code: `import type { ServerUnaryCall } from "@grpc/grpc-js";\nexport type C = ServerUnaryCall<unknown, unknown>;`, why: /@grpc\/grpc-js may not be imported here/ },
   { file: "services/worker/src/engine/fixture.ts", code: `import { toGrpcError } from "#common/grpc-errors.js";\nexport const t = toGrpcError;`, why: /#common\/grpc-errors\.js may not be imported here/ },
   { file: "services/router/src/indexer/fixture.ts", code: `import { connectNats } from "#common/events/nats-connection.js";\nexport const n = connectNats;`, why: /#common\/events\/nats-connection\.js may not be imported here/ },
