@@ -44,9 +44,9 @@ describe("reset budget", () => {
 
   describe("CallTracker", () => {
     let client: RouterClient;
-    const tracker = new CallTracker();
+    let tracker: CallTracker;
     beforeEach(() => {
-      Object.assign(tracker, { resets: 0, inFlight: 0 });
+      tracker = new CallTracker();
       client = createClient(RouterClient, server.address, {}, tracker);
     });
     afterEach(() => client.close());
