@@ -6,6 +6,7 @@
 import { credentials } from "@grpc/grpc-js";
 import type { ChannelOptions, Client, ChannelCredentials } from "@grpc/grpc-js";
 import { INTERNAL_MAX_MESSAGE_BYTES } from "./limits.js";
+import type { CallTracker } from "./reset-budget.js";
 
 /**
  * Channel options every kvmesh client uses, each chosen (bench:mesh, bench:router):
@@ -34,9 +35,15 @@ export const CLIENT_OPTIONS: ChannelOptions = {
 /** A generated client constructor (ts-proto's `WorkerClient`, or grpc-js's generic ones). */
 export type ClientConstructor<C extends Client> = new (address: string, credentials: ChannelCredentials, options?: Partial<ChannelOptions>) => C;
 
-/** A client of `address` (`host:port`); `close()` it when done. */
-export function createClient<C extends Client>(Ctor: ClientConstructor<C>, address: string, options: Partial<ChannelOptions> = {}): C {
-  return new Ctor(address, credentials.createInsecure(), { ...CLIENT_OPTIONS, ...options });
+/**
+ * A client of `address` (`host:port`); `close()` it when done. With a `tracker` (reset-budget.ts)
+ * the client counts its calls and resets, and gets an HTTP/2 connection of its own: grpc-js
+ * would otherwise share one between identical channels (its global subchannel pool), and a
+ * fresh client could not move calls off a connection that has had too many resets.
+ */
+export function createClient<C extends Client>(Ctor: ClientConstructor<C>, address: string, options: Partial<ChannelOptions> = {}, tracker?: CallTracker): C {
+  const tracked = tracker === undefined ? {} : { "grpc.use_local_subchannel_pool": 1, interceptors: [tracker.interceptor] };
+  return new Ctor(address, credentials.createInsecure(), { ...CLIENT_OPTIONS, ...tracked, ...options });
 }
 
 /** A deadline `ms` from now, for a call's options. */
