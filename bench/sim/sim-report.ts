@@ -8,7 +8,6 @@ import type { TraceOptions } from "../workloads/trace.js";
 import type { SelectionPolicy } from "../../services/router/src/scheduling/policies.js";
 import { runSim } from "./run-sim.js";
 import { replicaLabel } from "./sim-replica-flags.js";
-import type { SimRunOptions } from "./run-sim.js";
 import type { SimQueueOptions, SimRunOptions } from "./run-sim.js";
 
 /** A trace replay to simulate: the trace options without the time scale, and the fleet. */
