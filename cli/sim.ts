@@ -37,12 +37,16 @@ export interface SimRowSpec {
 /** QUEUE_SUFFIX after a policy in --policies: that row runs behind the router queue. */
 export const QUEUE_SUFFIX = "+queue";
 
-/** Parses --policies where a name may end in +queue; +queue needs `queueThreshold`. */
+/** Parses --policies where a name may end in +queue; +queue needs `queueThreshold`, and `queueThreshold` needs a +queue row. */
 export function parseRowSpecs(text: string, queueThreshold: number | undefined): SimRowSpec[] {
   const names = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
   const policies = parsePolicies(names.map((n) => (n.endsWith(QUEUE_SUFFIX) ? n.slice(0, -QUEUE_SUFFIX.length) : n)).join(","));
   const rows = policies.map((policy, i) => ({ policy, queued: names[i].endsWith(QUEUE_SUFFIX) }));
   if (queueThreshold === undefined && rows.some((r) => r.queued)) throw new Error("--policies: a +queue row needs --router-queue-threshold");
+  // The threshold only shapes +queue rows: without one it would be silently ignored.
+  if (queueThreshold !== undefined && !rows.some((r) => r.queued)) {
+    throw new Error("--router-queue-threshold: no +queue row in --policies to apply it to (e.g. ttft+queue)");
+  }
   return rows;
 }
 

@@ -110,10 +110,11 @@ describe("kvmesh sim: saturation and loads", () => {
     expect(short.stats.ttftMs.p50).to.be.below(held.stats.ttftMs.p50);
   });
 
-  it("--policies takes +queue rows only with --router-queue-threshold", () => {
+  it("--policies takes +queue rows only with --router-queue-threshold, and the threshold only with a +queue row", () => {
     expect(parseRowSpecs("ttft+queue,kv", 8192)).to.deep.equal([{ policy: "ttft", queued: true }, { policy: "kv", queued: false }]);
     expect(() => parseRowSpecs("ttft+queue", undefined)).to.throw(/needs --router-queue-threshold/);
     expect(parseRowSpecs("ttft", undefined)).to.deep.equal([{ policy: "ttft", queued: false }]);
+    expect(() => parseRowSpecs("ttft,kv", 4096)).to.throw(/--router-queue-threshold: no \+queue row/);
     expect(() => parseRowSpecs("fast+queue", 1)).to.throw(/unknown policy "fast"/);
   });
 
