@@ -3,7 +3,7 @@
  * a routing policy. It lets the stand-in answer with realistic `cached_tokens` (and different
  * ones per policy), so a compare can be exercised end to end without the mesh.
  */
-import { hashBlocks } from "#common/kv-hash.js";
+import { cacheableBlockCount, hashBlocks } from "#common/kv-hash.js";
 import { seededRandom } from "#common/seeded-random.js";
 
 /** The policies the simulation knows (the router's names). */
@@ -36,8 +36,7 @@ export function createPrefixCacheSim(workers: number, blockSize: number, policy:
   return {
     route(prompt) {
       const { sequence } = hashBlocks(prompt, blockSize);
-      // As the worker does: the block holding the last prompt token is always computed.
-      const max = Math.max(0, Math.floor((prompt.length - 1) / blockSize));
+      const max = cacheableBlockCount(prompt.length, blockSize);
       let chosen: number;
       if (policy === "round-robin") chosen = next++ % workers;
       else if (policy === "random") chosen = Math.floor(rng() * workers);

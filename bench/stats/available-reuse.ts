@@ -4,7 +4,7 @@
  * already sent. With one unbounded cache this is what a perfect router could deliver, so it is
  * the yardstick of the delivered hit rate.
  */
-import { hashBlocks } from "#common/kv-hash.js";
+import { cacheableBlockCount, hashBlocks } from "#common/kv-hash.js";
 
 /** The reuse of a set of prompts. */
 export interface AvailableReuse {
@@ -32,8 +32,7 @@ export function availableReuse(prompts: Iterable<ArrayLike<number>>, blockSize: 
   let promptTokens = 0;
   for (const prompt of prompts) {
     const { sequence } = hashBlocks(prompt, blockSize);
-    // The worker's cap, in whole blocks: the block holding the last prompt token is recomputed.
-    const maxBlocks = Math.max(0, Math.floor((prompt.length - 1) / blockSize));
+    const maxBlocks = cacheableBlockCount(prompt.length, blockSize);
     let hit = 0;
     while (hit < maxBlocks && seen.has(sequence[hit])) hit++;
     for (const h of sequence) seen.add(h);

@@ -61,6 +61,15 @@ export function fullBlockCount(numTokens: number, blockSize: number): number {
   return Math.floor(numTokens / blockSize);
 }
 
+/**
+ * Leading full blocks of a `numTokens`-token prompt that a cache may serve: at most
+ * floor((numTokens − 1) / blockSize), since the block holding the last prompt token is always
+ * computed (its logits are needed). The worker's cap; routers and benches predict with it.
+ */
+export function cacheableBlockCount(numTokens: number, blockSize: number): number {
+  return Math.max(0, Math.floor((numTokens - 1) / blockSize));
+}
+
 /** Blocks a request occupies for load accounting: the partial last block counts as one. */
 export function requestBlockCount(numTokens: number, blockSize: number): number {
   return Math.ceil(numTokens / blockSize);

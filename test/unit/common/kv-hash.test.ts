@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { hashBlocks, localBlockHash, requestBlockCount } from "#common/kv-hash.js";
+import { cacheableBlockCount, hashBlocks, localBlockHash, requestBlockCount } from "#common/kv-hash.js";
 import { modelSlug } from "#common/model-slug.js";
 
 describe("block hashing (ARCHITECTURE.md test vectors)", () => {
@@ -26,6 +26,12 @@ describe("block hashing (ARCHITECTURE.md test vectors)", () => {
 
   it("counts the partial last block for load accounting", () => {
     expect([requestBlockCount(12, 4), requestBlockCount(13, 4), requestBlockCount(1, 4)]).to.deep.equal([3, 4, 1]);
+  });
+
+  it("caps cacheable blocks so the block holding the last prompt token is computed", () => {
+    // 0 and 1 tokens, exactly one block, one past it, exactly two blocks, one past that.
+    const counts = [0, 1, 4, 5, 8, 9].map((n) => cacheableBlockCount(n, 4));
+    expect(counts).to.deep.equal([0, 0, 0, 1, 1, 2]);
   });
 });
 

@@ -2,6 +2,7 @@
  * The routing record's predictions (docs/routing-record.md): what the router expected of the
  * worker it chose, computed from the same terms the policy decided on, at decision time.
  */
+import { cacheableBlockCount } from "#common/kv-hash.js";
 import type { WorkerCostTerms } from "./cost.js";
 
 /** What a decision predicts for its chosen worker. */
@@ -16,12 +17,11 @@ export interface RoutePrediction {
 
 /**
  * Cached tokens a worker serves for `overlapBlocks` leading blocks of an `isl`-token prompt:
- * whole blocks, at most floor((isl − 1) / bs) of them, since the block holding the last prompt
- * token is always computed (its logits are needed) — the worker's own cap.
+ * whole blocks, capped as the worker caps them (cacheableBlockCount).
  */
 export function servableCachedTokens(overlapBlocks: number, isl: number, blockSize: number): number {
   if (isl <= 0 || blockSize <= 0) return 0;
-  return Math.min(overlapBlocks, Math.floor((isl - 1) / blockSize)) * blockSize;
+  return Math.min(overlapBlocks, cacheableBlockCount(isl, blockSize)) * blockSize;
 }
 
 /**

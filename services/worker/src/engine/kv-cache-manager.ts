@@ -2,6 +2,7 @@
  * Per-request block bookkeeping over the BlockPool (vLLM v1's KVCacheManager): prefix hits,
  * slot allocation, caching blocks once they are full and computed, and freeing.
  */
+import { cacheableBlockCount } from "#common/kv-hash.js";
 import type { SequenceHash } from "#common/kv-hash.js";
 import type { StoredBlock } from "#contracts/gen/kvmesh/v1/events.js";
 import type { BlockPool } from "./block-pool.js";
@@ -32,7 +33,7 @@ export class KvCacheManager {
    * least one token is left to compute (its logits are needed).
    */
   getComputedBlocks(request: EngineRequest): ComputedBlocks {
-    const maxBlocks = Math.floor((request.numTokens - 1) / this.blockSize);
+    const maxBlocks = cacheableBlockCount(request.numTokens, this.blockSize);
     const blockIds: number[] = [];
     for (let b = 0; b < maxBlocks; b++) {
       const id = this.pool.lookup(request.blockHash(b).sequence);
