@@ -5,6 +5,7 @@
  */
 import type { Reservation, ReservationUpdate } from "#contracts/gen/kvmesh/v1/router.js";
 import type { RoutePlan } from "../decider.js";
+import { admissionOf } from "../scheduling/route-plan.js";
 import type { DecisionSampler } from "./decision-sampler.js";
 import type { ReservationHook } from "./reservation-hook.js";
 
@@ -33,16 +34,8 @@ export class OwnReservations implements ReservationHook {
 
   /** See {@link ReservationHook.admitted}; the sample, if any, rides in the same update. */
   admitted(requestId: string, plan: RoutePlan): void {
-    const { request, decision } = plan;
-    const overlap = decision.workers.find((w) => w.workerId === decision.workerId)?.overlapBlocks ?? 0;
-    const reservation: Reservation = {
-      requestId,
-      model: plan.model,
-      workerId: decision.workerId,
-      sequenceHashes: request.hashes.sequence,
-      totalBlocks: request.requestBlocks,
-      prefillTokens: Math.max(0, request.isl - overlap * request.blockSize),
-    };
+    // The same record the decider added to its own load, so peers count exactly what it counts.
+    const reservation: Reservation = { ...admissionOf(requestId, plan.request, plan.decision), model: plan.model };
     this.live.set(requestId, reservation);
     const sample = this.sampler.sample(plan);
     this.send({ upserts: [reservation], samples: sample === undefined ? [] : [sample] });

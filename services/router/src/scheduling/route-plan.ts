@@ -1,7 +1,7 @@
 import { hashBlocks, requestBlockCount } from "#common/kv-hash.js";
-import type { BlockHashes } from "#common/kv-hash.js";
+import type { BlockHashes, SequenceHash } from "#common/kv-hash.js";
 import type { OverlapIndex, WorkerId } from "../indexer/types.js";
-import type { ActiveSequences } from "../sequences/active-sequences.js";
+import type { ActiveSequences, SequenceAdmission } from "../sequences/active-sequences.js";
 import { isBusy } from "./cost.js";
 import type { WorkerCandidate } from "./cost.js";
 import type { RouteDecision } from "./selector.js";
@@ -59,6 +59,22 @@ export function buildCandidates(
 }
 
 /**
+ * What a decision adds to its worker's load: the request's blocks and its uncached prefill
+ * tokens (isl − overlap × bs). The router's own accounting and the reservations it shares with
+ * peer replicas are both this record.
+ */
+export function admissionOf(requestId: string, request: RouteRequestBlocks, decision: RouteDecision): SequenceAdmission & { readonly sequenceHashes: SequenceHash[] } {
+  const overlap = decision.workers.find((w) => w.workerId === decision.workerId)?.overlapBlocks ?? 0;
+  return {
+    requestId,
+    workerId: decision.workerId,
+    sequenceHashes: request.hashes.sequence,
+    totalBlocks: request.requestBlocks,
+    prefillTokens: Math.max(0, request.isl - overlap * request.blockSize),
+  };
+}
+
+/**
  * Account a decision that is being sent: the chosen worker's load grows by the request's
  * blocks and uncached prefill tokens. Returns those prefill tokens.
  */
@@ -68,14 +84,7 @@ export function admitDecision(
   request: RouteRequestBlocks,
   decision: RouteDecision,
 ): number {
-  const overlap = decision.workers.find((w) => w.workerId === decision.workerId)?.overlapBlocks ?? 0;
-  const prefillTokens = Math.max(0, request.isl - overlap * request.blockSize);
-  sequences.add({
-    requestId,
-    workerId: decision.workerId,
-    sequenceHashes: request.hashes.sequence,
-    totalBlocks: request.requestBlocks,
-    prefillTokens,
-  });
-  return prefillTokens;
+  const admission = admissionOf(requestId, request, decision);
+  sequences.add(admission);
+  return admission.prefillTokens;
 }
