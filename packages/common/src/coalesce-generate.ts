@@ -37,6 +37,8 @@ export function coalesceGenerate(a: GenerateResponse, b: GenerateResponse): Gene
   a.finishReason = b.finishReason;
   a.usage = b.usage ?? a.usage;
   a.migrations = b.migrations;
+  // The router stamps its routing record on a worker's first message and on the last: the later wins.
+  if (b.routing !== undefined) a.routing = b.routing;
   // The first message of a worker's stream says what the prefix cache served.
   a.cachedTokens = a.cachedTokens ?? b.cachedTokens;
   return a;

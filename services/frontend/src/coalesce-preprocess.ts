@@ -20,5 +20,7 @@ export function coalescePreprocess(a: PreprocessResponse, b: PreprocessResponse)
   a.usage = b.usage ?? a.usage;
   a.migrations = b.migrations;
   a.stopString = b.stopString;
+  // The latest routing record (a message without one keeps what the earlier carried).
+  if (b.routing !== undefined) a.routing = b.routing;
   return a;
 }

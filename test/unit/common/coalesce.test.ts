@@ -162,6 +162,12 @@ describe("coalesceGenerate", () => {
     expect(joined).to.deep.equal(full({ tokenIds: [1, 2, 3], index: 5, logprobs: [lp(1), lp(2), lp(3)], cachedTokens: 16, finishReason: LENGTH, usage, migrations: 1 }));
   });
 
+  it("keeps the later message's routing record, and the earlier one when the later carries none", () => {
+    const record = (cachedTokens: number) => ({ predictedCachedTokens: 64, availableCachedTokens: 64, cachedTokens });
+    expect(coalesceGenerate(full({ tokenIds: [1], index: 0, routing: record(0) }), full({ tokenIds: [2], index: 1, routing: record(64) }))?.routing).to.deep.equal(record(64));
+    expect(coalesceGenerate(full({ tokenIds: [1], index: 0, routing: record(64) }), full({ tokenIds: [2], index: 1 }))?.routing).to.deep.equal(record(64));
+  });
+
   it("an empty message (no tokens) joins either side", () => {
     expect(coalesceGenerate(full({ index: 0, cachedTokens: 8 }), full({ tokenIds: [1], index: 0, logprobs: [lp(1)] }))?.tokenIds).to.deep.equal([1]);
     expect(coalesceGenerate(full({ tokenIds: [1], index: 0 }), full({ index: 1, finishReason: LENGTH }))?.finishReason).to.equal(LENGTH);
@@ -179,6 +185,12 @@ describe("coalescePreprocess", () => {
       full({ text: " dog", tokenIds: [2], logprobs: [lp(" dog")], usage: usage(2), finishReason: FinishReason.FINISH_REASON_STOP, stopString: "!" }),
     );
     expect(joined).to.deep.equal(full({ text: " a dog", tokenIds: [1, 2], logprobs: [lp(" a"), lp(" dog")], usage: usage(2), finishReason: FinishReason.FINISH_REASON_STOP, stopString: "!" }));
+  });
+
+  it("keeps the later message's routing record, and the earlier one when the later carries none", () => {
+    const record = (cachedTokens: number) => ({ predictedCachedTokens: 64, availableCachedTokens: 64, cachedTokens });
+    expect(coalescePreprocess(full({ text: "a", routing: record(0) }), full({ text: "b", routing: record(64) }))?.routing).to.deep.equal(record(64));
+    expect(coalescePreprocess(full({ text: "a", routing: record(64) }), full({ text: "b" }))?.routing).to.deep.equal(record(64));
   });
 
   const apart: Array<{ name: string; a: Partial<PreprocessResponse>; b: Partial<PreprocessResponse> }> = [
