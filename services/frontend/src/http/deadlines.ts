@@ -5,9 +5,12 @@
  * here at most every second). The body deadline is ours, not node's `requestTimeout`: that one
  * answers a bare 408 without the OpenAI error body, and it judges a request by the clock alone,
  * so an event loop stalled past the deadline (a loaded machine) cuts requests whose bytes have
- * already arrived; ours looks at the socket's pending data first.
+ * already arrived; ours looks at the socket's pending data first. node's header check has the same
+ * flaw (a fresh connection accepted just before a stall is judged before its bytes are read), so
+ * `judgeHeaderTimeoutsFairly` lets the loop read once more before the 408 goes out.
  */
-import type { IncomingMessage, ServerOptions, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerOptions, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { InvalidArgumentError } from "#common/errors.js";
 import type { Logger } from "#common/logger.js";
 import { httpErrorOf } from "#common/http-errors.js";
@@ -44,4 +47,40 @@ export function enforceBodyDeadline(req: IncomingMessage, res: ServerResponse, d
   const clear = (): void => clearTimeout(timer);
   req.once("end", clear);
   res.once("close", clear);
+}
+
+/** node's own answers to the client errors it would send without a `clientError` listener. */
+const CLIENT_ERROR_RESPONSES: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n",
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: "HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n",
+  ERR_HTTP_REQUEST_TIMEOUT: "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n",
+};
+const BAD_REQUEST_RESPONSE = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";
+
+/** Requests whose headers a socket has delivered, so a header timeout can tell if one arrived since. */
+const requestsSeen = new WeakMap<Socket, number>();
+
+/**
+ * node judges the header deadline by the clock alone: after an event loop stall its connection
+ * check runs before the loop reads sockets, so a connection whose whole request already sits in
+ * the kernel gets a bare 408. This `clientError` listener waits one turn (setImmediate: past the
+ * poll phase that reads those bytes) and answers 408 only if no new request's headers arrived;
+ * every other client error gets node's own answer.
+ */
+export function judgeHeaderTimeoutsFairly(server: Server): void {
+  server.on("request", (req: IncomingMessage) => requestsSeen.set(req.socket, (requestsSeen.get(req.socket) ?? 0) + 1));
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => {
+    const answer = (): void => {
+      const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+      if (socket.writable && !inFlight?.headersSent) socket.write(CLIENT_ERROR_RESPONSES[err.code ?? ""] ?? BAD_REQUEST_RESPONSE);
+      socket.destroy(err);
+    };
+    if (err.code !== "ERR_HTTP_REQUEST_TIMEOUT") return answer();
+    const seen = requestsSeen.get(socket) ?? 0;
+    setImmediate(() => {
+      // Headers arrived in the meantime: the request goes on (node checks again at its next interval).
+      if (socket.destroyed || (requestsSeen.get(socket) ?? 0) !== seen) return;
+      answer();
+    });
+  });
 }

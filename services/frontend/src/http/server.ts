@@ -8,7 +8,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import { InvalidArgumentError, ModelNotFoundError } from "#common/errors.js";
-import { deadlineServerOptions, enforceBodyDeadline } from "./deadlines.js";
+import { deadlineServerOptions, enforceBodyDeadline, judgeHeaderTimeoutsFairly } from "./deadlines.js";
 import { HttpDrain } from "./drain.js";
 import type { ServedModels } from "../models.js";
 import type { ScrapeTargets } from "../scrape-targets.js";
@@ -118,6 +118,7 @@ export async function startHttpGateway(host: string, port: number, deps: HttpDep
       sendError(res, err);
     });
   });
+  judgeHeaderTimeoutsFairly(server);
   const drain = new HttpDrain(server, deps.log);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
