@@ -57,6 +57,16 @@ export function perTokenGaps(chunkGaps: readonly number[], chunks: number, outpu
 const STALE_SOCKET = new Set(["ECONNRESET", "EPIPE"]);
 
 /**
+ * The pooled keep-alive agent for a first attempt; for the retry a connection of its own
+ * (`false`: node makes a one-off agent). The pool may hold more sockets the server closed in the
+ * same instant (after a burst, many go idle together), and a retry on one of them fails the
+ * same way.
+ */
+export function agentFor(pooled: Agent, firstAttempt: boolean): Agent | false {
+  return firstAttempt ? pooled : false;
+}
+
+/**
  * Sends one request; never rejects (failures come back as `error`). A request that fails on a
  * reused keep-alive socket before any response byte is sent once more on a fresh one (Node's
  * documented remedy): that race is the client's, and would otherwise count as a server error.
@@ -87,7 +97,7 @@ function attempt(target: CompletionTarget, body: string, t0: number, mayRetry: b
     };
     const req = request(`${target.url}/v1/completions`, {
       method: "POST",
-      agent: target.agent,
+      agent: agentFor(target.agent, mayRetry),
       headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), accept: "text/event-stream" },
     }, (res) => {
       responded = true;

@@ -6,6 +6,7 @@
 import { request } from "node:http";
 import type { Agent } from "node:http";
 import { readChunk } from "../loadgen/chunk.js";
+import { agentFor } from "../loadgen/completion-client.js";
 import { createSseParser } from "../loadgen/sse-parser.js";
 
 /** How a request ended: `200`, `200:stream_error:<code>`, `503+retry-after:overloaded`, `500:server_error`, `network:<code>`... */
@@ -17,7 +18,7 @@ const STALE_SOCKET = new Set(["ECONNRESET", "EPIPE"]);
 /**
  * Sends `body` to `${url}/v1/completions`; never rejects. As in the load generator, a request
  * that fails on a reused keep-alive socket before any response byte is sent once more on a
- * fresh one: that race is the client's, not the server's.
+ * fresh connection (agentFor): that race is the client's, not the server's.
  */
 export function soakRequest(url: string, agent: Agent, body: string, timeoutMs: number, mayRetry = true): Promise<SoakOutcome> {
   return new Promise((resolve) => {
@@ -30,7 +31,7 @@ export function soakRequest(url: string, agent: Agent, body: string, timeoutMs: 
       }
     };
     const req = request(`${url}/v1/completions`, {
-      method: "POST", agent,
+      method: "POST", agent: agentFor(agent, mayRetry),
       headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), accept: "text/event-stream" },
     }, (res) => {
       responded = true;
