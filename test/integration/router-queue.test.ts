@@ -82,3 +82,39 @@ describe("router queue with 2 mocker workers", function () {
     expect(await metric("kvmesh_router_decisions_total")).to.equal(before + 2);
   });
 });
+
+describe("router queue when a worker joins", function () {
+  this.timeout(120_000);
+  let router: RouterProcess;
+  let registryDir: string;
+
+  before(async function () {
+    requireStoriesModel(this);
+    registryDir = mkdtempSync(join(tmpdir(), "kvmesh-router-queue-join-"));
+    // 1,000× slower than the mocker's timing: a 200-token prefill takes ~30 s, far longer than a worker takes to join.
+    await startWorkerProcess(["--engine", "mocker", "--model", storiesModelDir, "--block-size", "4", "--num-kv-blocks", "1024", "--speedup-ratio", "0.001"], { registryDir });
+    router = await startRouterProcess(registryDir, ["--kv-events", "grpc", "--router-mode", "kv", "--router-queue-threshold", "1", "--router-queue-max-wait", "60s"]);
+    await waitUntil("1 routable worker", async () => (await listWorkers(router.client, MODEL)).workers.filter((w) => w.routable).length === 1);
+  });
+
+  after(async () => {
+    await router?.stop();
+    await stopAllProcesses();
+  });
+
+  it("decides a held request as soon as a new worker is routable, not at the next first token", async () => {
+    const metric = async (name: string): Promise<number> => metricSum(await scrape(router.metricsPort), name);
+    const calls = [1, 2].map((seed) => router.client.generate({
+      requestId: `join-${seed}`, model: MODEL, tokenIds: prompt(seed, 200), stop: { maxTokens: 2, stopTokenIds: [], ignoreEos: true },
+    }));
+    let tokens = 0;
+    for (const call of calls) call.on("data", (m: GenerateResponse) => (tokens += m.tokenIds.length)).on("error", () => {});
+    await waitUntil("1 decided, 1 held", async () => (await metric("kvmesh_router_decisions_total")) === 1 && (await metric("kvmesh_router_queue_depth")) === 1);
+    await startWorkerProcess(["--engine", "mocker", "--model", storiesModelDir, "--block-size", "4", "--num-kv-blocks", "1024", "--speedup-ratio", "0.001"], { registryDir });
+    await waitUntil("the held request decided", async () => (await metric("kvmesh_router_decisions_total")) === 2);
+    expect(tokens, "decided before any first token came back").to.equal(0);
+    expect(await metric("kvmesh_router_queue_depth")).to.equal(0);
+    expect(await metric('kvmesh_router_queue_wait_seconds_count{exit="released"}')).to.equal(1);
+    for (const call of calls) call.cancel();
+  });
+});

@@ -182,6 +182,14 @@ export class Decider {
     this.deps.sequences.touch(requestId);
   }
 
+  /**
+   * A worker became routable or left: held requests are asked again (a new worker has room;
+   * with none left they are decided and fail as such), without waiting for a first token.
+   */
+  workersChanged(): void {
+    this.queue?.release();
+  }
+
   /** A call to the worker failed as unreachable: new requests avoid it for a while. */
   workerUnreachable(workerId: WorkerId): void {
     this.deps.registry.markUnreachable(workerId);

@@ -107,11 +107,15 @@ export function createRouter(config: RouterConfig, deps: RouterDeps): RouterPart
   const watch = new WorkerWatch({
     directory: workers, registry, log,
     lifecycle: {
-      ready: (worker) => plane?.workerReady(worker),
+      ready: (worker) => {
+        plane?.workerReady(worker);
+        decider.workersChanged();
+      },
       gone: (workerId, model) => {
         plane?.workerGone(workerId);
         approx.get(model)?.removeWorker(workerId);
         sequences.removeWorker(workerId);
+        decider.workersChanged();
       },
     },
   });
