@@ -105,4 +105,30 @@ describe("preprocessor model assets catalog", () => {
     setWorkers([worker("w1", "a")]);
     expect(await catalog.get("a").catch((e: unknown) => e)).to.be.instanceOf(FailedPreconditionError);
   });
+  it("discovery that never answers: UNAVAILABLE (NoWorkerError) after discoveryWaitMs, not the request's deadline", async () => {
+    const silent = new WorkerDirectory({ discovery: { watch: () => ({ close: () => undefined }) }, fetchCard: async () => card("a") });
+    silent.start();
+    const catalog = new ModelAssetsCatalog({ directory: silent, build: () => ({}) as ModelAssets, log: { info: () => undefined, warn: () => undefined }, discoveryWaitMs: 50 });
+    const started = Date.now();
+    const err = await catalog.get("a").catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(NoWorkerError);
+    expect((err as Error).message).to.include("discovery has not listed the workers yet (waited 50 ms)");
+    expect(Date.now() - started).to.be.at.least(45);
+  });
+
+  it("a first list that arrives within discoveryWaitMs is waited for (boundary: the wait resolves, nothing rejects later)", async () => {
+    let deliver: WatchCallback | undefined;
+    const late = new WorkerDirectory({
+      discovery: { watch: (_s, onChange) => ((deliver = onChange), { close: () => undefined }) },
+      fetchCard: async () => card("a"),
+    });
+    late.start();
+    const catalog = new ModelAssetsCatalog({ directory: late, build: (c) => ({ name: c.name }) as ModelAssets, log: { info: () => undefined, warn: () => undefined }, discoveryWaitMs: 2000 });
+    const pending = catalog.get("a");
+    setTimeout(() => deliver!([worker("w1", "a")]), 20);
+    expect((await pending).name).to.equal("a");
+    // Once ready, a zero wait still answers (the snapshot is there).
+    const ready = new ModelAssetsCatalog({ directory: late, build: (c) => ({ name: c.name }) as ModelAssets, log: { info: () => undefined, warn: () => undefined }, discoveryWaitMs: 0 });
+    expect((await ready.get("a")).name).to.equal("a");
+  });
 });

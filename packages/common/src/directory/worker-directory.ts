@@ -8,6 +8,7 @@
 import { Metadata } from "@grpc/grpc-js";
 import { ClientCache } from "../client-cache.js";
 import type { Discovery, ServiceInstance, Watch } from "../discovery/index.js";
+import { NoWorkerError } from "../errors.js";
 import { deadlineIn } from "../grpc-client.js";
 import type { ClientConstructor } from "../grpc-client.js";
 import type { ModelCard } from "#contracts/gen/kvmesh/v1/common.js";
@@ -43,7 +44,11 @@ export class WorkerDirectory {
   private watch: Watch | undefined;
   private readonly listeners = new Set<WorkersListener>();
   private markReady: () => void = () => {};
-  private readonly ready = new Promise<void>((resolve) => (this.markReady = resolve));
+  private isReady = false;
+  private readonly ready = new Promise<void>((resolve) => (this.markReady = () => {
+    this.isReady = true;
+    resolve();
+  }));
 
   constructor(private readonly options: WorkerDirectoryOptions) {
     this.clients = new ClientCache(options.clientClass ?? WorkerClient);
@@ -54,9 +59,18 @@ export class WorkerDirectory {
     this.watch ??= this.options.discovery.watch(WORKER_SERVICE, (instances) => this.update(instances));
   }
 
-  /** Resolves once the first snapshot arrived. */
-  whenReady(): Promise<void> {
-    return this.ready;
+  /**
+   * Resolves once the first snapshot arrived. With `timeoutMs`, rejects with NoWorkerError
+   * (UNAVAILABLE) when discovery has not answered by then, so a request fails at once with a
+   * clear error rather than waiting to its own deadline on a discovery that is down.
+   */
+  whenReady(timeoutMs?: number): Promise<void> {
+    if (timeoutMs === undefined || this.isReady) return this.ready;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new NoWorkerError(`discovery has not listed the workers yet (waited ${timeoutMs} ms)`)), timeoutMs);
+    });
+    return Promise.race([this.ready, late]).finally(() => clearTimeout(timer));
   }
 
   /** Every live worker that serves a model, sorted by worker id. */
