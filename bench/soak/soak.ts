@@ -2,7 +2,8 @@
  * `npm run bench:soak`: starts its own mesh (`kvmesh up`, mocker workers hosted by one
  * process, its own --discovery-dir and --namespace), sends an open loop of streamed
  * completions plus periodic bursts of concurrent streams, samples every mesh process's RSS
- * and open fds every 10 s, and writes results.json and summary.md (with machine load).
+ * every second and its open fds and V8 heap every 10 s, and writes results.json and
+ * summary.md (with machine load).
  *   node dist/bench/soak/soak.js [--duration 300] [--rate 100] [--burst 2000] [--burst-every 60]
  *     [--workers 4] [--speedup 1] [--num-kv-blocks N] [--out bench/results/soak] [--heap-snapshots DIR]
  */
@@ -16,6 +17,7 @@ import { launchMesh } from "../compare/mesh-launcher.js";
 import { metricsUrls, withHeap } from "./heap-sampler.js";
 import { liveHeaps, snapshotNodeOptions } from "./live-heap.js";
 import { processTree, sample } from "./proc-sampler.js";
+import { startRssSampler } from "./rss-sampler.js";
 import { soakRequest } from "./soak-client.js";
 import { flatness, summaryMarkdown } from "./soak-report.js";
 import type { Tick } from "./soak-report.js";
@@ -94,6 +96,7 @@ async function main(config: SoakConfig, outDir: string, snapshotDir: string | un
     const elapsedS = (): number => (performance.now() - t0) / 1000;
     const tick = (): void => void snapshot(Math.round(elapsedS())).then((t) => ticks.push(t));
     const sampler = setInterval(tick, SAMPLE_EVERY_MS);
+    const rss = startRssSampler(mesh.pid, elapsedS);
     tick();
     const gap = poissonGaps(config.ratePerS, config.seed);
     // Bursts at half an interval, then every interval: each window of the RSS check holds some.
@@ -113,6 +116,7 @@ async function main(config: SoakConfig, outDir: string, snapshotDir: string | un
     await Promise.all([...pending]);
     clearInterval(sampler);
     ticks.push(await snapshot(Math.round(elapsedS())));
+    const rssSamples = rss.stop();
     agent.destroy();
     await sleep(REST_SETTLE_MS);
     const restAfter = await snapshot(Math.round(elapsedS()));
@@ -120,7 +124,7 @@ async function main(config: SoakConfig, outDir: string, snapshotDir: string | un
     ticks.sort((a, b) => a.tS - b.tS);
     const result = {
       config, machine: { nproc: availableParallelism(), loadavgStart, loadavgEnd: loadavg() },
-      steady, bursts, flat: flatness(ticks, config.durationS, { before: restBefore, after: restAfter }), ticks, rest: { before: restBefore, after: restAfter },
+      steady, bursts, flat: flatness(ticks, config.durationS, { before: restBefore, after: restAfter }, rssSamples), ticks, rssSamples, rest: { before: restBefore, after: restAfter },
       ...(liveBefore && liveAfter ? { liveHeap: { before: liveBefore, after: liveAfter } } : {}),
     };
     const out = resolve(outDir);
