@@ -28,6 +28,11 @@ function snapshotsOf(dir: string, pid: number): string[] {
  * when no snapshot appeared within `timeoutMs`.
  */
 export async function liveHeapBytes(pid: number, metricsUrl: string, dir: string, timeoutMs = 120_000): Promise<number | undefined> {
+  return (await heapSnapshot(pid, metricsUrl, dir, timeoutMs))?.liveBytes;
+}
+
+/** As {@link liveHeapBytes}, with the snapshot's path (undefined live bytes: the scrape failed). */
+export async function heapSnapshot(pid: number, metricsUrl: string, dir: string, timeoutMs = 120_000): Promise<{ file: string; liveBytes?: number } | undefined> {
   const before = new Set(snapshotsOf(dir, pid));
   process.kill(pid, "SIGUSR2");
   const deadline = Date.now() + timeoutMs;
@@ -37,7 +42,7 @@ export async function liveHeapBytes(pid: number, metricsUrl: string, dir: string
     const file = snapshotsOf(dir, pid).find((f) => !before.has(f));
     if (file === undefined) continue;
     const now = statSync(join(dir, file)).size;
-    if (now > 0 && now === size) return (await scrapeHeap(metricsUrl, 30_000))?.heapUsedBytes;
+    if (now > 0 && now === size) return { file: join(dir, file), liveBytes: (await scrapeHeap(metricsUrl, 30_000))?.heapUsedBytes };
     size = now;
   }
   return undefined;

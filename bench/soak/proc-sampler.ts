@@ -57,6 +57,17 @@ export function serviceName(cmdline: string): string {
   return cli >= 0 && args[cli + 1] ? args[cli + 1] : (args[0] ?? "?");
 }
 
+/** VmRSS of a /proc/<pid>/status text, in bytes (0 for a kernel thread or zombie, which has none). */
+export function vmRssBytes(status: string): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+/** Resident bytes of `pid` (one small /proc read: cheap enough to run every second); undefined once it exited. */
+export function rssOf(pid: number): number | undefined {
+  const status = readOr(`/proc/${pid}/status`);
+  return status === undefined ? undefined : vmRssBytes(status);
+}
+
 /** RSS and fd count of each live process of `pids`. */
 export function sample(pids: readonly number[]): ProcSample[] {
   const out: ProcSample[] = [];
@@ -64,14 +75,13 @@ export function sample(pids: readonly number[]): ProcSample[] {
     const status = readOr(`/proc/${pid}/status`);
     const cmdline = readOr(`/proc/${pid}/cmdline`);
     if (status === undefined || cmdline === undefined) continue;
-    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
     let fds = 0;
     try {
       fds = readdirSync(`/proc/${pid}/fd`).length;
     } catch {
       continue;
     }
-    out.push({ pid, name: serviceName(cmdline), rssBytes: rssKb * 1024, fds });
+    out.push({ pid, name: serviceName(cmdline), rssBytes: vmRssBytes(status), fds });
   }
   return out;
 }

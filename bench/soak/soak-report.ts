@@ -4,8 +4,12 @@
  * the 5-minute run "minute 2" is 60–120 s and "minutes 4–5" 180–300 s (D/5–2D/5 and 3D/5–D).
  * Open fds are compared at rest (no client connection open): during the run they follow the
  * connections in flight, so only what stays open once every client has gone is a leak.
+ * A window's RSS max is taken over every sample in it: the 10 s ticks and, when given, the 1 s
+ * RSS samples (rss-sampler.ts), which catch the peak of each burst instead of a random phase.
  */
 import type { ProcSample } from "./proc-sampler.js";
+import { maxRss, RSS_SAMPLE_EVERY_MS } from "./rss-sampler.js";
+import type { RssSample } from "./rss-sampler.js";
 
 /** Process samples at one moment. */
 export interface Tick {
@@ -63,11 +67,18 @@ const mib = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
 
 const maxOf = (xs: readonly number[]): number | undefined => (xs.length === 0 ? undefined : Math.max(...xs));
 
-/** Flatness of every process seen in both windows; fds are judged at rest when `rest` is given. */
-export function flatness(ticks: readonly Tick[], durationS: number, rest?: RestTicks): Flatness[] {
+/** The larger of two maxima, either possibly missing. */
+const larger = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
+
+/**
+ * Flatness of every process seen in both windows; fds are judged at rest when `rest` is given,
+ * RSS over the ticks and the 1 s `rssSamples` (when given) of each window.
+ */
+export function flatness(ticks: readonly Tick[], durationS: number, rest?: RestTicks, rssSamples: readonly RssSample[] = []): Flatness[] {
   const inWindow = (from: number, to: number) => ticks.filter((t) => t.tS >= from && t.tS <= to);
-  const early = inWindow(durationS / 5, (2 * durationS) / 5);
-  const late = inWindow((3 * durationS) / 5, durationS);
+  const [earlyFrom, earlyTo, lateFrom] = [durationS / 5, (2 * durationS) / 5, (3 * durationS) / 5];
+  const early = inWindow(earlyFrom, earlyTo);
+  const late = inWindow(lateFrom, durationS);
   const pids = new Map<number, string>();
   for (const t of ticks) for (const p of t.procs) pids.set(p.pid, p.name);
   const out: Flatness[] = [];
@@ -75,8 +86,8 @@ export function flatness(ticks: readonly Tick[], durationS: number, rest?: RestT
     const of = (window: readonly Tick[]) => window.flatMap((t) => t.procs.filter((p) => p.pid === pid));
     const [e, l] = [of(early), of(late)];
     if (e.length === 0 || l.length === 0) continue;
-    const rssE = Math.max(...e.map((p) => p.rssBytes));
-    const rssL = Math.max(...l.map((p) => p.rssBytes));
+    const rssE = larger(Math.max(...e.map((p) => p.rssBytes)), maxRss(rssSamples, pid, earlyFrom, earlyTo)) as number;
+    const rssL = larger(Math.max(...l.map((p) => p.rssBytes)), maxRss(rssSamples, pid, lateFrom, durationS)) as number;
     const fdsRestBefore = rest?.before.procs.find((p) => p.pid === pid)?.fds;
     const fdsRestAfter = rest?.after.procs.find((p) => p.pid === pid)?.fds;
     const heapE = maxOf(e.flatMap((p) => (p.heap ? [p.heap.heapUsedBytes] : [])));
@@ -130,23 +141,37 @@ function liveVerdict(v: [number, number] | undefined): string[] {
   return [`| live heap at rest after the run ≤ ${RSS_GROWTH} × after warm-up + ${LIVE_HEAP_SLACK_BYTES / 2 ** 20} MiB, frontend and preprocessor | ${flat}/${judged} | ${judged > 0 && flat === judged ? "PASS" : "FAIL"} |`];
 }
 
-/** A table of one figure of every process at every tick. */
-function curve(r: { flat: Flatness[]; ticks: readonly Tick[] }, title: string, cell: (p: ProcSample) => string | number): string[] {
+/** A table of one figure of every process at every tick; `cell` also gets the previous tick's time. */
+function curve(r: { flat: Flatness[]; ticks: readonly Tick[] }, title: string, cell: (p: ProcSample, sinceS: number, tS: number) => string | number): string[] {
   return [
     "", `${title}:`, "",
     "| t (s) | " + r.flat.map((f) => `${f.name} ${f.pid}`).join(" | ") + " |",
     "|---|" + r.flat.map(() => "---|").join(""),
-    ...r.ticks.map((t) => `| ${t.tS} | ` + r.flat.map((f) => {
+    ...r.ticks.map((t, i) => `| ${t.tS} | ` + r.flat.map((f) => {
       const p = t.procs.find((q) => q.pid === f.pid);
-      return p ? cell(p) : "-";
+      return p ? cell(p, i === 0 ? -Infinity : r.ticks[i - 1].tS, t.tS) : "-";
     }).join(" | ") + " |"),
   ];
+}
+
+/** The RSS curve: at each tick, the largest sample since the previous tick (1 s samples and the tick's own). */
+function rssCurve(r: { flat: Flatness[]; ticks: readonly Tick[]; rssSamples?: readonly RssSample[] }): string[] {
+  const samples = r.rssSamples ?? [];
+  const title = samples.length > 0
+    ? `RSS curve (MiB per process: at each tick, the largest RSS sampled every ${RSS_SAMPLE_EVERY_MS / 1000} s since the previous tick; results.json has every 1 s sample)`
+    : "RSS curve (MiB per process, every sample)";
+  return curve(r, title, (p, sinceS, tS) => {
+    const peak = maxRss(samples, p.pid, sinceS, tS, true);
+    return mib(peak === undefined ? p.rssBytes : Math.max(peak, p.rssBytes));
+  });
 }
 
 /** The markdown summary. */
 export function summaryMarkdown(r: {
   config: object; machine: { nproc: number; loadavgStart: number[]; loadavgEnd: number[] };
   steady: Record<string, number>; bursts: Record<string, number>; flat: Flatness[]; ticks: readonly Tick[];
+  /** RSS sampled every second (the windows' maxima and the curve use them). */
+  rssSamples?: readonly RssSample[];
   /** Live heap bytes by pid at rest (soak --heap-snapshots). */
   liveHeap?: { before: Record<number, number>; after: Record<number, number> };
 }): string {
@@ -160,7 +185,7 @@ export function summaryMarkdown(r: {
     `| open loop answered 500 (0) | ${count500(r.steady)} | ${pass(count500(r.steady) === 0)} |`,
     `| bursts answered 500 (0) | ${count500(r.bursts)} | ${pass(count500(r.bursts) === 0)} |`,
     `| bursts: other than 200 / 503+Retry-After (0) | ${burstUnexpected(r.bursts)} | ${pass(burstUnexpected(r.bursts) === 0)} |`,
-    `| RSS flat, every process (late max ≤ ${RSS_GROWTH} × early max) | ${r.flat.filter((f) => f.rssFlat).length}/${r.flat.length} | ${pass(r.flat.length > 0 && r.flat.every((f) => f.rssFlat))} |`,
+    `| RSS flat, every process (late max ≤ ${RSS_GROWTH} × early max${r.rssSamples?.length ? `, RSS sampled every ${RSS_SAMPLE_EVERY_MS / 1000} s` : ""}) | ${r.flat.filter((f) => f.rssFlat).length}/${r.flat.length} | ${pass(r.flat.length > 0 && r.flat.every((f) => f.rssFlat))} |`,
     `| open fds at rest after the run ≤ at rest after warm-up + ${FD_REST_SLACK}, every process | ${r.flat.filter((f) => f.fdsFlat).length}/${r.flat.length} | ${pass(r.flat.length > 0 && r.flat.every((f) => f.fdsFlat))} |`,
     ...liveVerdict(liveHeapFlat(r.flat, r.liveHeap)),
     "", `open loop: \`${JSON.stringify(r.steady)}\``, `bursts: \`${JSON.stringify(r.bursts)}\``, "",
@@ -168,7 +193,7 @@ export function summaryMarkdown(r: {
     "|---|---|---|---|---|---|---|---|---|---|",
     ...r.flat.map((f) => `| ${f.pid} | ${f.name} | ${f.rssEarlyMaxMiB} | ${f.rssLateMaxMiB} | ${f.heapEarlyMaxMiB ?? "-"} | ${f.heapLateMaxMiB ?? "-"} | ${f.fdsEarlyMax} | ${f.fdsLateMax} | ${f.fdsRestBefore ?? "-"} | ${f.fdsRestAfter ?? "-"} |`),
     ...liveHeapLines(r),
-    ...curve(r, "RSS curve (MiB per process, every sample)", (p) => mib(p.rssBytes)),
+    ...rssCurve(r),
     ...curve(r, "V8 heap curve (used / total MiB, external MiB; - where the scrape did not answer)", (p) =>
       p.heap ? `${mib(p.heap.heapUsedBytes)} / ${mib(p.heap.heapTotalBytes)}, ${mib(p.heap.externalBytes)}` : "-"),
   ];

@@ -2,9 +2,11 @@
  * `npm run bench:soak`: starts its own mesh (`kvmesh up`, mocker workers hosted by one
  * process, its own --discovery-dir and --namespace), sends an open loop of streamed
  * completions plus periodic bursts of concurrent streams, samples every mesh process's RSS
- * and open fds every 10 s, and writes results.json and summary.md (with machine load).
+ * every second and its open fds and V8 heap every 10 s, and writes results.json and
+ * summary.md (with machine load).
  *   node dist/bench/soak/soak.js [--duration 300] [--rate 100] [--burst 2000] [--burst-every 60]
  *     [--workers 4] [--speedup 1] [--num-kv-blocks N] [--out bench/results/soak] [--heap-snapshots DIR]
+ *     [--burst-snapshot frontend|preprocessor|router|worker]
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -13,9 +15,12 @@ import { join, resolve } from "node:path";
 import { defineFlags, loadServiceConfig } from "#common/config/index.js";
 import { createAgent } from "../loadgen/completion-client.js";
 import { launchMesh } from "../compare/mesh-launcher.js";
+import { burstSnapshotLine, snapshotAtPeak } from "./burst-snapshot.js";
+import type { BurstSnapshot } from "./burst-snapshot.js";
 import { metricsUrls, withHeap } from "./heap-sampler.js";
 import { liveHeaps, snapshotNodeOptions } from "./live-heap.js";
 import { processTree, sample } from "./proc-sampler.js";
+import { startRssSampler } from "./rss-sampler.js";
 import { soakRequest } from "./soak-client.js";
 import { flatness, summaryMarkdown } from "./soak-report.js";
 import type { Tick } from "./soak-report.js";
@@ -39,6 +44,7 @@ const FLAGS = defineFlags([
   { name: "num-kv-blocks", type: "int", min: 0, default: 0, help: "KV blocks per worker (0: the mocker's default)" },
   { name: "out", type: "string", default: "bench/results/soak", help: "report directory" },
   { name: "seed", type: "int", min: 0, default: 13, help: "seed of prompts and arrivals" },
+  { name: "burst-snapshot", type: "string", default: "", help: "a service to take one heap snapshot of at the first burst's peak (burst-snapshot.ts; a diagnosis run: it disturbs the RSS verdict; needs --heap-snapshots DIR)" },
   { name: "heap-snapshots", type: "string", default: "", help: "where, at rest before and after the run, every service writes a heap snapshot, so that its live heap (in use right after that full GC) is reported: a directory to keep them in, '' a temporary one removed afterwards, 'none' no snapshots" },
 ]);
 const loaded = loadServiceConfig({ service: "bench:soak", spec: FLAGS, argv: process.argv.slice(2), out: console.log, err: console.error });
@@ -53,7 +59,7 @@ type SoakConfig = NonNullable<typeof config>;
 const tally = (counts: Record<string, number>, outcome: string): void => void (counts[outcome] = (counts[outcome] ?? 0) + 1);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function main(config: SoakConfig, outDir: string, snapshotDir: string | undefined): Promise<void> {
+async function main(config: SoakConfig, outDir: string, snapshotDir: string | undefined, burstSnapshotOf: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "kvmesh-soak-"));
   const loadavgStart = loadavg();
   const mesh = await launchMesh({
@@ -94,10 +100,12 @@ async function main(config: SoakConfig, outDir: string, snapshotDir: string | un
     const elapsedS = (): number => (performance.now() - t0) / 1000;
     const tick = (): void => void snapshot(Math.round(elapsedS())).then((t) => ticks.push(t));
     const sampler = setInterval(tick, SAMPLE_EVERY_MS);
+    const rss = startRssSampler(mesh.pid, elapsedS);
     tick();
     const gap = poissonGaps(config.ratePerS, config.seed);
     // Bursts at half an interval, then every interval: each window of the RSS check holds some.
     let nextBurstS = config.burstEveryS > 0 ? config.burstEveryS / 2 : Infinity;
+    let burstSnapshot: Promise<BurstSnapshot | undefined> | undefined;
     let due = 0;
     while (due / 1000 < config.durationS) {
       const wait = due - (performance.now() - t0);
@@ -105,14 +113,20 @@ async function main(config: SoakConfig, outDir: string, snapshotDir: string | un
       if (elapsedS() >= nextBurstS && config.burstSize > 0) {
         console.log(`[${elapsedS().toFixed(0)} s] burst of ${config.burstSize}; open loop so far ${JSON.stringify(steady)}`);
         for (let i = 0; i < config.burstSize; i++) send(bursts);
+        if (burstSnapshotOf !== "" && snapshotDir && !burstSnapshot) {
+          burstSnapshot = snapshotAtPeak({ meshPid: mesh.pid, service: burstSnapshotOf, urls, dir: snapshotDir, inFlight: () => pending.size });
+          void burstSnapshot.then((b) => console.log(b ? burstSnapshotLine(b) : `no burst snapshot of ${burstSnapshotOf}`));
+        }
         nextBurstS += config.burstEveryS;
       }
       send(steady);
       due += gap();
     }
     await Promise.all([...pending]);
+    const burstSnap = await burstSnapshot;
     clearInterval(sampler);
     ticks.push(await snapshot(Math.round(elapsedS())));
+    const rssSamples = rss.stop();
     agent.destroy();
     await sleep(REST_SETTLE_MS);
     const restAfter = await snapshot(Math.round(elapsedS()));
@@ -120,8 +134,9 @@ async function main(config: SoakConfig, outDir: string, snapshotDir: string | un
     ticks.sort((a, b) => a.tS - b.tS);
     const result = {
       config, machine: { nproc: availableParallelism(), loadavgStart, loadavgEnd: loadavg() },
-      steady, bursts, flat: flatness(ticks, config.durationS, { before: restBefore, after: restAfter }), ticks, rest: { before: restBefore, after: restAfter },
+      steady, bursts, flat: flatness(ticks, config.durationS, { before: restBefore, after: restAfter }, rssSamples), ticks, rssSamples, rest: { before: restBefore, after: restAfter },
       ...(liveBefore && liveAfter ? { liveHeap: { before: liveBefore, after: liveAfter } } : {}),
+      ...(burstSnap ? { burstSnapshot: burstSnap } : {}),
     };
     const out = resolve(outDir);
     mkdirSync(out, { recursive: true });
@@ -135,11 +150,14 @@ async function main(config: SoakConfig, outDir: string, snapshotDir: string | un
 }
 
 if (config === undefined) process.exitCode = loaded.exitCode;
-else {
+else if (flags!.burstSnapshot !== "" && (flags!.heapSnapshots === "none" || flags!.heapSnapshots === "")) {
+  console.error("--burst-snapshot needs --heap-snapshots DIR: a directory that keeps the snapshot");
+  process.exitCode = 2;
+} else {
   const keep = flags!.heapSnapshots !== "";
   const snapshots = flags!.heapSnapshots === "none" ? undefined : keep ? resolve(flags!.heapSnapshots) : mkdtempSync(join(tmpdir(), "kvmesh-soak-heap-"));
   if (snapshots) mkdirSync(snapshots, { recursive: true });
-  main(config, flags!.out, snapshots).finally(() => {
+  main(config, flags!.out, snapshots, flags!.burstSnapshot).finally(() => {
     if (snapshots && !keep) rmSync(snapshots, { recursive: true, force: true });
   }).catch((err: unknown) => {
     console.error(err);

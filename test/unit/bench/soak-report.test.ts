@@ -2,7 +2,9 @@
 import { expect } from "chai";
 import { burstUnexpected, count500, flatness, liveHeapFlat, okShare, summaryMarkdown } from "../../../bench/soak/soak-report.js";
 import type { Tick } from "../../../bench/soak/soak-report.js";
-import { serviceName } from "../../../bench/soak/proc-sampler.js";
+import { rssOf, serviceName, vmRssBytes } from "../../../bench/soak/proc-sampler.js";
+import { maxRss, startRssSampler } from "../../../bench/soak/rss-sampler.js";
+import type { RssSample } from "../../../bench/soak/rss-sampler.js";
 import { metricsUrls, parseHeap } from "../../../bench/soak/heap-sampler.js";
 import type { HeapSample } from "../../../bench/soak/heap-sampler.js";
 
@@ -99,5 +101,75 @@ describe("soak report", () => {
     expect(summary({ 1: 26 * MiB, 2: 26 * MiB })).to.match(/live heap at rest .* \| 2\/2 \| PASS \|/);
     expect(summary({ 1: 27 * MiB, 2: 26 * MiB })).to.match(/live heap at rest .* \| 1\/2 \| FAIL \|/);
     expect(summary({})).to.match(/live heap at rest .* \| 0\/0 \| FAIL \|/);
+  });
+
+  describe("RSS sampled every second", () => {
+    // Bursts peak between two 10 s ticks: only the 1 s samples see them.
+    const flatTicks = run(() => 100);
+    const peaks = (early: number, late: number): RssSample[] => [
+      { tS: 59.9, rssBytes: { 7: 999 * MiB } }, // just before minute 2: outside both windows
+      { tS: 60, rssBytes: { 7: 150 * MiB } }, // the early window's first instant
+      { tS: 94.3, rssBytes: { 7: early * MiB } },
+      { tS: 120.1, rssBytes: { 7: 999 * MiB } }, // just after minute 2
+      { tS: 179.9, rssBytes: { 7: 999 * MiB } }, // just before minute 4
+      { tS: 214.6, rssBytes: { 7: late * MiB, 8: 5 * MiB } },
+      { tS: 300, rssBytes: { 7: 100 * MiB } }, // the late window's last instant
+    ];
+
+    it("judges each window by its largest sample, ticks and 1 s samples alike, bounds included", () => {
+      const [f] = flatness(flatTicks, 300, undefined, peaks(200, 220));
+      expect(f).to.include({ rssEarlyMaxMiB: 200, rssLateMaxMiB: 220, rssFlat: true });
+      expect(flatness(flatTicks, 300, undefined, peaks(200, 220.1))[0].rssFlat).to.equal(false);
+      // Without them, the same run looks flat at 100 MiB: the peaks fell between ticks.
+      expect(flatness(flatTicks, 300)[0]).to.include({ rssEarlyMaxMiB: 100, rssLateMaxMiB: 100 });
+      // A tick above every 1 s sample still counts.
+      expect(flatness(run((t) => (t === 250 ? 300 : 100)), 300, undefined, peaks(200, 220))[0].rssLateMaxMiB).to.equal(300);
+      // The window bounds themselves: 150 at 60 s is the early max when the burst is lower.
+      expect(flatness(flatTicks, 300, undefined, peaks(120, 120))[0].rssEarlyMaxMiB).to.equal(150);
+    });
+
+    it("the largest sample of one process in [from, to]; none when it was not sampled there", () => {
+      const samples = peaks(200, 220);
+      expect(maxRss(samples, 7, 60, 120)).to.equal(200 * MiB);
+      expect(maxRss(samples, 8, 60, 120)).to.equal(undefined);
+      expect(maxRss(samples, 8, 0, 300)).to.equal(5 * MiB);
+      expect(maxRss([], 7, 0, 300)).to.equal(undefined);
+      expect(maxRss(samples, 7, 60, 61)).to.equal(150 * MiB);
+      expect(maxRss(samples, 7, 60, 61, true)).to.equal(undefined); // (60, 61]: 60 itself is the previous interval's
+    });
+
+    it("the curve shows at each tick the peak since the previous one, and says so", () => {
+      const summary = summaryMarkdown({ config: {}, machine: { nproc: 2, loadavgStart: [0, 0, 0], loadavgEnd: [0, 0, 0] }, steady: {}, bursts: {},
+        flat: flatness(flatTicks, 300, undefined, peaks(200, 220)), ticks: flatTicks, rssSamples: peaks(200, 220) });
+      expect(summary).to.include("the largest RSS sampled every 1 s since the previous tick");
+      expect(summary).to.match(/RSS flat, every process \(late max ≤ 1.1 × early max, RSS sampled every 1 s\) \| 1\/1 \| PASS/);
+      expect(summary).to.include("| 100 | 200 |"); // 94.3 s falls in (90, 100]
+      expect(summary).to.include("| 90 | 100 |");
+      expect(summary).to.include("| 60 | 999 |"); // 59.9 s and 60 s belong to (50, 60]...
+      expect(summary).to.not.include("| 70 | 150 |");
+      expect(summary).to.include("| 70 | 100 |"); // ...not to (60, 70]
+      expect(summary).to.include("| 220 | 220 |"); // 214.6 s
+      const plain = summaryMarkdown({ config: {}, machine: { nproc: 2, loadavgStart: [0, 0, 0], loadavgEnd: [0, 0, 0] }, steady: {}, bursts: {}, flat: flatness(flatTicks, 300), ticks: flatTicks });
+      expect(plain).to.include("RSS curve (MiB per process, every sample)");
+      expect(plain).to.include("| 100 | 100 |");
+    });
+
+    it("reads VmRSS from /proc/<pid>/status in bytes (0 where a process has none)", () => {
+      expect(vmRssBytes("Name:\tnode\nVmRSS:\t  251904 kB\nRssAnon:\t1 kB\n")).to.equal(251904 * 1024);
+      expect(vmRssBytes("Name:\tkthreadd\n")).to.equal(0);
+      expect(rssOf(process.pid)).to.be.greaterThan(0);
+      expect(rssOf(2 ** 22 + 1)).to.equal(undefined); // above Linux's pid_max: never a live process
+    });
+
+    it("samples this process at once and stops sampling when stopped", async () => {
+      const sampler = startRssSampler(process.pid, () => 1.234, 5);
+      await new Promise((r) => setTimeout(r, 30));
+      const samples = sampler.stop();
+      expect(samples.length).to.be.greaterThan(0);
+      expect(samples[0].tS).to.equal(1.2);
+      expect(samples[0].rssBytes[process.pid]).to.be.greaterThan(0);
+      await new Promise((r) => setTimeout(r, 30));
+      expect(samples.length).to.equal(sampler.stop().length);
+    });
   });
 });

@@ -4,17 +4,14 @@
  * stays findable after its last reference is dropped, until it is evicted for a new allocation.
  * Several blocks may hold the same hash (two sequences computed the same prefix in one step);
  * the router hears "stored" for the first copy and "removed" when the last one goes.
+ * Per-block state is preallocated in typed arrays (free-block-queue.ts, cached-block-index.ts),
+ * so a worker's memory does not grow as its cache fills.
  */
-import type { LocalBlockHash, SequenceHash } from "#common/kv-hash.js";
+import type { SequenceHash } from "#common/kv-hash.js";
+import { CachedBlockIndex } from "./cached-block-index.js";
+import type { BlockHash } from "./cached-block-index.js";
+import { FreeBlockQueue } from "./free-block-queue.js";
 import type { KvEventRecorder } from "./kv-events.js";
-
-/** The cache identity of a full block. */
-export interface BlockHash {
-  readonly sequence: SequenceHash;
-  readonly local: LocalBlockHash;
-  /** Sequence hash of the block before it (undefined for a first block). */
-  readonly parent: SequenceHash | undefined;
-}
 
 /** Block counts as reported in WorkerLoad. */
 export interface BlockCounts {
@@ -28,17 +25,16 @@ export interface BlockCounts {
 /** Fixed set of physical blocks. */
 export class BlockPool {
   private readonly refCounts: Int32Array;
-  private readonly hashes: (BlockHash | undefined)[];
-  /** Free blocks; Map iteration order is insertion order, so the head is least recently freed. */
-  private readonly freeQueue = new Map<number, true>();
-  private readonly cached = new Map<SequenceHash, Set<number>>();
+  /** Free blocks (reference count 0), least recently freed at the head. */
+  private readonly freeQueue: FreeBlockQueue;
+  private readonly index: CachedBlockIndex;
   private numActive = 0;
   private numCachedFree = 0;
 
   constructor(readonly numBlocks: number, private readonly events: KvEventRecorder) {
     this.refCounts = new Int32Array(numBlocks);
-    this.hashes = new Array<BlockHash | undefined>(numBlocks).fill(undefined);
-    for (let id = 0; id < numBlocks; id++) this.freeQueue.set(id, true);
+    this.freeQueue = new FreeBlockQueue(numBlocks);
+    this.index = new CachedBlockIndex(numBlocks);
   }
 
   /** Blocks that an allocation may take (free, cached or not). */
@@ -56,10 +52,9 @@ export class BlockPool {
     return this.refCounts[id];
   }
 
-  /** A cached block with this sequence hash, if any. */
+  /** A cached block with this sequence hash, if any (its first copy). */
   lookup(hash: SequenceHash): number | undefined {
-    const ids = this.cached.get(hash);
-    return ids === undefined ? undefined : ids.values().next().value;
+    return this.index.lookup(hash);
   }
 
   /**
@@ -70,16 +65,13 @@ export class BlockPool {
     if (n > this.freeQueue.size) return null;
     const taken: number[] = [];
     const removed: SequenceHash[] = [];
-    for (const id of this.freeQueue.keys()) {
-      if (taken.length === n) break;
-      taken.push(id);
-    }
-    for (const id of taken) {
-      this.freeQueue.delete(id);
+    for (let i = 0; i < n; i++) {
+      const id = this.freeQueue.popHead();
       const gone = this.uncache(id);
       if (gone !== undefined) removed.push(gone);
       this.refCounts[id] = 1;
       this.numActive++;
+      taken.push(id);
     }
     this.events.removed(removed);
     return taken;
@@ -89,9 +81,9 @@ export class BlockPool {
   touch(ids: readonly number[]): void {
     for (const id of ids) {
       if (this.refCounts[id] === 0) {
-        this.freeQueue.delete(id);
+        this.freeQueue.remove(id);
         this.numActive++;
-        if (this.hashes[id] !== undefined) this.numCachedFree--;
+        if (this.index.isCached(id)) this.numCachedFree--;
       }
       this.refCounts[id]++;
     }
@@ -102,52 +94,40 @@ export class BlockPool {
     for (const id of ids) {
       if (this.refCounts[id] <= 0) throw new Error(`block ${id} freed more often than referenced`);
       if (--this.refCounts[id] === 0) {
-        this.freeQueue.set(id, true);
+        this.freeQueue.append(id);
         this.numActive--;
-        if (this.hashes[id] !== undefined) this.numCachedFree++;
+        if (this.index.isCached(id)) this.numCachedFree++;
       }
     }
   }
 
   /** Caches a computed full block; true when its hash is new to the cache (worth a "stored" event). */
   cache(id: number, hash: BlockHash): boolean {
-    if (this.hashes[id] !== undefined) return false;
-    this.hashes[id] = hash;
+    if (this.index.isCached(id)) return false;
+    const isNew = this.index.add(id, hash);
     if (this.refCounts[id] === 0) this.numCachedFree++;
-    const copies = this.cached.get(hash.sequence);
-    if (copies !== undefined) {
-      copies.add(id);
-      return false;
-    }
-    this.cached.set(hash.sequence, new Set([id]));
-    return true;
+    return isNew;
   }
 
   /** The cache identity of a block, if cached. */
   hashOf(id: number): BlockHash | undefined {
-    return this.hashes[id];
+    return this.index.hashOf(id);
   }
 
-  /** One identity per cached sequence hash, in insertion order. */
+  /** One identity per cached sequence hash (its first copy's), in insertion order. */
   cachedHashes(): BlockHash[] {
-    return [...this.cached.values()].map((ids) => this.hashes[ids.values().next().value as number] as BlockHash);
+    return this.index.firstCopies();
   }
 
   /** Forgets the hashes of every free block (active blocks stay cached); no events. */
   dropFreeHashes(): void {
-    for (const id of this.freeQueue.keys()) this.uncache(id);
+    for (const id of this.freeQueue.ids()) this.uncache(id);
   }
 
   /** Removes a block from the cache index; returns its hash when that was the last copy. */
   private uncache(id: number): SequenceHash | undefined {
-    const hash = this.hashes[id];
-    if (hash === undefined) return undefined;
-    this.hashes[id] = undefined;
+    if (!this.index.isCached(id)) return undefined;
     if (this.refCounts[id] === 0) this.numCachedFree--;
-    const copies = this.cached.get(hash.sequence) as Set<number>;
-    copies.delete(id);
-    if (copies.size > 0) return undefined;
-    this.cached.delete(hash.sequence);
-    return hash.sequence;
+    return this.index.remove(id);
   }
 }
