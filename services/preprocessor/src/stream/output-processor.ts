@@ -65,7 +65,9 @@ export class OutputProcessor {
     if (message.routing) this.routing = message.routing;
     // Every message once known, so the last one has it even when a stop string ends the stream.
     if (this.routing) response.routing = this.routing;
-    for (const [i, id] of message.tokenIds.entries()) {
+    const ids = message.tokenIds;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
       this.generated++;
       response.tokenIds.push(id);
       const logprob = message.logprobs[i];
