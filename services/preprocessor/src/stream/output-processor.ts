@@ -74,6 +74,11 @@ export class OutputProcessor {
       if (logprob) response.logprobs.push(textLogprob(this.options.tokenizer, logprob));
       if (this.isStopToken(message, i)) continue;
       const delta = this.detokenizer.push(id);
+      // No stop strings (the common case): the text passes straight through, no match object per token.
+      if (this.stops.empty) {
+        response.text += delta;
+        continue;
+      }
       const match = this.generated >= (this.options.minTokens ?? 0) ? this.stops.push(delta) : { text: this.stops.pass(delta) };
       response.text += match.text;
       if (match.stop !== undefined) return this.finish(response, FinishReason.FINISH_REASON_STOP, this.ownUsage(), match.stop);
