@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { closedLoop } from "../../../bench/mesh/closed-loop.js";
@@ -53,6 +53,19 @@ describe("bench:mesh parts", () => {
       expect(help).not.to.contain("KVMESH_");
     });
   }
+});
+
+describe("bench:mesh hops", () => {
+  it("--help lists its flags and no KVMESH_* variable; a request count below 10 is refused naming the flag", () => {
+    const script = fileURLToPath(new URL("../../../bench/mesh-hops.js", import.meta.url));
+    const help = execFileSync(process.execPath, [script, "--help"], { encoding: "utf8" });
+    expect(help).to.match(/^usage: kvmesh bench:mesh hops \[flags\]/);
+    expect(help).to.contain("--requests <n>").and.to.contain("--block <n>");
+    expect(help).not.to.contain("KVMESH_");
+    const refused = spawnSync(process.execPath, [script, "--requests", "9"], { encoding: "utf8" });
+    expect(refused.status).to.equal(2);
+    expect(refused.stderr).to.contain("--requests");
+  });
 });
 
 describe("bench:mesh profile-summary", () => {
