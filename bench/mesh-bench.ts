@@ -46,6 +46,11 @@ async function main(): Promise<number> {
     log("latency: 1-token requests, direct vs mesh");
     const latency = await measureLatency(t, config.latencyRequests);
     const pids = { frontend: mesh.frontend.pid, preprocessor: mesh.preprocessor.pid, router: mesh.router.pid, worker: mesh.worker.pid };
+    // The 1-token requests above never run the per-token path: unwarmed, the first CPU row paid
+    // for V8 compiling it (~15% of each hop's CPU in a perf profile of that row), a one-off
+    // cost per process, not per token. Streamed requests first, their numbers dropped.
+    log("warm-up: streamed requests");
+    await measureCpu(t, pids, 8, 16, config.streamTokens);
     const cpu = [];
     for (const streams of [1, 8, 64]) {
       // The window in the profiler's clock (monotonic µs), for profile-summary --from/--to.

@@ -10,6 +10,9 @@ import { InternalError, KvmeshError } from "./errors.js";
 import { toGrpcStatus } from "./grpc-errors.js";
 import type { Logger } from "./logger.js";
 
+/** The answer of a write the transport took at once: one shared promise, not one per message. */
+const WRITTEN: Promise<void> = Promise.resolve();
+
 /** What a producer gets. */
 export interface StreamSink<T> {
   /** Aborted when the client cancels (or the connection is lost). */
@@ -35,8 +38,8 @@ export async function serveStream<Q, T>(call: ServerWritableStream<Q, T>, log: L
   const sink: StreamSink<T> = {
     signal,
     write: (message) => {
-      if (signal.aborted) return Promise.resolve();
-      return call.write(message) ? Promise.resolve() : whenDrained(call, signal);
+      if (signal.aborted) return WRITTEN;
+      return call.write(message) ? WRITTEN : whenDrained(call, signal);
     },
   };
   try {

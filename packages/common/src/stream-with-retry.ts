@@ -12,7 +12,7 @@ import type { Client, ClientReadableStream } from "@grpc/grpc-js";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { readCallStream } from "./call-stream.js";
 import { isConnectionFailure } from "./connection-failure.js";
-import { NoWorkerError } from "./errors.js";
+import { CancelledError, NoWorkerError } from "./errors.js";
 import { fromGrpcError, isServiceError } from "./grpc-errors.js";
 import type { Replica, ReplicaPool } from "./replica-pool.js";
 
@@ -32,8 +32,14 @@ export interface StreamWithRetryOptions<C extends Client, T> {
   coalesce?: (earlier: T, later: T) => T | undefined;
 }
 
-/** Messages of the first replica that answers. Errors are typed (fromGrpcError). */
+/**
+ * Messages of the first replica that answers, once the pool has its first discovery answer.
+ * Errors are typed (fromGrpcError); a signal already aborted opens no call (CancelledError).
+ */
 export async function* streamWithRetry<C extends Client, T>(options: StreamWithRetryOptions<C, T>): AsyncGenerator<T> {
+  await options.pool.whenReady();
+  // An abort listener added after the fact never fires: a caller already gone gets no call.
+  if (options.signal?.aborted) throw new CancelledError("the caller cancelled the request");
   const tried = new Set<string>();
   let lastUnavailable: Error | undefined;
   let connectionRetries = 0;

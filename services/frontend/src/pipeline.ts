@@ -37,7 +37,6 @@ export class Pipeline {
       controller.abort();
     }, this.requestTimeoutMs);
     try {
-      await this.preprocessors.whenReady();
       const stream = streamWithRetry({
         pool: this.preprocessors,
         open: ({ client }) => client.generate(request, withRequestId(request.requestId)),

@@ -10,6 +10,9 @@ import { waitTurn } from "./queue/wait-turn.js";
 import { WorkerLostError } from "./worker-lost-error.js";
 import type { WorkerView } from "./workers/worker-registry.js";
 
+/** Seconds between two touches of a streaming request (its sequence's stale sweep is minutes). */
+const TOUCH_INTERVAL_S = 1;
+
 /** One worker's Generate stream: its messages in order; errors are thrown by the iteration. */
 export interface WorkerStream extends AsyncIterable<GenerateResponse> {
   /**
@@ -91,6 +94,7 @@ export class Forwarder {
       const onAbort = (): void => stream.cancel();
       signal.addEventListener("abort", onAbort);
       let firstToken = true;
+      let touchedAt = sentAt;
       let delivered = 0;
       let finished = false;
       let failure: unknown;
@@ -103,13 +107,18 @@ export class Forwarder {
             decider.firstToken(attemptId);
             decider.workerReachable(workerId);
             observer?.firstToken?.(plan, msg.cachedTokens, now() - sentAt);
-          } else {
-            decider.touch(attemptId);
+          } else if (msg.finishReason === undefined) {
+            // The stale sweep counts minutes: a touch a second is plenty, not one per token.
+            const t = now();
+            if (t - touchedAt >= TOUCH_INTERVAL_S) {
+              touchedAt = t;
+              decider.touch(attemptId);
+            }
           }
           const out = stamp(msg, base + generated.length, workerId, migrations);
           // The record rides the first message (a caller may stop reading early) and the last.
           if (first || msg.finishReason !== undefined) out.routing = routingRecord(plan, delivered, request.tokenIds.length);
-          generated.push(...msg.tokenIds);
+          for (const id of msg.tokenIds) generated.push(id);
           if (msg.finishReason !== undefined) {
             finished = true;
             if (migrations > 0) out.usage = migratedUsage(request, generated.length, msg.usage);

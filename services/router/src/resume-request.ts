@@ -64,7 +64,14 @@ export class StreamEndedError extends Error {
   }
 }
 
-/** A response re-stamped for the caller: contiguous index, the serving worker. */
+/**
+ * A response re-stamped for the caller: contiguous index, the serving worker. `msg` is changed
+ * in place (each decoded message has one reader): a copy per token cost an allocation and gave
+ * the encoder objects of a second shape.
+ */
 export function stamp(msg: GenerateResponse, index: number, workerId: string, migrations: number): GenerateResponse {
-  return { ...msg, index, workerId, migrations: msg.finishReason === undefined ? 0 : migrations };
+  msg.index = index;
+  msg.workerId = workerId;
+  msg.migrations = msg.finishReason === undefined ? 0 : migrations;
+  return msg;
 }

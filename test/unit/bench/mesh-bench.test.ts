@@ -1,8 +1,8 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { closedLoop } from "../../../bench/mesh/closed-loop.js";
-import { category, selfTimes } from "../../../bench/mesh/profile-summary.js";
+import { category, MAX_GAP_INTERVALS, selfTimes } from "../../../bench/mesh/profile-summary.js";
 import { cpuMicros, statCpuMicros } from "../../../bench/mesh/proc-cpu.js";
 
 describe("bench:mesh parts", () => {
@@ -55,6 +55,19 @@ describe("bench:mesh parts", () => {
   }
 });
 
+describe("bench:mesh hops", () => {
+  it("--help lists its flags and no KVMESH_* variable; a request count below 10 is refused naming the flag", () => {
+    const script = fileURLToPath(new URL("../../../bench/mesh-hops.js", import.meta.url));
+    const help = execFileSync(process.execPath, [script, "--help"], { encoding: "utf8" });
+    expect(help).to.match(/^usage: kvmesh bench:mesh hops \[flags\]/);
+    expect(help).to.contain("--requests <n>").and.to.contain("--block <n>");
+    expect(help).not.to.contain("KVMESH_");
+    const refused = spawnSync(process.execPath, [script, "--requests", "9"], { encoding: "utf8" });
+    expect(refused.status).to.equal(2);
+    expect(refused.stderr).to.contain("--requests");
+  });
+});
+
 describe("bench:mesh profile-summary", () => {
   const frame = (functionName: string, url: string, lineNumber = 0) => ({ functionName, url, lineNumber });
   it("names a frame's category: package, Node subsystem, our file, or the VM's own", () => {
@@ -78,5 +91,14 @@ describe("bench:mesh profile-summary", () => {
     // a: 20 (to b) + 100 (to the last sample); b: 30 (to idle) + 0 (the last sample has no next).
     expect(selfTimes(profile, "function", 0, 0)).to.deep.equal({ busy: 150, rows: [["a node:events:5", 120], ["b node:events:10", 30]] });
     expect(selfTimes(profile, "category", 1020, 1150)).to.deep.equal({ busy: 130, rows: [["node:events", 130]] });
+  });
+
+  it(`counts a gap longer than ${MAX_GAP_INTERVALS} median intervals as one interval (the process was descheduled), and one of exactly ${MAX_GAP_INTERVALS} as it is`, () => {
+    const nodes = [{ id: 2, callFrame: frame("a", "node:events", 4) }, { id: 3, callFrame: frame("b", "node:events", 9) }];
+    // median interval 10: b's first sample is followed by a gap of 10 × 10 + 1 (clipped to 10), or of exactly 10 × 10 (kept)
+    const clipped = { nodes, startTime: 0, samples: [2, 3, 2, 3, 3], timeDeltas: [10, 10, 101, 10, 10] };
+    expect(selfTimes(clipped, "function", 0, 0)).to.deep.equal({ busy: 40, rows: [["a node:events:5", 20], ["b node:events:10", 20]] });
+    const kept = { nodes, startTime: 0, samples: [2, 3, 2, 3, 3], timeDeltas: [10, 10, 100, 10, 10] };
+    expect(selfTimes(kept, "function", 0, 0).rows).to.deep.equal([["b node:events:10", 110], ["a node:events:5", 20]]);
   });
 });

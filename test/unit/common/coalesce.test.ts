@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { Readable } from "node:stream";
 import type { ClientReadableStream } from "@grpc/grpc-js";
-import { readCallStream } from "#common/call-stream.js";
+import { HIGH_WATER, readCallStream } from "#common/call-stream.js";
 import { coalesceGenerate } from "#common/coalesce-generate.js";
 import { seededRandom } from "#common/seeded-random.js";
 import { FinishReason } from "#contracts/gen/kvmesh/v1/common.js";
@@ -130,6 +130,63 @@ describe("coalescing messages that already arrived", () => {
       break;
     }
     expect(cancels()).to.equal(1);
+  });
+});
+
+describe("readCallStream backpressure", () => {
+  /** A producer that makes token i only when the stream asks for more (as grpc-js reads on demand). */
+  function onDemand(n: number): { call: ClientReadableStream<GenerateResponse>; produced: () => number } {
+    let i = 0;
+    const stream = new Readable({
+      objectMode: true, highWaterMark: 1,
+      read() {
+        if (i < n) this.push(tokenMessage(i, i++ === n - 1));
+        else this.push(null);
+      },
+    }) as unknown as ClientReadableStream<GenerateResponse>;
+    Object.assign(stream, { cancel: () => undefined });
+    return { call: stream, produced: () => i };
+  }
+
+  for (const coalesce of [undefined, coalesceGenerate]) {
+    it(`a consumer that stops reading stops the producer after ${HIGH_WATER} unread messages, then gets every token once, in order (${coalesce ? "coalescing" : "one by one"})`, async () => {
+      const n = 500;
+      const { call, produced } = onDemand(n);
+      const ids: number[] = [];
+      let held = -1;
+      for await (const m of readCallStream(call, { isLast, coalesce })) {
+        ids.push(...m.tokenIds);
+        if (held < 0) {
+          await sleep(30); // a consumer held up downstream (a slow HTTP client)
+          held = produced();
+        }
+      }
+      // The first message taken may itself have joined up to HIGH_WATER; at most HIGH_WATER more wait behind it.
+      expect(held).to.be.at.least(HIGH_WATER).and.at.most(2 * HIGH_WATER + 3);
+      expect(ids).to.deep.equal(Array.from({ length: n }, (_, i) => 1000 + i));
+    });
+  }
+
+  it("an error after some messages is thrown once those were read, and nothing is cancelled", async () => {
+    let cancels = 0;
+    const stream = new Readable({ objectMode: true, read() {} }) as unknown as ClientReadableStream<GenerateResponse>;
+    Object.assign(stream, { cancel: () => void cancels++ });
+    stream.push(tokenMessage(0, false));
+    stream.push(tokenMessage(1, false));
+    setImmediate(() => {
+      stream.push(null);
+      stream.emit("error", Object.assign(new Error("14 UNAVAILABLE: gone"), { code: 14 }));
+    });
+    const ids: number[] = [];
+    let thrown: unknown;
+    try {
+      for await (const m of readCallStream(stream, { isLast })) ids.push(...m.tokenIds);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(ids).to.deep.equal([1000, 1001]);
+    expect((thrown as { code?: number }).code).to.equal(14);
+    expect(cancels).to.equal(0);
   });
 });
 

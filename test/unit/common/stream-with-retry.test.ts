@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import { Metadata } from "@grpc/grpc-js";
 import type { Client, ClientReadableStream } from "@grpc/grpc-js";
 import { CONNECTION_RETRIES, streamWithRetry } from "#common/stream-with-retry.js";
-import { Code, InternalError, NoWorkerError } from "#common/errors.js";
+import { CancelledError, Code, InternalError, NoWorkerError } from "#common/errors.js";
 import type { ReplicaPool } from "#common/replica-pool.js";
 
 const GOAWAY = "Received RST_STREAM with code 2 triggered by internal client error: Session closed with error code 2";
@@ -28,9 +28,10 @@ function fakeCall(script: Script, cancels: { n: number }): ClientReadableStream<
 }
 
 /** A pool of `ids` handed out round-robin, skipping excluded ones. */
-function fakePool(ids: string[]): ReplicaPool<Client> {
+function fakePool(ids: string[], ready: Promise<void> = Promise.resolve()): ReplicaPool<Client> {
   let next = 0;
   return {
+    whenReady: () => ready,
     pick: (exclude: ReadonlySet<string> = new Set()) => {
       const left = ids.filter((id) => !exclude.has(id));
       if (left.length === 0) return undefined;
@@ -39,13 +40,13 @@ function fakePool(ids: string[]): ReplicaPool<Client> {
   } as unknown as ReplicaPool<Client>;
 }
 
-async function run(ids: string[], scripts: Script[]): Promise<{ out: string[]; opened: string[]; error?: unknown }> {
+async function run(ids: string[], scripts: Script[], extra: { ready?: Promise<void>; signal?: AbortSignal } = {}): Promise<{ out: string[]; opened: string[]; error?: unknown }> {
   const opened: string[] = [];
   const cancels = { n: 0 };
   const out: string[] = [];
   try {
     const stream = streamWithRetry({
-      pool: fakePool(ids), noneLeft: "none left",
+      pool: fakePool(ids, extra.ready), noneLeft: "none left", signal: extra.signal,
       open: (replica) => {
         opened.push(replica.instance.instanceId);
         return fakeCall(scripts.shift() ?? { fail: Code.UNAVAILABLE, details: "gone" }, cancels);
@@ -87,6 +88,25 @@ describe("streamWithRetry", () => {
     expect(r.opened).to.deep.equal(["a", "b"]);
     expect(r.error).to.be.instanceOf(NoWorkerError);
     expect((r.error as Error).message).to.equal("no worker for model m");
+  });
+
+  it("waits for the pool's first discovery answer before it picks a replica", async () => {
+    let ready!: () => void;
+    const r = run(["a"], [{ messages: ["x"] }], { ready: new Promise<void>((resolve) => (ready = resolve)) });
+    let settled = false;
+    void r.then(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(settled).to.equal(false);
+    ready();
+    expect(await r).to.deep.include({ out: ["x"], opened: ["a"] });
+  });
+
+  it("a signal already aborted opens no call: CancelledError", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const r = await run(["a"], [{ messages: ["x"] }], { signal: controller.signal });
+    expect(r.opened).to.deep.equal([]);
+    expect(r.error).to.be.instanceOf(CancelledError);
   });
 
   it("no replica at all: noneLeft", async () => {

@@ -211,4 +211,30 @@ describe("router forwarder", () => {
     expect(out.at(-1)).to.include({ finishReason: 2, index: 6 });
     expect(opened).to.have.length(1);
   });
+  it("touches a streaming request's sequence at most once a second, never on the first or last message", async () => {
+    const { decider } = deciderFor(readyRegistry(["w1"]));
+    let clock = 0;
+    let touches = 0;
+    const touch = decider.touch.bind(decider);
+    decider.touch = (id: string) => {
+      touches++;
+      touch(id);
+    };
+    const forwarder = new Forwarder({
+      decider, migrationLimit: 0, now: () => clock,
+      open: () => ({
+        cancel: () => undefined,
+        async *[Symbol.asyncIterator]() {
+          // 10 tokens 0.3 s apart, then the finish: later messages at 0.6, 0.9, 1.2 (touch), ... 2.4 (touch), 2.7, 3.0
+          for (let i = 0; i < 11; i++) {
+            clock += 0.3;
+            yield tokens([i], i === 10 ? 2 : undefined);
+          }
+        },
+      }),
+    });
+    const out = await collect(forwarder.generate({ ...REQUEST, stop: { maxTokens: 11, stopTokenIds: [], ignoreEos: true } }, new AbortController().signal));
+    expect(out.flatMap((m) => m.tokenIds)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(touches).to.equal(2);
+  });
 });

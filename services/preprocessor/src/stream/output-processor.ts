@@ -65,13 +65,20 @@ export class OutputProcessor {
     if (message.routing) this.routing = message.routing;
     // Every message once known, so the last one has it even when a stop string ends the stream.
     if (this.routing) response.routing = this.routing;
-    for (const [i, id] of message.tokenIds.entries()) {
+    const ids = message.tokenIds;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
       this.generated++;
       response.tokenIds.push(id);
       const logprob = message.logprobs[i];
       if (logprob) response.logprobs.push(textLogprob(this.options.tokenizer, logprob));
       if (this.isStopToken(message, i)) continue;
       const delta = this.detokenizer.push(id);
+      // No stop strings (the common case): the text passes straight through, no match object per token.
+      if (this.stops.empty) {
+        response.text += delta;
+        continue;
+      }
       const match = this.generated >= (this.options.minTokens ?? 0) ? this.stops.push(delta) : { text: this.stops.pass(delta) };
       response.text += match.text;
       if (match.stop !== undefined) return this.finish(response, FinishReason.FINISH_REASON_STOP, this.ownUsage(), match.stop);

@@ -80,7 +80,8 @@ export class ModelTokenizer implements TokenDecoder {
   decode(ids: readonly number[], skipSpecialTokens: boolean): string {
     // The library rejects an empty list; its text is plainly "".
     if (ids.length === 0) return "";
-    return this.tokenizer.decode([...ids], { skip_special_tokens: skipSpecialTokens });
+    // The library only reads the list: no copy (the detokenizer decodes a fresh slice per token).
+    return this.tokenizer.decode(ids as number[], { skip_special_tokens: skipSpecialTokens });
   }
 
   /** The text and bytes of one token on its own (a partial character reads `bytes:\xNN`). */

@@ -7,7 +7,6 @@
  */
 import type { ClientReadableStream, Deadline } from "@grpc/grpc-js";
 import { coalesceGenerate } from "#common/coalesce-generate.js";
-import { CancelledError } from "#common/errors.js";
 import type { ReplicaPool } from "#common/replica-pool.js";
 import { withRequestId } from "#common/request-id.js";
 import { streamWithRetry } from "#common/stream-with-retry.js";
@@ -26,13 +25,13 @@ export interface RouterStreamOptions {
   onRetry?: (instanceId: string) => void;
 }
 
-/** The messages of `request`'s generation through some router replica (errors typed). */
-export async function* routerGenerate(pool: RouterPool, request: GenerateRequest, options: RouterStreamOptions): AsyncGenerator<GenerateResponse> {
-  await pool.whenReady();
-  // An abort listener added after the fact never fires: a client already gone gets no call.
-  if (options.signal.aborted) throw new CancelledError("the client cancelled the request");
+/**
+ * The messages of `request`'s generation through some router replica (errors typed). No
+ * generator of its own: one more async layer per streamed token bought nothing.
+ */
+export function routerGenerate(pool: RouterPool, request: GenerateRequest, options: RouterStreamOptions): AsyncGenerator<GenerateResponse> {
   let opened = 0;
-  yield* streamWithRetry({
+  return streamWithRetry({
     pool,
     signal: options.signal,
     noneLeft: "no router replica is registered in discovery",
