@@ -13,25 +13,35 @@ export interface Allocation {
   readonly markCompacts: number;
 }
 
+/** Counts the heap allocated from now until `stop`: see {@link measureAllocation}. */
+export function startAllocationCount(): { stop(calls: number): Allocation } {
+  const profiler = new GCProfiler();
+  profiler.start();
+  const start = process.memoryUsage().heapUsed;
+  return {
+    stop(calls: number): Allocation {
+      const end = process.memoryUsage().heapUsed;
+      const { statistics } = profiler.stop();
+      let freed = 0;
+      let scavenges = 0;
+      let markCompacts = 0;
+      for (const gc of statistics) {
+        freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
+        if (gc.gcType === "Scavenge" || gc.gcType === "MinorMarkCompact") scavenges++;
+        else if (gc.gcType === "MarkSweepCompact") markCompacts++;
+      }
+      return { bytesPerCall: (end - start + freed) / Math.max(1, calls), scavenges, markCompacts };
+    },
+  };
+}
+
 /**
  * Run `call(i)` for i in [0, calls) and count the heap it allocates: V8's GC profiler reports
  * the used heap before and after every collection, so the bytes freed in between are added
  * back to the growth of the used heap.
  */
 export function measureAllocation(calls: number, call: (i: number) => void): Allocation {
-  const profiler = new GCProfiler();
-  profiler.start();
-  const start = process.memoryUsage().heapUsed;
+  const count = startAllocationCount();
   for (let i = 0; i < calls; i++) call(i);
-  const end = process.memoryUsage().heapUsed;
-  const { statistics } = profiler.stop();
-  let freed = 0;
-  let scavenges = 0;
-  let markCompacts = 0;
-  for (const gc of statistics) {
-    freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
-    if (gc.gcType === "Scavenge" || gc.gcType === "MinorMarkCompact") scavenges++;
-    else if (gc.gcType === "MarkSweepCompact") markCompacts++;
-  }
-  return { bytesPerCall: (end - start + freed) / calls, scavenges, markCompacts };
+  return count.stop(calls);
 }
