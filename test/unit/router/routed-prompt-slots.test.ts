@@ -63,4 +63,17 @@ describe("cache-aware's tree: matching on worker-slot bit sets", () => {
     expect([...tree.match(hashes(2))]).to.deep.equal([["B", 1]]);
     expect(tree.size).to.equal(3);
   });
+
+  it("a trimmed block re-routed later is found again, not through a shortcut to its trimmed node", () => {
+    let now = 0;
+    const tree = new RoutedPromptTree(() => now, 1);
+    tree.insert(hashes(1, 2), "A");
+    now = EVICTION_INTERVAL_MS;
+    expect([...tree.match(hashes(1, 2))]).to.deep.equal([["A", 1]]); // block 2 (deeper) trimmed
+    tree.insert(hashes(1, 2), "B");
+    expect([...tree.match(hashes(1, 2))]).to.deep.equal([["A", 1], ["B", 2]]);
+    tree.insert(hashes(1, 3), "A");
+    expect([...tree.match(hashes(1, 2))]).to.deep.equal([["A", 1], ["B", 2]]);
+    expect([...tree.match(hashes(1, 3))]).to.deep.equal([["A", 2], ["B", 1]]);
+  });
 });
