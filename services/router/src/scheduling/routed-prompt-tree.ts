@@ -30,7 +30,16 @@ interface TreeNode {
   /** False once trimmed out of the map: a shortcut to it is stale. */
   live: boolean;
   readonly entries: Map<string, Entry>;
-  mask: Uint32Array;
+  /** The only holder's slot while there has been at most one (most blocks: a prompt's own tail), else −1. */
+  holder: number;
+  /** Holders as a bit set of slots, once there were two (creating one per new block was most of an insert's time). */
+  mask: Uint32Array | undefined;
+}
+
+/** Word `w` of a node's holder bit set. */
+function holderWord(node: TreeNode, w: number): number {
+  if (node.mask !== undefined) return node.mask[w] ?? 0;
+  return node.holder >= 0 && node.holder >>> 5 === w ? 1 << (node.holder & 31) : 0;
 }
 
 /** How often the tree is trimmed (SGLang's eviction interval). */
@@ -73,7 +82,7 @@ export class RoutedPromptTree {
     if (first === undefined) return matched;
     const words = this.slots.words;
     const active = this.slots.scratch();
-    for (let w = 0; w < words; w++) active[w] = first.mask[w] ?? 0;
+    for (let w = 0; w < words; w++) active[w] = holderWord(first, w);
     let depth = 1;
     let prev = first;
     for (; depth < hashes.length; depth++) {
@@ -84,7 +93,7 @@ export class RoutedPromptTree {
       for (let w = 0; w < words; w++) {
         const was = active[w] | 0;
         if (was === 0) continue;
-        const kept = was & (node.mask[w] ?? 0);
+        const kept = was & holderWord(node, w);
         if (kept !== was) this.setDepths(w, was & ~kept, depth);
         active[w] = kept;
         live |= kept;
@@ -104,7 +113,7 @@ export class RoutedPromptTree {
     for (let depth = 0; depth < hashes.length; depth++) {
       const hash = hashes[depth];
       let node = prev === undefined ? this.nodes.get(hash) : this.nodeAfter(prev, hash);
-      if (node === undefined) this.nodes.set(hash, (node = { hash, parent: prev, next: undefined, live: true, entries: new Map(), mask: new Uint32Array(this.slots.words) }));
+      if (node === undefined) this.nodes.set(hash, (node = { hash, parent: prev, next: undefined, live: true, entries: new Map(), holder: -1, mask: undefined }));
       if (prev !== undefined) prev.next = node;
       prev = node;
       const entry = node.entries.get(workerId);
@@ -131,7 +140,15 @@ export class RoutedPromptTree {
   }
 
   private setBit(node: TreeNode, slot: number): void {
-    if (node.mask.length <= slot >>> 5) {
+    if (node.mask === undefined) {
+      if (node.holder < 0) {
+        node.holder = slot;
+        return;
+      }
+      node.mask = new Uint32Array(this.slots.words);
+      node.mask[node.holder >>> 5] |= 1 << (node.holder & 31);
+      node.holder = -1;
+    } else if (node.mask.length <= slot >>> 5) {
       const grown = new Uint32Array(this.slots.words);
       grown.set(node.mask);
       node.mask = grown;
@@ -143,7 +160,8 @@ export class RoutedPromptTree {
   private dropEntry(hash: bigint, node: TreeNode, workerId: string): void {
     node.entries.delete(workerId);
     const slot = this.slots.slotOf(workerId);
-    node.mask[slot >>> 5] &= ~(1 << (slot & 31));
+    if (node.mask !== undefined) node.mask[slot >>> 5] &= ~(1 << (slot & 31));
+    else if (node.holder === slot) node.holder = -1;
     if (node.entries.size === 0) {
       this.nodes.delete(hash);
       // No shortcut may lead to a node the map no longer holds.
