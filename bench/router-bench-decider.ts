@@ -1,7 +1,7 @@
 // The router's own decision path for bench/router-bench.ts: Decider.plan (registry views,
 // supplied block hashes, index walk, load, selector) + admit, as Router.Generate runs it, over
 // the benchmark's index, in any --router-mode; also the decider the gRPC server serves.
-import type { RouterMode } from "../services/router/src/decider.js";
+import type { RouteQuestion, RouterMode } from "../services/router/src/decider.js";
 import { Decider } from "../services/router/src/decider.js";
 import type { KvIndexer } from "../services/router/src/indexer/kv-indexer.js";
 import { seededRng } from "../services/router/src/scheduling/rng.js";
@@ -41,15 +41,27 @@ export interface DeciderTimes {
   readonly cpuMs: number[];
 }
 
+/** The i-th question of a run. */
+function questionOf(prompts: readonly BenchPrompt[], run: DeciderRun, i: number): RouteQuestion {
+  const prompt = prompts[i % prompts.length];
+  return { model: BENCH_MODEL, tokenIds: prompt.tokenIds, blockHashes: run.supplied ? prompt.blockHashes : undefined, pinnedWorkerId: run.pinTo?.[i % run.pinTo.length] };
+}
+
+/**
+ * Decision `i` of a run untimed (plan + admit, and the finish of decision i − 64), for counting
+ * what a decision allocates; `i` continues past the timed run's ids.
+ */
+export function decideOnce(decider: Decider, prompts: readonly BenchPrompt[], run: DeciderRun, i: number): void {
+  decider.admit(`d${i}`, decider.plan(questionOf(prompts, run, i)));
+  if (i >= 64) decider.finish(`d${i - 64}`);
+}
+
 /** `run.routes` plan + admit calls (after `run.warmup` more), 64 requests in flight. */
 export function measureDecider(decider: Decider, prompts: readonly BenchPrompt[], run: DeciderRun): DeciderTimes {
   const wallMs: number[] = [];
   const cpuMs: number[] = [];
   for (let i = 0; i < run.routes + run.warmup; i++) {
-    const prompt = prompts[i % prompts.length];
-    const question = {
-      model: BENCH_MODEL, tokenIds: prompt.tokenIds, blockHashes: run.supplied ? prompt.blockHashes : undefined, pinnedWorkerId: run.pinTo?.[i % run.pinTo.length],
-    };
+    const question = questionOf(prompts, run, i);
     const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     const plan = decider.plan(question);

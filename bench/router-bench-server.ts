@@ -11,6 +11,7 @@ import { createLogger } from "#common/logger.js";
 import type { Decider } from "../services/router/src/decider.js";
 import { Forwarder } from "../services/router/src/forwarder.js";
 import { createRouterService } from "../services/router/src/service.js";
+import { startAllocationCount } from "./router-bench-alloc.js";
 import { benchDecider } from "./router-bench-decider.js";
 import { BS, buildRouterWorkload, indexOf } from "./router-bench-workload.js";
 import { percentile } from "./router-bench-stats.js";
@@ -26,6 +27,11 @@ export interface ServerStats {
   readonly gcTotalMs: number;
   readonly loopDelayP99Ms: number;
   readonly loopDelayMaxMs: number;
+  /** Heap allocated per call (every call's work: gRPC, decode, decide, encode), bytes. */
+  readonly allocatedBytesPerCall: number;
+  /** Collections while measured: scavenges (minor), mark-compacts (major). */
+  readonly scavenges: number;
+  readonly markCompacts: number;
 }
 
 /** Times every plan() of `decider` into `out` (ms). */
@@ -42,10 +48,15 @@ function timedDecider(decider: Decider, out: number[]): Decider {
   return decider;
 }
 
-async function main(): Promise<void> {
+/** The kv decider over the seeded index; the workload's events are garbage once it returns. */
+function seededDecider(): Decider {
   const workload = buildRouterWorkload();
+  return benchDecider(indexOf(workload), workload.workerIds, BS);
+}
+
+async function main(): Promise<void> {
   const planMs: number[] = [];
-  const decider = timedDecider(benchDecider(indexOf(workload), workload.workerIds, BS), planMs);
+  const decider = timedDecider(seededDecider(), planMs);
   const log = createLogger({ service: "router-bench-server", level: "warn" });
   const forwarder = new Forwarder({ decider, migrationLimit: 0, open: () => { throw new Error("the benchmark sends nothing"); } });
   const service = createRouterService({ decider, forwarder, listWorkers: () => [], dumpIndex: () => [], log });
@@ -55,17 +66,21 @@ async function main(): Promise<void> {
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   const lines = createInterface({ input: process.stdin });
+  let allocation = startAllocationCount();
   lines.on("line", (line) => {
     if (line === "reset") {
+      allocation.stop(1);
+      allocation = startAllocationCount();
       planMs.length = 0;
       gc.length = 0;
       loop.reset();
     } else if (line === "stats") {
+      const { bytesPerCall, scavenges, markCompacts } = allocation.stop(planMs.length);
       const sorted = [...planMs].sort((a, b) => a - b);
       const stats: ServerStats = {
         msg: "stats", calls: planMs.length, planP50Ms: percentile(sorted, 0.5), planP99Ms: percentile(sorted, 0.99),
         gcPauses: gc.length, gcMaxMs: Math.max(0, ...gc), gcTotalMs: gc.reduce((a, b) => a + b, 0),
-        loopDelayP99Ms: loop.percentile(99) / 1e6, loopDelayMaxMs: loop.max / 1e6,
+        loopDelayP99Ms: loop.percentile(99) / 1e6, loopDelayMaxMs: loop.max / 1e6, allocatedBytesPerCall: bytesPerCall, scavenges, markCompacts,
       };
       process.stdout.write(`${JSON.stringify(stats)}\n`);
     }

@@ -10,8 +10,11 @@ import type { PerformanceEntry } from "node:perf_hooks";
 import { hashBlocks } from "#common/kv-hash.js";
 import type { RouterMode } from "../services/router/src/decider.js";
 import { KvIndexer } from "../services/router/src/indexer/kv-indexer.js";
+import { ROUTER_NODE_FLAGS } from "../services/router/src/node-flags.js";
 import { SELECTION_POLICIES } from "../services/router/src/scheduling/policies.js";
-import { benchDecider, measureDecider } from "./router-bench-decider.js";
+import { measureAllocation } from "./router-bench-alloc.js";
+import type { Allocation } from "./router-bench-alloc.js";
+import { benchDecider, decideOnce, measureDecider } from "./router-bench-decider.js";
 import type { DeciderTimes } from "./router-bench-decider.js";
 import { measureGrpcRoute } from "./router-bench-grpc.js";
 import { p50p99, percentile, sortedCopy } from "./router-bench-stats.js";
@@ -21,6 +24,7 @@ import type { RouterWorkload } from "./router-bench-workload.js";
 const ROUTES = 5000;
 const WARMUP = 500;
 const GRPC_CALLS = 2000;
+const ALLOC_ROUTES = 2000;
 const DECISION_TARGET_MS = 0.1;
 const GRPC_TARGET_MS = 1;
 const MODES: RouterMode[] = [...SELECTION_POLICIES, "direct"];
@@ -77,22 +81,29 @@ interface ModeRow {
   readonly mode: string;
   readonly times: DeciderTimes;
   readonly gc: string;
+  /** Heap allocated per decision over ALLOC_ROUTES more (load does not distort it). */
+  readonly allocation: Allocation;
 }
 
 async function measureMode(workload: RouterWorkload, index: KvIndexer, mode: RouterMode, supplied: boolean): Promise<ModeRow> {
   const decider = benchDecider(index, workload.workerIds, BS, mode);
   collect();
   const pinTo = mode === "direct" ? workload.workerIds : undefined;
-  const { value: times, pauses } = await withGcPauses(() => measureDecider(decider, workload.prompts, { routes: ROUTES, warmup: WARMUP, supplied, pinTo }));
-  return { mode: supplied ? mode : `${mode}, hashing in the router (no hashes supplied)`, times, gc: describePauses(pauses) };
+  const run = { routes: ROUTES, warmup: WARMUP, supplied, pinTo };
+  const { value: times, pauses } = await withGcPauses(() => measureDecider(decider, workload.prompts, run));
+  // The same calls again, counted by the heap they allocate (request ids continue past the timed run's).
+  const allocation = measureAllocation(ALLOC_ROUTES, (i) => decideOnce(decider, workload.prompts, run, ROUTES + WARMUP + i));
+  return { mode: supplied ? mode : `${mode}, hashing in the router (no hashes supplied)`, times, gc: describePauses(pauses), allocation };
 }
 
 const verdict = (ok: boolean): string => (ok ? "PASS" : "MISS");
+const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
 
 function modeLine(row: ModeRow): string {
   const wall = sortedCopy(row.times.wallMs);
   const p99 = percentile(wall, 0.99);
-  return `| ${row.mode} | ${p50p99(row.times.wallMs)} | ${p50p99(row.times.cpuMs)} | ${row.gc} | ${verdict(p99 < DECISION_TARGET_MS)} |`;
+  const a = row.allocation;
+  return `| ${row.mode} | ${p50p99(row.times.wallMs)} | ${p50p99(row.times.cpuMs)} | ${row.gc} | ${kib(a.bytesPerCall)} (${a.scavenges} scavenges) | ${verdict(p99 < DECISION_TARGET_MS)} |`;
 }
 
 async function main(): Promise<void> {
@@ -125,12 +136,13 @@ async function main(): Promise<void> {
     `| stored blocks applied per second (${workload.storedBlocks} blocks, best of 3) | ${Math.round(rate).toLocaleString("en-US")} | ≥ 500,000 | ${verdict(rate >= 500_000)} |`,
     `| hashing a ${PROMPT_TOKENS}-token prompt (common/kv-hash.ts; done once in the preprocessor), p50 / p99 | ${p50p99(hashing)} | | |`,
     `| Router.Route over gRPC between two processes (loopback, one call at a time, hashes supplied, ${GRPC_CALLS} calls), p50 / p99 | ${p50p99(grpc.latenciesMs)} | p99 < ${GRPC_TARGET_MS} ms | ${verdict(grpcP99 < GRPC_TARGET_MS)} |`,
-    `| … inside the server process: plan p50 / p99; GC pauses; event-loop delay p99 / max | ${s.planP50Ms.toFixed(3)} / ${s.planP99Ms.toFixed(3)} ms; ${s.gcPauses} (longest ${s.gcMaxMs.toFixed(1)} ms, ${s.gcTotalMs.toFixed(0)} ms in all); ${s.loopDelayP99Ms.toFixed(2)} / ${s.loopDelayMaxMs.toFixed(2)} ms | | |`,
+    `| … inside the server process (node ${ROUTER_NODE_FLAGS.join(" ")}): plan p50 / p99; GC pauses; event-loop delay p99 / max | ${s.planP50Ms.toFixed(3)} / ${s.planP99Ms.toFixed(3)} ms; ${s.gcPauses} (longest ${s.gcMaxMs.toFixed(1)} ms, ${s.gcTotalMs.toFixed(0)} ms in all); ${s.loopDelayP99Ms.toFixed(2)} / ${s.loopDelayMaxMs.toFixed(2)} ms | | |`,
+    `| … heap allocated per Route call in the server; scavenges / mark-compacts over the ${GRPC_CALLS} calls | ${kib(s.allocatedBytesPerCall)}; ${s.scavenges} / ${s.markCompacts} | | |`,
     "",
     `Route decision per router mode, block hashes supplied (target p99 < ${DECISION_TARGET_MS * 1000} µs, wall clock):`,
     "",
-    "| mode | wall p50 / p99 | process CPU p50 / p99 (getrusage, µs resolution) | GC pauses while measured | p99 < 100 µs |",
-    "|---|---|---|---|---|",
+    `| mode | wall p50 / p99 | process CPU p50 / p99 (getrusage, µs resolution) | GC pauses while measured | heap allocated per decision (V8 GC profiler, ${ALLOC_ROUTES} more decisions) | p99 < 100 µs |`,
+    "|---|---|---|---|---|---|",
     ...rows.map(modeLine),
     "",
   ];

@@ -143,7 +143,9 @@ export class Decider {
     const { registry } = this.deps;
     // A pin names its worker: an unreachable mark (a hint from other requests' calls) does not overrule it.
     const pool = question.pinnedWorkerId === undefined ? registry.routable(question.model) : registry.list(question.model).filter((w) => w.routable || w.unreachable);
-    const workers = pool.filter((w) => !question.excludeWorkerIds?.has(w.workerId));
+    const excluded = question.excludeWorkerIds;
+    // Copied only to exclude: the registry's list is shared (read-only) between decisions.
+    const workers = excluded === undefined || excluded.size === 0 ? pool : pool.filter((w) => !excluded.has(w.workerId));
     if (request === undefined || workers.length === 0) throw new NoWorkerError(`no routable worker for model "${question.model}"`);
     const { blockSize } = request;
     const index = this.deps.indexFor(question.model) ?? EMPTY_INDEX;

@@ -12,6 +12,7 @@ import type {
 import type { GrpcServiceBinding } from "#common/grpc-server.js";
 import type { Decider } from "./decider.js";
 import type { Forwarder } from "./forwarder.js";
+import { decodeRouteRequest } from "./route-request-decode.js";
 import type { WorkerIndexDump } from "./indexer/types.js";
 
 /** What the Router service reads besides the decider and forwarder. */
@@ -63,7 +64,9 @@ export function createRouterService(deps: RouterServiceDeps): GrpcServiceBinding
       failStream(call, new FailedPreconditionError("reservation sharing is off on this router (--replica-sharing off)"));
     },
   };
-  return { definition: RouterService, implementation };
+  // Route's prompt is decoded into arrays sized once (route-request-decode.ts).
+  const definition = { ...RouterService, route: { ...RouterService.route, requestDeserialize: (value: Buffer): RouteRequest => decodeRouteRequest(value) } };
+  return { definition, implementation };
 }
 
 /** Router.Generate: the forwarder's stream onto the call; a caller cancel aborts it. */

@@ -46,12 +46,14 @@ export interface WorkerCostTerms {
 /**
  * cost(w) = overlap_weight × (active_prefill_tokens(w) + max(0, isl − overlap(w)×bs)) / bs
  *         + (active_blocks(w) + request blocks not already active on w)   (ARCHITECTURE.md).
+ * `score`, when given, is the policy's score and stands as `cost` instead.
  */
-export function workerCost(candidate: WorkerCandidate, request: CostRequest): WorkerCostTerms {
+export function workerCost(candidate: WorkerCandidate, request: CostRequest, score?: number): WorkerCostTerms {
   const uncached = Math.max(0, request.isl - candidate.overlapBlocks * request.blockSize);
   const prefillTokens = candidate.activePrefillTokens + uncached;
   const decodeBlocks = candidate.activeBlocks + candidate.newBlocks;
-  const cost = (request.overlapWeight * prefillTokens) / request.blockSize + decodeBlocks;
+  // A policy's own score replaces the KV cost (Route shows it as `cost`); built once, not copied.
+  const cost = score ?? (request.overlapWeight * prefillTokens) / request.blockSize + decodeBlocks;
   return {
     workerId: candidate.workerId,
     overlapBlocks: candidate.overlapBlocks,

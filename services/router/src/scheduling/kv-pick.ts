@@ -29,6 +29,25 @@ export function pickLowestCost(workers: readonly Pickable[]): Pickable {
 }
 
 /**
+ * {@link pickLowestCost} over candidate indices, without building a Pickable per worker (a
+ * route runs it over every free worker): `free` indexes `candidates`, `costOf(i)` is candidate
+ * i's cost. Returns the chosen index; the same worker as pickLowestCost for the same costs.
+ */
+export function lowestCostIndex(
+  free: readonly number[], candidates: readonly { readonly workerId: string; readonly indexedBlocks: number }[], costOf: (i: number) => number,
+): number {
+  let minCost = Infinity;
+  for (const i of free) minCost = Math.min(minCost, costOf(i));
+  let best = -1;
+  for (const i of free) {
+    if (costOf(i) - minCost > COST_EPSILON) continue;
+    const w = candidates[i];
+    if (best < 0 || w.indexedBlocks < candidates[best].indexedBlocks || (w.indexedBlocks === candidates[best].indexedBlocks && w.workerId < candidates[best].workerId)) best = i;
+  }
+  return best;
+}
+
+/**
  * p ∝ exp(−(c − c_min) / ((c_max − c_min) · T)); all costs equal → uniform. Same order as
  * `costs`.
  */

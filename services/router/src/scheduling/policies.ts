@@ -1,7 +1,7 @@
 /** `--router-mode` names → policies (`direct` is a pin the decider enforces, decided as `kv`). */
 import { createCacheAware } from "./cache-aware.js";
 import type { CacheAwareOptions } from "./cache-aware.js";
-import { pickLowestCost, pickSoftmax } from "./kv-pick.js";
+import { lowestCostIndex, pickSoftmax } from "./kv-pick.js";
 import { createLeastLoaded } from "./least-loaded.js";
 import { createLmetric } from "./lmetric.js";
 import type { RoutingPolicy } from "./policy.js";
@@ -42,8 +42,9 @@ export function createPolicy(name: SelectionPolicy, options: PolicyOptions = {})
       const temperature = options.temperature ?? 0;
       return {
         pick: (input, free, terms) => {
+          if (!(temperature > 0)) return lowestCostIndex(free, input.candidates, (i) => terms[i].cost);
           const pickable = free.map((i) => ({ workerId: terms[i].workerId, cost: terms[i].cost, indexedBlocks: input.candidates[i].indexedBlocks }));
-          const chosen = temperature > 0 ? pickSoftmax(pickable, temperature, rng) : pickLowestCost(pickable);
+          const chosen = pickSoftmax(pickable, temperature, rng);
           return free.find((i) => terms[i].workerId === chosen.workerId)!;
         },
       };

@@ -1,6 +1,6 @@
 /** The seam every routing policy implements (one file per policy; the selector applies pins and busy). */
 import type { WorkerCostTerms } from "./cost.js";
-import { pickLowestCost } from "./kv-pick.js";
+import { lowestCostIndex } from "./kv-pick.js";
 import type { SelectionInput } from "./selector.js";
 
 /** One routing policy. Decide stays pure: only `admitted` may change its state. */
@@ -37,8 +37,7 @@ export interface RoutingPolicy {
  * break ties the same deterministic way.
  */
 export function lowestScore(input: SelectionInput, free: readonly number[], scores: readonly number[]): number {
-  const chosen = pickLowestCost(free.map((i) => ({ workerId: input.candidates[i].workerId, cost: scores[i], indexedBlocks: input.candidates[i].indexedBlocks })));
-  return free.find((i) => input.candidates[i].workerId === chosen.workerId)!;
+  return lowestCostIndex(free, input.candidates, (i) => scores[i]);
 }
 
 /** Tokens of the prompt cached on the candidate, by the index: min(isl, overlap × bs). */

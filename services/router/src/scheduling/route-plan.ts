@@ -33,7 +33,11 @@ export function routeRequestBlocks(tokenIds: ArrayLike<number>, blockSize: numbe
   };
 }
 
-/** Each routable worker's overlap (one index walk) and load, ready for a selector. */
+/**
+ * Each routable worker's overlap (one index walk) and load, ready for a selector. Runs for
+ * every worker on every decision: one lookup per worker into the load accounting, no
+ * per-call maps beyond the index's.
+ */
 export function buildCandidates(
   workers: readonly RoutableWorker[],
   request: RouteRequestBlocks,
@@ -42,20 +46,27 @@ export function buildCandidates(
   busyThreshold: number | undefined,
 ): WorkerCandidate[] {
   const overlaps = index.findMatches(request.hashes.local);
-  const shared = sequences.sharedBlocks(request.hashes.sequence);
-  return workers.map((w) => ({
-    workerId: w.workerId,
-    overlapBlocks: overlaps.get(w.workerId) ?? 0,
-    activePrefillTokens: sequences.activePrefillTokens(w.workerId),
-    activeBlocks: sequences.activeBlocks(w.workerId),
-    newBlocks: request.requestBlocks - (shared.get(w.workerId) ?? 0),
-    indexedBlocks: index.blockCount(w.workerId),
-    busy: isBusy(w.load, busyThreshold),
-    requestsInFlight: sequences.requestsInFlight(w.workerId),
-    waiting: w.load?.waiting ?? 0,
-    kvUsage: w.load === undefined || w.load.blocksTotal <= 0 ? 0 : w.load.blocksActive / w.load.blocksTotal,
-    freeBlocks: w.load === undefined || w.load.blocksTotal <= 0 ? Number.POSITIVE_INFINITY : Math.max(0, w.load.blocksTotal - w.load.blocksActive),
-  }));
+  const candidates = new Array<WorkerCandidate>(workers.length);
+  for (let i = 0; i < workers.length; i++) {
+    const w = workers[i];
+    const active = sequences.loadOf(w.workerId);
+    const total = w.load?.blocksTotal ?? 0;
+    const known = w.load !== undefined && total > 0;
+    candidates[i] = {
+      workerId: w.workerId,
+      overlapBlocks: overlaps.get(w.workerId) ?? 0,
+      activePrefillTokens: active?.prefillTokens ?? 0,
+      activeBlocks: active === undefined ? 0 : active.distinctBlocks + active.partialBlocks,
+      newBlocks: sequences.newBlocksFor(w.workerId, request.hashes.sequence, request.requestBlocks),
+      indexedBlocks: index.blockCount(w.workerId),
+      busy: isBusy(w.load, busyThreshold),
+      requestsInFlight: active?.requests ?? 0,
+      waiting: w.load?.waiting ?? 0,
+      kvUsage: known ? w.load.blocksActive / total : 0,
+      freeBlocks: known ? Math.max(0, total - w.load.blocksActive) : Number.POSITIVE_INFINITY,
+    };
+  }
+  return candidates;
 }
 
 /**

@@ -66,14 +66,13 @@ export function selectorOf(policy: RoutingPolicy): WorkerSelector {
     selectWorker(input: SelectionInput): RouteDecision {
       const { candidates } = input;
       if (candidates.length === 0) throw new NoWorkerError("no routable worker for this model");
+      const scores = policy.score?.(input);
       const workers: WorkerCostTerms[] = new Array<WorkerCostTerms>(candidates.length);
       let bestOverlapBlocks = 0;
       for (let i = 0; i < candidates.length; i++) {
-        workers[i] = workerCost(candidates[i], input);
+        workers[i] = workerCost(candidates[i], input, scores?.[i]);
         bestOverlapBlocks = Math.max(bestOverlapBlocks, workers[i].overlapBlocks);
       }
-      const scores = policy.score?.(input);
-      if (scores !== undefined) for (let i = 0; i < workers.length; i++) workers[i] = { ...workers[i], cost: scores[i] };
       let workerId: string;
       if (input.pinnedWorkerId !== undefined) {
         if (!workers.some((w) => w.workerId === input.pinnedWorkerId)) {

@@ -44,8 +44,9 @@ export function suppliedRequestBlocks(tokenCount: number, blockSize: number, sup
   return {
     isl: tokenCount,
     blockSize,
-    // Copies: the plan outlives the request message and is read by the load accounting.
-    hashes: { local: localHashes.slice() as LocalBlockHash[], sequence: sequenceHashes.slice() as SequenceHash[] },
+    // Not copied (two copies were a seventh of a decision's garbage): the plan and the load
+    // accounting only read them, and nothing writes into a decoded message's arrays.
+    hashes: { local: localHashes as LocalBlockHash[], sequence: sequenceHashes as SequenceHash[] },
     requestBlocks: requestBlockCount(tokenCount, blockSize),
   };
 }

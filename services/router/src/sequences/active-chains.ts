@@ -36,6 +36,12 @@ export class ActiveChains {
     return chain.length - longestRun(chain, chains);
   }
 
+  /** How many leading blocks of `chain` are active on `workerId` (one lookup, no allocation). */
+  sharedOn(workerId: string, chain: readonly bigint[]): number {
+    const chains = this.byWorker.get(workerId);
+    return chains === undefined ? 0 : longestRun(chain, chains);
+  }
+
   /** Per worker, how many leading blocks of `chain` are active on it (absent: none). */
   sharedPerWorker(chain: readonly bigint[]): Map<string, number> {
     const result = new Map<string, number>();

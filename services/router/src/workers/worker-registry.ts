@@ -53,6 +53,14 @@ interface ModelRule {
   readonly setBy?: WorkerId;
 }
 
+/** One model's views as of registry version `version` (see WorkerRegistry.cached). */
+interface ModelViews {
+  readonly version: number;
+  readonly rule: ModelRule;
+  readonly all: readonly WorkerView[];
+  readonly routable: readonly WorkerView[];
+}
+
 /**
  * The workers of every model as discovery and their model cards describe them, and the
  * block-size rule (ARCHITECTURE.md): the first live worker of a model (discovery order, with
@@ -66,6 +74,14 @@ export class WorkerRegistry {
   private seq = 0;
   /** Mismatches already reported, so the loud log line is written once per worker. */
   private readonly reported = new Set<WorkerId>();
+  /**
+   * Bumped by every change a view shows, except load reports (which replace the cached view
+   * of their worker): a route reads the model's views from the cache while the version holds.
+   * Building 64 views, their reasons and a sorted list on every decision was a fifth of a
+   * route's garbage (bench:router).
+   */
+  private version = 0;
+  private readonly cache = new Map<string, ModelViews>();
 
   /** `now` in milliseconds (default performance.now). */
   constructor(
@@ -77,6 +93,7 @@ export class WorkerRegistry {
   discovered(worker: DiscoveredWorker): boolean {
     if (this.workers.has(worker.workerId)) return false;
     this.workers.set(worker.workerId, { ...worker, seenSeq: this.seq++ });
+    this.version++;
     return true;
   }
 
@@ -85,6 +102,7 @@ export class WorkerRegistry {
     const entry = this.workers.get(workerId);
     if (entry === undefined) return [];
     entry.blockSize = blockSize;
+    this.version++;
     return this.newMismatches(entry.model);
   }
 
@@ -94,6 +112,7 @@ export class WorkerRegistry {
     if (entry === undefined) return [];
     this.workers.delete(workerId);
     this.reported.delete(workerId);
+    this.version++;
     return this.newMismatches(entry.model);
   }
 
@@ -102,19 +121,29 @@ export class WorkerRegistry {
     const entry = this.workers.get(workerId);
     if (entry === undefined) return;
     entry.load = load;
-    entry.unreachableAt = undefined;
+    if (entry.unreachableAt !== undefined) {
+      entry.unreachableAt = undefined;
+      this.version++;
+    } else {
+      this.refreshCachedView(entry);
+    }
   }
 
   /** A call to it failed as unreachable: leave it out of routing for the hold. */
   markUnreachable(workerId: WorkerId): void {
     const entry = this.workers.get(workerId);
-    if (entry !== undefined) entry.unreachableAt = this.now();
+    if (entry === undefined) return;
+    entry.unreachableAt = this.now();
+    this.version++;
   }
 
   /** It answered (a stream message): routable again at once. */
   markReachable(workerId: WorkerId): void {
     const entry = this.workers.get(workerId);
-    if (entry !== undefined && entry.unreachableAt !== undefined) entry.unreachableAt = undefined;
+    if (entry !== undefined && entry.unreachableAt !== undefined) {
+      entry.unreachableAt = undefined;
+      this.version++;
+    }
   }
 
   /** The worker, when discovery lists it. */
@@ -131,21 +160,31 @@ export class WorkerRegistry {
 
   /** The model's block size, once a worker set it. */
   blockSize(model: string): number | undefined {
-    return this.rule(model).blockSize;
+    return (this.cached(model)?.rule ?? this.rule(model)).blockSize;
   }
 
   /**
    * The model's routable workers, sorted by worker id. When every worker that could serve is
    * marked unreachable those are returned instead: a mark is a hint, and one may be back.
+   * The array may be shared with other callers until the registry changes: do not modify it.
    */
-  routable(model: string): WorkerView[] {
-    const all = this.list(model);
+  routable(model: string): readonly WorkerView[] {
+    const cached = this.cached(model);
+    if (cached !== undefined) return cached.routable;
+    return this.routableOf(this.list(model));
+  }
+
+  private routableOf(all: readonly WorkerView[]): readonly WorkerView[] {
     const routable = all.filter((w) => w.routable);
     return routable.length > 0 ? routable : all.filter((w) => w.unreachable);
   }
 
-  /** Every worker (of `model`, when given), sorted by worker id. */
-  list(model?: string): WorkerView[] {
+  /** Every worker (of `model`, when given), sorted by worker id; shared like {@link routable}'s. */
+  list(model?: string): readonly WorkerView[] {
+    if (model !== undefined && model !== "") {
+      const cached = this.cached(model);
+      if (cached !== undefined) return cached.all;
+    }
     const rules = new Map<string, ModelRule>();
     const views: WorkerView[] = [];
     for (const entry of this.workers.values()) {
@@ -160,6 +199,37 @@ export class WorkerRegistry {
   /** Served model names, sorted. */
   models(): string[] {
     return [...new Set([...this.workers.values()].map((w) => w.model))].sort();
+  }
+
+  /**
+   * The model's views from the cache, rebuilt when the registry changed since; undefined (do
+   * not cache) while one of its workers carries an unreachable mark, whose view changes with
+   * the clock when the hold runs out.
+   */
+  private cached(model: string): ModelViews | undefined {
+    const hit = this.cache.get(model);
+    if (hit !== undefined && hit.version === this.version) return hit;
+    if (hit !== undefined) this.cache.delete(model);
+    for (const w of this.workers.values()) if (w.model === model && w.unreachableAt !== undefined) return undefined;
+    const rule = this.rule(model);
+    const all: WorkerView[] = [];
+    for (const entry of this.workers.values()) if (entry.model === model) all.push(this.view(entry, rule));
+    all.sort((a, b) => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0));
+    const views = { version: this.version, rule, all, routable: this.routableOf(all) };
+    // A model nobody serves (a client's typo) is not kept: the cache holds served models only.
+    if (all.length > 0) this.cache.set(model, views);
+    return views;
+  }
+
+  /** A load report: its worker's cached view (in both lists) is replaced by one with the new load. */
+  private refreshCachedView(entry: Entry): void {
+    const views = this.cache.get(entry.model);
+    if (views === undefined || views.version !== this.version) return;
+    const view = this.view(entry, views.rule);
+    for (const list of [views.all, views.routable] as WorkerView[][]) {
+      const at = list.findIndex((w) => w.workerId === entry.workerId);
+      if (at >= 0) list[at] = view;
+    }
   }
 
   private rule(model: string): ModelRule {

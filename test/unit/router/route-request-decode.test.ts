@@ -1,0 +1,77 @@
+// Router.Route's request decoder (route-request-decode.ts) sizes the packed arrays once; it must
+// decode exactly what the generated RouteRequest.decode does: seeded random messages, the
+// unpacked and split encodings a peer may send, unknown fields, and malformed runs; and it must
+// be updated when either message gains a field.
+import { expect } from "chai";
+import { BinaryWriter } from "@bufbuild/protobuf/wire";
+import { PromptBlockHashes } from "#contracts/gen/kvmesh/v1/common.js";
+import { RouteRequest } from "#contracts/gen/kvmesh/v1/router.js";
+import { decodeRouteRequest } from "../../../services/router/src/route-request-decode.js";
+import { seededRng } from "../../../services/router/src/scheduling/rng.js";
+
+/** Both decoders' outcome: the message, or the error's class and text. */
+function outcome(decode: (bytes: Uint8Array) => RouteRequest, bytes: Uint8Array): unknown {
+  try {
+    return decode(bytes);
+  } catch (err) {
+    return { threw: `${(err as Error).name}: ${(err as Error).message}` };
+  }
+}
+const same = (bytes: Uint8Array, what: string): void =>
+  void expect(outcome(decodeRouteRequest, bytes), what).to.deep.equal(outcome((b) => RouteRequest.decode(b), bytes));
+
+describe("router: Route's request decoder matches the generated one", () => {
+  it("knows every field of RouteRequest and PromptBlockHashes (a new field fails here: teach the decoder)", () => {
+    expect(Object.keys(RouteRequest.fromPartial({}))).to.deep.equal(["model", "tokenIds", "workerId", "blockHashes"]);
+    expect(Object.keys(PromptBlockHashes.fromPartial({}))).to.deep.equal(["blockSize", "localHashes", "sequenceHashes"]);
+  });
+
+  it("on 300 seeded random messages, token ids up to 2^32 − 1 and hashes up to 2^64 − 1", () => {
+    const rng = seededRng(17);
+    const u64 = (): bigint => (BigInt(Math.floor(rng() * 2 ** 32)) << 32n) | BigInt(Math.floor(rng() * 2 ** 32));
+    for (let i = 0; i < 300; i++) {
+      const n = Math.floor(rng() * 300);
+      const blocks = Math.floor(rng() * 20);
+      const message = RouteRequest.fromPartial({
+        model: rng() < 0.9 ? `m${i}` : "",
+        tokenIds: Array.from({ length: n }, () => (rng() < 0.1 ? 2 ** 32 - 1 : Math.floor(rng() * 2 ** (1 + Math.floor(rng() * 31))))),
+        workerId: rng() < 0.3 ? `w${i}` : undefined,
+        blockHashes: rng() < 0.7 ? { blockSize: 16, localHashes: Array.from({ length: blocks }, u64), sequenceHashes: Array.from({ length: blocks }, () => (rng() < 0.1 ? 2n ** 64n - 1n : u64())) } : undefined,
+      });
+      const bytes = RouteRequest.encode(message).finish();
+      same(bytes, `message ${i}`);
+      expect(decodeRouteRequest(bytes)).to.deep.equal(message);
+    }
+  });
+
+  it("unpacked and split runs append, unknown fields are skipped, a repeated message field replaces", () => {
+    const w = new BinaryWriter();
+    w.uint32(16).uint32(7); // token 7 unpacked
+    w.uint32(18).fork().uint32(1).uint32(300).uint32(2 ** 32 - 1).join(); // a packed run
+    w.uint32(16).uint32(9); // unpacked after packed
+    w.uint32(18).fork().join(); // an empty run
+    w.uint32(99 << 3).uint32(5); // unknown varint field
+    w.uint32((98 << 3) | 2).bytes(new Uint8Array([1, 2, 3])); // unknown length-delimited field
+    w.uint32(34).fork().uint32(8).uint32(4).uint32(17).fixed64(11n).uint32(18).fork().fixed64(12n).join().uint32(25).fixed64(11n).uint32(26).fork().fixed64(5n).fixed64(6n).join().join();
+    w.uint32(34).fork().uint32(8).uint32(16).join(); // a second block_hashes replaces the first
+    w.uint32(10).string("m").uint32(26).string("w1");
+    const bytes = w.finish();
+    same(bytes, "mixed encodings");
+    expect(decodeRouteRequest(bytes)).to.deep.equal({ model: "m", tokenIds: [7, 1, 300, 2 ** 32 - 1, 9], workerId: "w1", blockHashes: { blockSize: 16, localHashes: [], sequenceHashes: [] } });
+    const first = new BinaryWriter().uint32(34).fork().uint32(8).uint32(4).uint32(17).fixed64(11n).uint32(18).fork().fixed64(12n).join().uint32(26).fork().fixed64(5n).fixed64(6n).join().join().finish();
+    expect(decodeRouteRequest(first).blockHashes).to.deep.equal({ blockSize: 4, localHashes: [11n, 12n], sequenceHashes: [5n, 6n] });
+  });
+
+  it("malformed input fails or decodes alike: truncated runs, a varint past its run, a fixed64 run of 7 or 9 bytes, an end-group tag", () => {
+    const good = RouteRequest.encode(RouteRequest.fromPartial({ model: "m", tokenIds: [1, 200, 70000], blockHashes: { blockSize: 4, localHashes: [1n, 2n], sequenceHashes: [1n, 3n] } })).finish();
+    for (let cut = 0; cut <= good.length; cut++) same(good.slice(0, cut), `cut at ${cut}`);
+    // A packed run of 2 bytes whose second varint continues past it into the next field.
+    same(new Uint8Array([18, 2, 1, 0x80, 0x01, 10, 1, 0x6d]), "varint past its run");
+    for (const len of [7, 9]) {
+      const inner = [0x12, len, ...Array.from({ length: 16 }, (_, i) => i + 1)];
+      same(new Uint8Array([34, inner.length, ...inner]), `fixed64 run of ${len} bytes`);
+    }
+    same(new Uint8Array([10, 1, 0x6d, 0x0c, 16, 5]), "end-group tag stops the message");
+    same(new Uint8Array([0, 16, 5]), "tag 0 stops the message");
+  });
+});
