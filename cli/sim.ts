@@ -75,7 +75,7 @@ export function simSetupOf(config: SimConfig): SimSetup {
 
 /** The router queue's settings from --router-queue-* (the threshold is set: a +queue row asked for it). */
 function queueOf(config: SimConfig): SimQueueOptions {
-  return { thresholdTokens: config.routerQueueThreshold!, maxLength: config.routerQueueMaxLength, maxWaitMs: config.routerQueueMaxWaitMs };
+  return { thresholdTokens: config.routerQueueThreshold!, maxLength: config.routerQueueMaxLength, maxWaitMs: config.routerQueueMaxWaitMs, order: config.routerQueueOrder };
 }
 
 /** Runs `kvmesh sim`; exit 2 on bad flags, 1 when a request failed. */
@@ -98,7 +98,7 @@ export async function runSim(argv: string[]): Promise<number> {
     `simulated: ${config.workers} mocker workers (${config.numKvBlocks} blocks of ${config.blockSize}, ${config.maxNumSeqs} seqs, ${config.maxBatchedTokens} batched tokens), the router's own decide code, simulated time`,
   ];
   if (policies.some((p) => p.queued)) {
-    notes.push(`+queue rows: the router queue holds a request while every worker has ≥ ${config.routerQueueThreshold} uncached prompt tokens in flight (at most ${config.routerQueueMaxLength} held, each at most ${config.routerQueueMaxWaitMs} ms); the wait counts in TTFT`);
+    notes.push(`+queue rows: the router queue holds a request while every worker has ≥ ${config.routerQueueThreshold} uncached prompt tokens in flight (at most ${config.routerQueueMaxLength} held, each at most ${config.routerQueueMaxWaitMs} ms, released ${config.routerQueueOrder === "shortest" ? "shortest prompt first, one held 1 s first" : "in arrival order"}); the wait counts in TTFT`);
   }
   let scales = [config.timeScale];
   if (config.findSaturation || loads !== undefined) {

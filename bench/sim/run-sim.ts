@@ -125,7 +125,7 @@ export function runSim(options: SimRunOptions): SimRunResult {
       for (const w of workers) router.registry.setLoad(w.workerId, { ...w.load(), epoch: 1n, lastEventId: 0n });
     }
     const arrivedMs = now;
-    const held = single?.decider.hold(SIM_MODEL, () => decide(value.request, arrivedMs));
+    const held = single?.decider.hold(SIM_MODEL, () => decide(value.request, arrivedMs), value.request.promptLen);
     if (held === undefined) decide(value.request, arrivedMs);
     else queue.push(now + options.queue!.maxWaitMs, { kind: "expire" });
   }

@@ -38,6 +38,8 @@ loads.forEach((load, i) => {
   met.plain &&= plain;
   if (!queued) return;
   compare("comparison (both queued)", at, `ttft${Q}`, PEERS.map((p) => p + Q), load, i === 1);
+  // The issue's margins are over the peers as published (no queue): ttft+queue against those.
+  compare("comparison (ttft+queue vs the peers as published, no queue)", at, `ttft${Q}`, PEERS, load, i === 1);
   // The strictest: ttft behind the queue against every other row, queued or not.
   const strict = compare("comparison (ttft+queue vs every other row)", at, `ttft${Q}`, others, load, i === 1);
   met.queued &&= strict;

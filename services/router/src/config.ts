@@ -2,6 +2,7 @@
 import { COMMON_FLAGS, defineFlags, loadServiceConfig } from "#common/config/index.js";
 import type { ConfigOf, LoadedConfig } from "#common/config/index.js";
 import { SELECTION_POLICIES } from "./scheduling/policies.js";
+import { QUEUE_ORDERS } from "./queue/admission-queue.js";
 
 /** Router-only flags. */
 export const ROUTER_FLAGS = defineFlags([
@@ -33,6 +34,10 @@ export const ROUTER_QUEUE_FLAGS = defineFlags([
   },
   { name: "router-queue-max-length", type: "int", default: 1024, min: 0, help: "most requests held at once; beyond it a request is decided on arrival (never rejected)" },
   { name: "router-queue-max-wait", type: "duration", default: "10s", min: 1, help: "longest a request is held; then it is decided anyway" },
+  {
+    name: "router-queue-order", type: "enum", choices: QUEUE_ORDERS, default: "fifo",
+    help: "order held requests leave in: fifo (arrival), or shortest (fewest prompt tokens first; one held 1 s goes first)",
+  },
 ]);
 
 /** Every flag of `kvmesh router`. */

@@ -2,7 +2,7 @@ import { InvalidArgumentError, ModelNotFoundError, NoWorkerError } from "#common
 import type { ApproxIndexer } from "./indexer/approx-indexer.js";
 import type { OverlapIndex, WorkerId } from "./indexer/types.js";
 import { AdmissionQueue, allSaturated } from "./queue/admission-queue.js";
-import type { QueueExit, QueueTicket } from "./queue/admission-queue.js";
+import type { QueueExit, QueueOrder, QueueTicket } from "./queue/admission-queue.js";
 import { admitDecision, buildCandidates, routeRequestBlocks } from "./scheduling/route-plan.js";
 import type { RouteRequestBlocks } from "./scheduling/route-plan.js";
 import type { SelectionPolicy } from "./scheduling/policies.js";
@@ -62,6 +62,8 @@ export interface RouterQueueSettings {
   readonly thresholdTokens: number;
   readonly maxLength: number;
   readonly maxWaitMs: number;
+  /** Release order (--router-queue-order; default fifo). */
+  readonly order?: QueueOrder;
   /** Milliseconds from the router's clock. */
   readonly now: () => number;
   readonly exited?: (exit: QueueExit, waitedMs: number) => void;
@@ -99,10 +101,11 @@ export class Decider {
   /**
    * Late binding: hold a request while every worker of its model is saturated. Returns the
    * ticket when held (`dispatch` runs when its turn comes: decide it then), or undefined when
-   * it should be decided now (no queue, a worker has room, or the queue is full).
+   * it should be decided now (no queue, a worker has room, or the queue is full). `promptTokens`
+   * orders a shortest-first queue.
    */
-  hold(model: string, dispatch: QueueTicket["dispatch"]): QueueTicket | undefined {
-    return this.queue?.offer(model, dispatch);
+  hold(model: string, dispatch: QueueTicket["dispatch"], promptTokens = 0): QueueTicket | undefined {
+    return this.queue?.offer(model, dispatch, promptTokens);
   }
 
   /** The held request's client went away: it leaves the queue. */

@@ -79,7 +79,7 @@ export class Forwarder {
       }
       const next = resumeRequest(request, generated);
       // Late binding (router queue): a new request waits while every worker is saturated.
-      if (attempt === 0 && request.workerId === undefined) await waitTurn(decider, request.model, signal);
+      if (attempt === 0 && request.workerId === undefined) await waitTurn(decider, request.model, signal, request.tokenIds.length);
       if (signal.aborted) throw new CancelledError("the caller cancelled the request");
       const started = now();
       // The supplied hashes cover the prompt alone: a resumed prompt (with generated tokens) is hashed here.

@@ -86,7 +86,7 @@ export function createRouter(config: RouterConfig, deps: RouterDeps): RouterPart
     selector, reservations: sharing?.own,
     overlapWeight: config.overlapWeight, busyThreshold: config.busyThreshold,
     queue: config.routerQueueThreshold === undefined ? undefined : {
-      thresholdTokens: config.routerQueueThreshold, maxLength: config.routerQueueMaxLength, maxWaitMs: config.routerQueueMaxWaitMs, now,
+      thresholdTokens: config.routerQueueThreshold, maxLength: config.routerQueueMaxLength, maxWaitMs: config.routerQueueMaxWaitMs, order: config.routerQueueOrder, now,
       exited: metrics.queue.exited,
     },
   });

@@ -1,15 +1,15 @@
 import { expect } from "chai";
 import { Decider } from "../../../services/router/src/decider.js";
 import { KvIndexer } from "../../../services/router/src/indexer/kv-indexer.js";
-import { AdmissionQueue, allSaturated } from "../../../services/router/src/queue/admission-queue.js";
-import type { QueueExit } from "../../../services/router/src/queue/admission-queue.js";
+import { AdmissionQueue, allSaturated, QUEUE_AGING_MS } from "../../../services/router/src/queue/admission-queue.js";
+import type { QueueExit, QueueOrder } from "../../../services/router/src/queue/admission-queue.js";
 import { waitTurn } from "../../../services/router/src/queue/wait-turn.js";
 import { createSelector } from "../../../services/router/src/scheduling/selector.js";
 import { ActiveSequences } from "../../../services/router/src/sequences/active-sequences.js";
 import { readyRegistry } from "./router-fakes.js";
 
 /** A queue over a settable saturation and clock, recording dispatches and exits. */
-function harness(options: { maxLength?: number; maxWaitMs?: number } = {}) {
+function harness(options: { maxLength?: number; maxWaitMs?: number; order?: QueueOrder } = {}) {
   const state = { now: 0, saturated: new Set<string>(["m"]) };
   const order: string[] = [];
   const exits: [QueueExit, number][] = [];
@@ -17,8 +17,9 @@ function harness(options: { maxLength?: number; maxWaitMs?: number } = {}) {
     maxLength: options.maxLength ?? 10, maxWaitMs: options.maxWaitMs ?? 1000, now: () => state.now,
     saturated: (model) => state.saturated.has(model),
     exited: (exit, waited) => exits.push([exit, waited]),
+    order: options.order,
   });
-  const offer = (id: string, model = "m") => queue.offer(model, (exit) => order.push(`${id}:${exit}`));
+  const offer = (id: string, model = "m", size = 0) => queue.offer(model, (exit) => order.push(`${id}:${exit}`), size);
   return { state, order, exits, queue, offer };
 }
 
@@ -114,6 +115,48 @@ describe("router queue (late binding)", () => {
     expect(h.queue.nextDeadline()).to.equal(undefined);
   });
 
+  it("shortest first: fewest prompt tokens leave first, equal sizes in arrival order; fifo (the default) ignores sizes", () => {
+    for (const [order, expected] of [
+      ["shortest", ["c:released", "a:released", "d:released", "b:released"]],
+      ["fifo", ["a:released", "b:released", "c:released", "d:released"]],
+      [undefined, ["a:released", "b:released", "c:released", "d:released"]],
+    ] as const) {
+      const h = harness({ order, maxWaitMs: 10_000 });
+      h.offer("a", "m", 500);
+      h.offer("b", "m", 9000);
+      h.offer("c", "m", 1);
+      h.offer("d", "m", 500);
+      h.state.saturated.clear();
+      h.queue.release();
+      expect(h.order, String(order)).to.deep.equal(expected);
+    }
+  });
+
+  it("shortest first with aging: a request held QUEUE_AGING_MS goes before shorter ones; one ms less, it does not", () => {
+    for (const [heldMs, expected] of [
+      [QUEUE_AGING_MS - 1, ["short:released", "long:released"]],
+      [QUEUE_AGING_MS, ["long:released", "short:released"]],
+    ] as const) {
+      const h = harness({ order: "shortest", maxWaitMs: 10_000 });
+      h.offer("long", "m", 50_000);
+      h.state.now = heldMs;
+      h.offer("short", "m", 10);
+      h.state.saturated.clear();
+      h.queue.release();
+      expect(h.order, `held ${heldMs} ms`).to.deep.equal(expected);
+    }
+  });
+
+  it("shortest first: the next deadline is the oldest request's, wherever the order put it", () => {
+    const h = harness({ order: "shortest", maxWaitMs: 100 });
+    h.offer("long", "m", 900);
+    h.state.now = 30;
+    h.offer("short", "m", 1);
+    h.queue.release(); // still saturated: sorts, dispatches nothing
+    expect(h.order).to.deep.equal([]);
+    expect(h.queue.nextDeadline()).to.equal(100);
+  });
+
   it("cancel removes the ticket (never dispatched later); a second cancel is a no-op", () => {
     const h = harness();
     const a = h.offer("a")!;
@@ -130,13 +173,13 @@ describe("router queue (late binding)", () => {
 });
 
 describe("router queue in the decider", () => {
-  const build = (threshold: number) => {
+  const build = (threshold: number, order?: QueueOrder) => {
     const registry = readyRegistry(["w1", "w2"]);
     const sequences = new ActiveSequences(() => 0);
     const index = new KvIndexer();
     const decider = new Decider({
       mode: "kv", registry, indexFor: () => index, sequences, selector: createSelector("kv"), overlapWeight: 1,
-      queue: { thresholdTokens: threshold, maxLength: 8, maxWaitMs: 60_000, now: () => 0 },
+      queue: { thresholdTokens: threshold, maxLength: 8, maxWaitMs: 60_000, now: () => 0, order },
     });
     const send = (id: string, tokens: number) => decider.admit(id, decider.plan({ model: "m", tokenIds: Array.from({ length: tokens }, (_, i) => id.length * 100_000 + i + 3) }));
     return { decider, sequences, send };
@@ -156,6 +199,19 @@ describe("router queue in the decider", () => {
     decider.firstToken("r1");
     await held;
     expect(decider.queueDepth).to.equal(0);
+  });
+
+  it("--router-queue-order shortest: the held request with the shorter prompt is decided first", async () => {
+    const { decider, send } = build(16, "shortest");
+    send("r1", 16);
+    send("r22", 16);
+    const decided: string[] = [];
+    const long = waitTurn(decider, "m", new AbortController().signal, 5000)!.then(() => decided.push("long"));
+    const short = waitTurn(decider, "m", new AbortController().signal, 20)!.then(() => decided.push("short"));
+    expect(decider.queueDepth).to.equal(2);
+    decider.firstToken("r1");
+    await Promise.all([long, short]);
+    expect(decided).to.deep.equal(["short", "long"]);
   });
 
   it("an aborted wait leaves the queue and resolves; without a queue nothing is held", async () => {

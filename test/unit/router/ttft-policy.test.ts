@@ -101,6 +101,21 @@ describe("ttft policy", () => {
     expect(s.selectWorker(i).workers[0].cost).to.be.closeTo(0.0964 * 1.05, 1e-5);
   });
 
+  it("the factor is a ratio of moving sums: a short request 3× slow moves it less than a long one on time pulls it back", () => {
+    let now = 0;
+    const c = new TtftCalibration(() => now);
+    c.sent("short", "w", 10);
+    now = 30;
+    c.firstToken("short");
+    // observed 0.95 × 10 + 0.05 × 30 = 11 over model 10
+    expect(c.factor("w")).to.be.closeTo(1.1, 1e-9);
+    c.sent("long", "w", 1000);
+    now += 1000;
+    c.firstToken("long");
+    // (0.95 × 11 + 0.05 × 1000) / (0.95 × 10 + 0.05 × 1000) = 60.45 / 59.5; an average of ratios would stay at 1.095
+    expect(c.factor("w")).to.be.closeTo(60.45 / 59.5, 1e-9);
+  });
+
   it("calibration keeps its factor within [1/4, 4] and ignores unknown or ended requests", () => {
     let now = 0;
     const c = new TtftCalibration(() => now);

@@ -3,7 +3,7 @@ import type { QueueTicket } from "./admission-queue.js";
 
 /** What {@link waitTurn} needs of the decider. */
 export interface HoldingDecider {
-  hold(model: string, dispatch: QueueTicket["dispatch"]): QueueTicket | undefined;
+  hold(model: string, dispatch: QueueTicket["dispatch"], size?: number): QueueTicket | undefined;
   cancelHeld(ticket: QueueTicket): void;
   expireHeld(): void;
   readonly queueMaxWaitMs: number | undefined;
@@ -14,7 +14,7 @@ export interface HoldingDecider {
  * a worker frees up or the max wait is over. An abort takes it out of the queue and resolves
  * (the caller sees the abort and ends the call), so a client that goes away leaves nothing behind.
  */
-export function waitTurn(decider: HoldingDecider, model: string, signal: AbortSignal): Promise<void> | undefined {
+export function waitTurn(decider: HoldingDecider, model: string, signal: AbortSignal, promptTokens = 0): Promise<void> | undefined {
   // No queue (the common case): no timer, no promise.
   if (signal.aborted || decider.queueMaxWaitMs === undefined) return undefined;
   let settle!: () => void;
@@ -27,7 +27,7 @@ export function waitTurn(decider: HoldingDecider, model: string, signal: AbortSi
     signal.removeEventListener("abort", onAbort);
     settle();
   };
-  const ticket = decider.hold(model, done);
+  const ticket = decider.hold(model, done, promptTokens);
   if (ticket === undefined) {
     clearTimeout(timer);
     return undefined;

@@ -1,16 +1,22 @@
 /**
  * Online calibration of the ttft policy: per worker, a factor that scales the model's
- * prediction toward observed first-token times (an exponential moving average of observed ÷
- * predicted), and the mean absolute percentage error of the predictions, as a metric.
+ * prediction toward observed first-token times — the moving average of observed times over the
+ * moving average of predicted ones (a ratio of sums, so a long prefill weighs as much as its
+ * milliseconds; an average of per-request ratios let the many short requests, whose ratios
+ * scatter widely, jitter the factor and with it every choice among equal workers) — and the mean
+ * absolute percentage error of the predictions, as a metric.
  */
 
-/** Weight of the newest observation in the factor's moving average. */
+/** Weight of the newest observation in the factor's moving averages. */
 export const CALIBRATION_ALPHA = 0.05;
 /** The factor stays within [1/4, 4]: one wild observation must not wreck routing. */
 export const FACTOR_LIMITS = [0.25, 4] as const;
 
 interface WorkerCalibration {
   factor: number;
+  /** Moving averages of observed and of predicted (unscaled) TTFT, ms. */
+  observedMs: number;
+  modelMs: number;
   absPctErrorSum: number;
   observations: number;
 }
@@ -49,14 +55,16 @@ export class TtftCalibration {
     this.pending.delete(requestId);
     const observedMs = this.now() - p.sentAtMs;
     let w = this.workers.get(p.workerId);
-    if (w === undefined) this.workers.set(p.workerId, (w = { factor: 1, absPctErrorSum: 0, observations: 0 }));
+    // Both averages start at the first prediction: the model counts as one right observation.
+    if (w === undefined) this.workers.set(p.workerId, (w = { factor: 1, observedMs: p.modelMs, modelMs: p.modelMs, absPctErrorSum: 0, observations: 0 }));
     if (observedMs > 0) {
       w.absPctErrorSum += Math.abs(p.predictedMs - observedMs) / observedMs;
       w.observations++;
     }
     if (p.modelMs > 0 && observedMs > 0) {
-      const ratio = observedMs / p.modelMs;
-      w.factor = Math.min(FACTOR_LIMITS[1], Math.max(FACTOR_LIMITS[0], (1 - CALIBRATION_ALPHA) * w.factor + CALIBRATION_ALPHA * ratio));
+      w.observedMs = (1 - CALIBRATION_ALPHA) * w.observedMs + CALIBRATION_ALPHA * observedMs;
+      w.modelMs = (1 - CALIBRATION_ALPHA) * w.modelMs + CALIBRATION_ALPHA * p.modelMs;
+      w.factor = Math.min(FACTOR_LIMITS[1], Math.max(FACTOR_LIMITS[0], w.observedMs / w.modelMs));
     }
   }
 
