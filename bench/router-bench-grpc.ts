@@ -1,8 +1,8 @@
 // Router.Route over gRPC between two processes for bench/router-bench.ts: this process is the
 // client (the one channel factory, loopback HTTP/2, protobuf both ways, the prompt's block
-// hashes supplied); bench/router-bench-server.ts serves the real Router service, under the
-// router's own V8 flags (services/router/src/node-flags.ts), and reports its own GC pauses,
-// heap allocated per call, event-loop delay and decision time for the same calls.
+// hashes supplied); bench/router-bench-server.ts serves the real Router service under node's
+// default V8 flags, as the router runs, and reports its own GC pauses, heap allocated per call,
+// event-loop delay and decision time for the same calls.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { ServiceError } from "@grpc/grpc-js";
@@ -10,7 +10,6 @@ import { forEachLine, terminate } from "#common/child-process.js";
 import { createClient } from "#common/grpc-client.js";
 import { RouterClient } from "#contracts/gen/kvmesh/v1/router.js";
 import type { RouteRequest, RouteResponse } from "#contracts/gen/kvmesh/v1/router.js";
-import { ROUTER_NODE_FLAGS } from "../services/router/src/node-flags.js";
 import { BENCH_MODEL } from "./router-bench-decider.js";
 import type { ServerStats } from "./router-bench-server.js";
 import type { BenchPrompt } from "./router-bench-workload.js";
@@ -25,7 +24,7 @@ export interface GrpcRouteResult {
 
 /** `calls` Router.Route calls (after `warmup` more) for `prompts`, in turn, to a server process. */
 export async function measureGrpcRoute(prompts: readonly BenchPrompt[], workerCount: number, calls: number, warmup: number): Promise<GrpcRouteResult> {
-  const child = spawn(process.execPath, ["--expose-gc", ...ROUTER_NODE_FLAGS, SERVER_JS], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--expose-gc", SERVER_JS], { stdio: ["pipe", "pipe", "inherit"] });
   const exited = new Promise<unknown>((resolve) => child.once("exit", resolve));
   const waiters: ((line: Record<string, unknown>) => void)[] = [];
   forEachLine(child.stdout, (line) => {

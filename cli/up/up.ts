@@ -9,7 +9,6 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { loadServiceConfig } from "#common/config/index.js";
 import { startupBanner } from "./banner.js";
-import { ROUTER_NODE_FLAGS } from "../../services/router/src/node-flags.js";
 import { startChild } from "./child.js";
 import type { Child } from "./child.js";
 import { argsFor, givenFlags } from "./forward-args.js";
@@ -94,7 +93,7 @@ export async function runUp(argv: string[]): Promise<number> {
       const metrics = configured === 0 ? (lastPrinted(previous, "metrics_port") ?? 0) : configured;
       const http = service === "frontend" && !config.httpPort && previous ? ["--http-port", String(lastPrinted(previous, "http_port") ?? 0)] : [];
       const args = [service, ...argsFor(service, given), ...common, ...(metrics === undefined ? [] : ["--metrics-port", String(metrics)]), ...extra, ...http];
-      return startChild(name, cli, args, join(logDir, `${name}.log`), echo, service === "router" ? ROUTER_NODE_FLAGS : []);
+      return startChild(name, cli, args, join(logDir, `${name}.log`), echo);
     };
     const svc = new SupervisedService({
       name, spawn, listeningCount, startupTimeoutMs: config.startupTimeoutMs, echo,

@@ -6,7 +6,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startChild } from "../../../cli/up/child.js";
-import { ROUTER_NODE_FLAGS } from "../../../services/router/src/node-flags.js";
 
 const LINES = 5000;
 
@@ -41,16 +40,5 @@ describe("up child records", function () {
     const logged = (): number => readFileSync(join(dir, "svc.log"), "utf8").split("\n").length - 1;
     for (let i = 0; i < 100 && logged() < LINES + 4; i++) await new Promise((r) => setTimeout(r, 50)); // the log is written asynchronously
     expect(logged()).to.equal(LINES + 4);
-  });
-
-  it("a service started with node flags runs under them (the router's young-generation cap); none by default", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "kvmesh-up-child-"));
-    const path = join(dir, "flags.mjs");
-    writeFileSync(path, `process.stdout.write(JSON.stringify({ level: "info", msg: "listening", port: 1, execArgv: process.execArgv }) + "\\n");\n`);
-    const flagged = startChild("router", path, [], join(dir, "router.log"), () => {}, ROUTER_NODE_FLAGS);
-    expect((await flagged.waitListening(1, 20_000))[0].execArgv).to.deep.equal(["--max-semi-space-size=64"]);
-    const plain = startChild("svc", path, [], join(dir, "svc.log"), () => {});
-    expect((await plain.waitListening(1, 20_000))[0].execArgv).to.deep.equal([]);
-    await Promise.all([flagged.exited, plain.exited]);
   });
 });
