@@ -52,11 +52,22 @@ export class FileDiscovery implements Discovery {
     const instance = normalizeSpec(spec, this.namespace);
     const dir = this.dirOf(instance.service);
     let draining = false;
-    const write = (): Promise<void> =>
-      writeRecord(dir, {
+    let lastWrittenAt: number | undefined;
+    const interval = this.options.ttlMs / 3;
+    const write = async (): Promise<void> => {
+      const started = this.now();
+      await writeRecord(dir, {
         instance: draining ? { ...instance, draining: true } : instance,
-        expiresAt: this.now() + this.options.ttlMs,
+        expiresAt: started + this.options.ttlMs,
       });
+      // A record written late, or slowly, is about to lapse in every reader's view: say which.
+      const writtenAt = this.now();
+      const gapMs = lastWrittenAt === undefined ? 0 : started - lastWrittenAt;
+      if (gapMs > interval * 1.5 || writtenAt - started > interval / 2) {
+        this.log.warn({ instance_id: instance.instanceId, since_last_ms: gapMs, write_ms: writtenAt - started, ttl_ms: this.options.ttlMs }, "discovery heartbeat late");
+      }
+      lastWrittenAt = writtenAt;
+    };
     await write();
     const heartbeat = new Heartbeat(write, this.options.ttlMs / 3, (err) =>
       this.log.warn({ err, instance_id: instance.instanceId }, "discovery heartbeat failed"),
