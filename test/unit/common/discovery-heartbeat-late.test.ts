@@ -5,7 +5,10 @@ import { expect } from "chai";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { FileDiscovery } from "#common/discovery/file-discovery.js";
+import { serviceDir } from "#common/discovery/file-record.js";
+import { writeRecord } from "#common/discovery/file-store.js";
 
 const TTL_MS = 60_000; // heartbeats every 20 s; "late" is a gap over 30 s
 const INTERVAL_MS = TTL_MS / 3;
@@ -43,5 +46,15 @@ describe("file discovery: late heartbeats are logged", () => {
     now += 10 * TTL_MS;
     await discovery.register({ service: "preprocessor", instanceId: "p1", address: "127.0.0.1", port: 1, meta: {} });
     expect(warnings).to.deep.equal([]);
+  });
+
+  it("writes a record in one step: it is on disk when writeRecord returns, before any event-loop turn", () => {
+    // As five awaited steps, each queued behind a busy loop's other callbacks, a heartbeat took
+    // 1.7–3.4 s to land during the soak's bursts; written at once, a busy loop delays only its start.
+    const d = serviceDir(dir, "kvmesh", "preprocessor");
+    writeRecord(d, { instance: { service: "preprocessor", namespace: "kvmesh", instanceId: "p2", address: "127.0.0.1", port: 2, meta: {} }, expiresAt: now + TTL_MS });
+    const written = JSON.parse(readFileSync(join(d, "p2.json"), "utf8")) as { expiresAt: number; instance: { instanceId: string } };
+    expect(written.instance.instanceId).to.equal("p2");
+    expect(written.expiresAt).to.equal(now + TTL_MS);
   });
 });

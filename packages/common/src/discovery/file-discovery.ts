@@ -56,7 +56,7 @@ export class FileDiscovery implements Discovery {
     const interval = this.options.ttlMs / 3;
     const write = async (): Promise<void> => {
       const started = this.now();
-      await writeRecord(dir, {
+      writeRecord(dir, {
         instance: draining ? { ...instance, draining: true } : instance,
         expiresAt: started + this.options.ttlMs,
       });
