@@ -5,6 +5,7 @@
  */
 import type { Client } from "@grpc/grpc-js";
 import { ClientCache } from "./client-cache.js";
+import { FirstAnswer } from "./discovery/first-answer.js";
 import type { Discovery, ServiceInstance, Watch } from "./discovery/index.js";
 import type { ClientConstructor } from "./grpc-client.js";
 
@@ -20,22 +21,26 @@ export class ReplicaPool<C extends Client> {
   private readonly clients: ClientCache<C>;
   private next = 0;
   private readonly watch: Watch;
-  private readonly ready: Promise<void>;
+  private readonly firstAnswer: FirstAnswer;
   private readonly listeners = new Set<(instances: ServiceInstance[]) => void>();
 
-  constructor(discovery: Discovery, readonly service: string, Ctor: ClientConstructor<C>) {
+  /** @param options.firstAnswerWaitMs how long whenReady() waits for discovery's first list (default FIRST_ANSWER_WAIT_MS). */
+  constructor(discovery: Discovery, readonly service: string, Ctor: ClientConstructor<C>, private readonly options: { firstAnswerWaitMs?: number } = {}) {
     this.clients = new ClientCache(Ctor);
-    let markReady: () => void = () => {};
-    this.ready = new Promise((resolve) => (markReady = resolve));
+    this.firstAnswer = new FirstAnswer(`${service} replicas`);
     this.watch = discovery.watch(service, (instances) => {
       this.update(instances);
-      markReady();
+      this.firstAnswer.arrived();
     });
   }
 
-  /** Resolves once the first snapshot arrived. */
-  whenReady(): Promise<void> {
-    return this.ready;
+  /**
+   * Resolves once discovery's first list of replicas arrived; rejects with NoWorkerError
+   * (UNAVAILABLE) when it has not within `timeoutMs` (default FIRST_ANSWER_WAIT_MS): a request
+   * fails at once with a clear error instead of waiting to its deadline on a silent discovery.
+   */
+  whenReady(timeoutMs = this.options.firstAnswerWaitMs): Promise<void> {
+    return this.firstAnswer.wait(timeoutMs);
   }
 
   /** The live instances now (sorted by instance id). */

@@ -8,7 +8,7 @@
 import { Metadata } from "@grpc/grpc-js";
 import { ClientCache } from "../client-cache.js";
 import type { Discovery, ServiceInstance, Watch } from "../discovery/index.js";
-import { NoWorkerError } from "../errors.js";
+import { FirstAnswer } from "../discovery/first-answer.js";
 import { deadlineIn } from "../grpc-client.js";
 import type { ClientConstructor } from "../grpc-client.js";
 import type { ModelCard } from "#contracts/gen/kvmesh/v1/common.js";
@@ -43,12 +43,7 @@ export class WorkerDirectory {
   private live: readonly ServiceInstance[] = [];
   private watch: Watch | undefined;
   private readonly listeners = new Set<WorkersListener>();
-  private markReady: () => void = () => {};
-  private isReady = false;
-  private readonly ready = new Promise<void>((resolve) => (this.markReady = () => {
-    this.isReady = true;
-    resolve();
-  }));
+  private readonly firstAnswer = new FirstAnswer("the workers");
 
   constructor(private readonly options: WorkerDirectoryOptions) {
     this.clients = new ClientCache(options.clientClass ?? WorkerClient);
@@ -60,17 +55,12 @@ export class WorkerDirectory {
   }
 
   /**
-   * Resolves once the first snapshot arrived. With `timeoutMs`, rejects with NoWorkerError
-   * (UNAVAILABLE) when discovery has not answered by then, so a request fails at once with a
-   * clear error rather than waiting to its own deadline on a discovery that is down.
+   * Resolves once discovery's first list arrived; rejects with NoWorkerError (UNAVAILABLE) when
+   * it has not within `timeoutMs` (default FIRST_ANSWER_WAIT_MS), so a request fails at once
+   * with a clear error rather than waiting to its own deadline on a discovery that is down.
    */
   whenReady(timeoutMs?: number): Promise<void> {
-    if (timeoutMs === undefined || this.isReady) return this.ready;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new NoWorkerError(`discovery has not listed the workers yet (waited ${timeoutMs} ms)`)), timeoutMs);
-    });
-    return Promise.race([this.ready, late]).finally(() => clearTimeout(timer));
+    return this.firstAnswer.wait(timeoutMs);
   }
 
   /** Every live worker that serves a model, sorted by worker id. */
@@ -116,7 +106,7 @@ export class WorkerDirectory {
     this.live = instances.filter((i) => i.meta.model !== undefined && i.meta.model !== "");
     this.clients.retain(this.live);
     this.cards.retain(this.live);
-    this.markReady();
+    this.firstAnswer.arrived();
     for (const listener of [...this.listeners]) listener(this.live);
   }
 }

@@ -17,12 +17,9 @@ export interface ModelAssetsCatalogOptions {
   directory: Pick<WorkerDirectory, "whenReady" | "workersOf" | "card">;
   build: (card: ModelCard) => ModelAssets;
   log: Pick<Logger, "info" | "warn">;
-  /** Longest a request waits for discovery's first list of workers (default 5 s); then UNAVAILABLE. */
+  /** Longest a request waits for discovery's first list of workers (default FIRST_ANSWER_WAIT_MS); then UNAVAILABLE. */
   discoveryWaitMs?: number;
 }
-
-/** Default of {@link ModelAssetsCatalogOptions.discoveryWaitMs}. */
-export const DEFAULT_DISCOVERY_WAIT_MS = 5000;
 
 interface Built {
   fingerprint: string;
@@ -48,7 +45,7 @@ export class ModelAssetsCatalog {
 
   /** The assets of `model`; ModelNotFoundError when no live worker serves it. */
   async get(model: string): Promise<ModelAssets> {
-    await this.options.directory.whenReady(this.options.discoveryWaitMs ?? DEFAULT_DISCOVERY_WAIT_MS);
+    await this.options.directory.whenReady(this.options.discoveryWaitMs);
     const workers = this.options.directory.workersOf(model);
     if (workers.length === 0) throw new ModelNotFoundError(`the model "${model}" does not exist: no worker serves it`, { param: "model" });
     const workersKey = workers.map((w) => w.instanceId).join(",");
