@@ -69,7 +69,7 @@ async function main(config: SoakConfig, outDir: string, snapshotDir: string | un
       // Ephemeral metrics ports, announced in the banner: the soak scrapes each service's heap.
       "--metrics-port", "0", "--discovery-dir", dir, "--namespace", `soak-${process.pid}`],
     readyTimeoutMs: 180_000,
-    ...(snapshotDir ? { spawn: (cmd: string, args: readonly string[]) => spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_OPTIONS: snapshotNodeOptions(snapshotDir) } }) } : {}),
+    ...(snapshotDir ? { spawn: (cmd: string, args: readonly string[]) => spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, snapshotNodeOptions(snapshotDir)].filter(Boolean).join(" ") } }) } : {}),
   });
   const stopMesh = (): void => void mesh.stop(10_000).then(() => process.exit(130));
   process.once("SIGINT", stopMesh);

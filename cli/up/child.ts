@@ -38,12 +38,17 @@ function errorText(err: unknown): string {
   return typeof err === "object" && err !== null && "message" in err ? String((err as { message: unknown }).message) : String(err);
 }
 
-/** Starts `node <cli> <args>` with its output in `logFile`. */
-export function startChild(name: string, cli: string, args: readonly string[], logFile: string, echo: (line: string) => void): Child {
+/** Node options of every service `up` starts: the V8 heap limit (`--service-heap-mb`; 0: node's own). */
+export function serviceNodeArgs(heapMb: number): string[] {
+  return heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : [];
+}
+
+/** Starts `node <nodeArgs> <cli> <args>` with its output in `logFile`. */
+export function startChild(name: string, cli: string, args: readonly string[], logFile: string, echo: (line: string) => void, nodeArgs: readonly string[] = []): Child {
   // Its own process group: Ctrl-C reaches `up` alone, which then stops the services in order.
   // Its stdin is a pipe from `up` that nothing writes: when `up` dies, even by SIGKILL, the pipe
   // closes and the service shuts down by itself (PARENT_PIPE_ENV).
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, [PARENT_PIPE_ENV]: "stdin" }, detached: true });
+  const child = spawn(process.execPath, [...nodeArgs, cli, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, [PARENT_PIPE_ENV]: "stdin" }, detached: true });
   // Never leave a service behind when `up` exits.
   const reap = (): void => void (!hasExited(child) && child.kill("SIGKILL"));
   process.once("exit", reap);

@@ -27,6 +27,12 @@ const UP_OWN_FLAGS = defineFlags([
   { name: "workers", type: "int", min: 1, max: 256, default: 1, help: "how many workers (mocker: hosted by one process; onnx: one process each)" },
   { name: "startup-timeout", type: "duration", min: 1, default: "180s", help: "how long the mesh may take to become healthy" },
   { name: "join", type: "string", help: "join an existing mesh: the namespace another `kvmesh up` printed, or a registry directory; unset: a mesh of its own" },
+  // Why a cap by default: with node's own limit (~4 GiB here) V8 lets the heap grow to 4x what
+  // was live at the last full GC, so after a burst the garbage of steady traffic piled up to
+  // 2-3x the resting RSS before the next full GC (bench/results/soak). Under 2 GiB V8 grows it
+  // by 1.3-2x instead (1 GiB: ~1.6x), and one runaway request fails its process, which `up`
+  // restarts, instead of swapping the machine.
+  { name: "service-heap-mb", type: "int", min: 0, max: 65536, default: 1024, help: "V8 heap limit of each service process in MiB (node --max-old-space-size); below 2 GiB V8 also grows the heap less between full GCs, keeping RSS flat under bursts; 0: node's default" },
 ]);
 
 /** `up` names its own mesh (mesh-identity.ts): these two have no fixed default there. */

@@ -9,7 +9,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { loadServiceConfig } from "#common/config/index.js";
 import { startupBanner } from "./banner.js";
-import { startChild } from "./child.js";
+import { serviceNodeArgs, startChild } from "./child.js";
 import type { Child } from "./child.js";
 import { argsFor, givenFlags } from "./forward-args.js";
 import { meshIdentity, meshLine } from "./mesh-identity.js";
@@ -24,7 +24,7 @@ const STOP_MARGIN_MS = 5_000;
 
 /** The config keys `up` reads itself. */
 type UpConfig = Record<string, unknown> & {
-  workers: number; engine: string; listen: string; startupTimeoutMs: number; httpPort: number;
+  workers: number; engine: string; listen: string; startupTimeoutMs: number; httpPort: number; serviceHeapMb: number;
   metricsPort?: number; shutdownGraceMs: number; join?: string; namespace?: string; discoveryDir?: string; discovery: string;
 };
 
@@ -78,6 +78,7 @@ export async function runUp(argv: string[]): Promise<number> {
   const host = listenHost(config.listen);
   const common = ["--listen", `${host}:0`, "--namespace", identity.namespace, "--discovery-dir", identity.discoveryDir];
   const echo = (line: string): void => void process.stderr.write(`${line}\n`);
+  const heapArgs = serviceNodeArgs(config.serviceHeapMb);
   const services: SupervisedService[] = [];
   let stopping = false;
   let startupFailure: Error | undefined;
@@ -93,7 +94,7 @@ export async function runUp(argv: string[]): Promise<number> {
       const metrics = configured === 0 ? (lastPrinted(previous, "metrics_port") ?? 0) : configured;
       const http = service === "frontend" && !config.httpPort && previous ? ["--http-port", String(lastPrinted(previous, "http_port") ?? 0)] : [];
       const args = [service, ...argsFor(service, given), ...common, ...(metrics === undefined ? [] : ["--metrics-port", String(metrics)]), ...extra, ...http];
-      return startChild(name, cli, args, join(logDir, `${name}.log`), echo);
+      return startChild(name, cli, args, join(logDir, `${name}.log`), echo, heapArgs);
     };
     const svc = new SupervisedService({
       name, spawn, listeningCount, startupTimeoutMs: config.startupTimeoutMs, echo,

@@ -32,7 +32,7 @@ describe("kvmesh up: supervisor, own mesh, flags", function () {
     // One HOME for both, as for one user running two `up`: only their own registries keep them apart.
     const home = mkdtempSync(join(tmpdir(), "kvmesh-up-pair-"));
     const [a, b] = await Promise.all([
-      startUp(["--engine", "mocker", "--workers", "2", "--http-port", String(portA), "--metrics-port", "0", "--shutdown-grace", "3s"], { home }),
+      startUp(["--engine", "mocker", "--workers", "2", "--http-port", String(portA), "--metrics-port", "0", "--shutdown-grace", "3s", "--service-heap-mb", "300"], { home }),
       startUp(["--engine", "mocker", "--workers", "1", "--http-port", String(portB)], { home }),
     ]);
     expect(a.mesh).to.include(`namespace kvmesh-${portA}`).and.include(`${a.home}/.kvmesh/up/kvmesh-${portA}/registry`);
@@ -76,6 +76,9 @@ describe("kvmesh up: supervisor, own mesh, flags", function () {
     expect(health.metrics.map((t) => `${t.service}:${new URL(t.url).port}`)).to.deep.equal(names.map((n, i) => `${n}:${ports[i]}`));
     expect(health.metrics.find((t) => t.service === "worker")!.instances).to.have.length(2);
     for (const name of names) expect(cmdline(a.services.get(name)!.pid).join(" "), name).to.include("--shutdown-grace 3s");
+    // The heap limit goes to node (before the script), the default where none is given.
+    for (const name of names) expect(cmdline(a.services.get(name)!.pid).slice(1, 2), name).to.deep.equal(["--max-old-space-size=300"]);
+    for (const name of names) expect(cmdline(b.services.get(name)!.pid).slice(1, 2), name).to.deep.equal(["--max-old-space-size=1024"]);
     expect([...b.services.values()].every((s) => s.metricsPort === undefined), "no --metrics-port: no metrics servers").to.equal(true);
 
     // SIGKILL the router: up logs it, restarts it, and the mesh serves again within 5 s.

@@ -1,6 +1,8 @@
 // `kvmesh up` forwards the flags it accepts: common ones to every service, each service's own
 // to that service; metrics ports are per service.
 import { expect } from "chai";
+import { parseConfig } from "#common/config/index.js";
+import { serviceNodeArgs } from "../../../cli/up/child.js";
 import { argsFor, givenFlags } from "../../../cli/up/forward-args.js";
 import { metricsPortOrder, metricsPorts } from "../../../cli/up/metrics-ports.js";
 import { SHARED_FLAGS, UP_SERVICES, upSpec } from "../../../cli/up/up-flags.js";
@@ -38,5 +40,18 @@ describe("up flag forwarding", () => {
     // The last port may be 65535, not one more.
     expect(metricsPorts(65531, order).get("worker-1")).to.equal(65535);
     expect(() => metricsPorts(65532, order)).to.throw(/65536 > 65535/);
+  });
+
+  it("--service-heap-mb: 1024 by default, passed to node (not to the service), 0 leaves node's own limit", () => {
+    expect(parseConfig(spec, [], {}).serviceHeapMb).to.equal(1024);
+    expect(serviceNodeArgs(1024)).to.deep.equal(["--max-old-space-size=1024"]);
+    expect(serviceNodeArgs(1)).to.deep.equal(["--max-old-space-size=1"]);
+    expect(serviceNodeArgs(0)).to.deep.equal([]);
+    const given = givenFlags(["--service-heap-mb", "300"], spec);
+    for (const service of UP_SERVICES) expect(argsFor(service, given), service).to.deep.equal([]);
+    expect(parseConfig(spec, ["--service-heap-mb", "65536"], {}).serviceHeapMb).to.equal(65536);
+    expect(parseConfig(spec, ["--service-heap-mb", "0"], {}).serviceHeapMb).to.equal(0);
+    expect(() => parseConfig(spec, ["--service-heap-mb", "65537"], {})).to.throw(/service-heap-mb/);
+    expect(() => parseConfig(spec, ["--service-heap-mb", "-1"], {})).to.throw(/service-heap-mb/);
   });
 });
