@@ -13,7 +13,7 @@ export const WORKER_FLAGS = defineFlags([
   { name: "max-batched-tokens", type: "int", min: 1, default: 2048, help: "token budget of one scheduler step (long prefills are chunked)" },
   { name: "max-waiting", type: "int", min: 1, default: 1024, help: "most requests waiting for admission; beyond it RESOURCE_EXHAUSTED" },
   { name: "chat-template", type: "string", help: "Jinja chat template (inline, or a file path) put into the model card" },
-  { name: "speedup-ratio", type: "number", min: 0.000001, default: 1, help: "mocker: simulated step times are divided by this" },
+  { name: "speedup-ratio", type: "number", min: 0.000001, default: 1, help: "mocker: simulated step times are divided by this (steps shorter than a timer tick run back to back until their sum reaches one, then sleep it)" },
   { name: "context-length", type: "int", min: 2, help: "mocker: context length (default 131072); onnx: from config.json" },
   { name: "device", type: "enum", choices: ["cpu", "cuda"], default: "cpu", help: "onnxruntime execution provider" },
   { name: "onnx-variant", type: "string", default: "", help: "which onnx/model*.onnx to load: '' model.onnx, fp16 model_fp16.onnx, q4 model_q4.onnx..." },

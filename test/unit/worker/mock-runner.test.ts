@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { FinishReason } from "#contracts/gen/kvmesh/v1/common.js";
 import type { RunnerRow } from "../../../services/worker/src/runners/model-runner.js";
-import { createMockRunner, decodeMs, mockTokenId, prefillMs, stepMs } from "../../../services/worker/src/runners/mock-runner.js";
+import { createMockRunner, decodeMs, mockTokenId, prefillMs, stepMs, stepPacer, TIMER_GRANULARITY_MS } from "../../../services/worker/src/runners/mock-runner.js";
 import { collect, engineWith, params, tokens } from "./engine-fixtures.js";
 
 const row = (over: Partial<RunnerRow>): RunnerRow => ({ newTokenIds: [1], numComputedTokens: 0, blockIds: [0], needsLogits: true, ...over });
@@ -43,7 +43,7 @@ describe("mock runner", () => {
 
   it("sleeps the simulated time divided by the speedup ratio through the injected sleeper", async () => {
     const slept: number[] = [];
-    const runner = createMockRunner({ numBlocks: 8, blockSize: 4, vocabSize: 64, eosTokenIds: [0], speedupRatio: 4, sleep: async (ms) => void slept.push(ms) });
+    const runner = createMockRunner({ numBlocks: 8, blockSize: 4, vocabSize: 64, eosTokenIds: [0], speedupRatio: 4, sleep: async (ms) => void slept.push(ms), now: () => 0 });
     const rows = [row({ newTokenIds: tokens(20, 3) }), row({ numComputedTokens: 3, needsLogits: false, newTokenIds: [1, 2] })];
     const out = await runner.execute(rows, 0);
     expect(slept).to.deep.equal([prefillMs(22) / 4]);
@@ -52,6 +52,44 @@ describe("mock runner", () => {
     const fast = createMockRunner({ numBlocks: 8, blockSize: 4, vocabSize: 64, eosTokenIds: [0], speedupRatio: Infinity, sleep: async () => void slept.push(-1) });
     await fast.execute(rows, 0);
     expect(slept.length).to.equal(1);
+  });
+
+  it("paces sub-millisecond steps on the wall clock: sleeps only once they add up to one timer tick", async () => {
+    let clock = 100;
+    const slept: number[] = [];
+    const pace = stepPacer(async (ms) => {
+      slept.push(ms);
+      clock += ms; // the sleep takes exactly its time
+    }, () => clock);
+    for (let i = 0; i < 3; i++) await pace(0.3);
+    expect(slept, "0.3, 0.6, 0.9 ms ahead: below one tick, no sleep").to.deep.equal([]);
+    await pace(0.3);
+    expect(slept).to.have.length(1);
+    expect(slept[0]).to.be.closeTo(1.2, 1e-9); // the fourth brings it to one tick: sleep it all
+    expect(clock).to.be.closeTo(101.2, 1e-9);
+    // Exactly one tick ahead sleeps; just under does not (the boundary).
+    await pace(TIMER_GRANULARITY_MS);
+    expect(slept).to.have.length(2);
+    await pace(TIMER_GRANULARITY_MS - 1e-6);
+    expect(slept).to.have.length(2);
+    // Idle time is not credit: after a pause the next step starts from now, not from the old due.
+    clock += 50;
+    await pace(0.5);
+    expect(slept).to.have.length(2);
+    await pace(0.5);
+    expect(slept[2]).to.be.closeTo(1.0, 1e-6);
+    // A step of several ticks sleeps its own time when nothing is owed.
+    clock += 50;
+    await pace(12.5);
+    expect(slept[3]).to.be.closeTo(12.5, 1e-9);
+  });
+
+  it("the runner at --speedup-ratio 10000: a 16-token prefill step does not wait for a timer", async () => {
+    const slept: number[] = [];
+    const runner = createMockRunner({ numBlocks: 8, blockSize: 4, vocabSize: 64, eosTokenIds: [0], speedupRatio: 10_000, sleep: async (ms) => void slept.push(ms), now: () => 0 });
+    await runner.execute([row({ newTokenIds: tokens(16, 3) })], 0);
+    expect(prefillMs(16) / 10_000).to.be.below(TIMER_GRANULARITY_MS);
+    expect(slept).to.deep.equal([]);
   });
 
   it("drives the engine: same tokens whatever the batching, never eos, ends by length", async () => {
