@@ -11,6 +11,7 @@ import type { BenchMesh } from "./mesh/mesh-processes.js";
 import { measureCpu, measureLatency, measureRate } from "./mesh/phases.js";
 import type { Targets } from "./mesh/phases.js";
 import { writeMeshReport } from "./mesh/report.js";
+import { measureGrpcFloor } from "./mesh/grpc-floor.js";
 
 const FLAGS = defineFlags([
   { name: "latency-requests", type: "int", min: 10, default: 1000, help: "sequential 1-token requests per path" },
@@ -77,10 +78,12 @@ async function main(): Promise<number> {
   } finally {
     await standin.stop();
   }
+  log("floor: the same 1-message call through three do-nothing grpc-js relays");
+  const floor = await measureGrpcFloor(config.latencyRequests);
   writeMeshReport(config.out, {
     createdAt: new Date().toISOString(), command: `npm run bench:mesh -- ${process.argv.slice(2).join(" ")}`.trim(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", loadAtStart, loadAtEnd: loadavg() },
-    latency, cpu, rate, clientCeiling,
+    latency, cpu, rate, clientCeiling, floor,
   });
   log(`wrote ${config.out}/summary.md`);
   return 0;

@@ -1,6 +1,7 @@
 /** results.json and summary.md of bench:mesh, with the issue's targets marked met or missed. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { FloorRow } from "./grpc-floor.js";
 import type { CpuRow, LatencyRow, RateRow } from "./phases.js";
 
 /** Everything one bench:mesh run measured. */
@@ -12,6 +13,8 @@ export interface MeshBenchResult {
   readonly cpu: readonly CpuRow[];
   readonly rate: RateRow;
   readonly clientCeiling: RateRow;
+  /** Three do-nothing grpc-js relays (absent in reports written before it was measured). */
+  readonly floor?: FloorRow;
 }
 
 const f = (v: number, d = 1): string => (Number.isFinite(v) ? v.toFixed(d) : "—");
@@ -41,6 +44,7 @@ export function renderMeshSummary(r: MeshBenchResult): string {
     "|---|---|---|---|---|",
     `| direct Worker.Generate | ${f(r.latency.direct.p50, 2)} | ${f(r.latency.direct.p90, 2)} | ${f(r.latency.direct.p99, 2)} | ${r.latency.direct.count} |`,
     `| through the frontend | ${f(r.latency.mesh.p50, 2)} | ${f(r.latency.mesh.p90, 2)} | ${f(r.latency.mesh.p99, 2)} | ${r.latency.mesh.count} |`,
+    ...floorLines(r.floor),
     "",
     "## CPU per streamed token (µs; utime+stime from /proc, idle window of equal length subtracted)",
     "| streams | tokens | frontend | preprocessor | router | mesh total | worker (mesh path) | worker (direct) | failures |",
@@ -55,6 +59,15 @@ export function renderMeshSummary(r: MeshBenchResult): string {
     "CPU is sampled in 10 ms ticks: the per-token figures of short runs carry that granularity.",
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** The floor: what the mesh's hops cost when they do nothing. */
+function floorLines(floor: FloorRow | undefined): string[] {
+  if (floor === undefined) return [];
+  return [
+    "",
+    `Floor, same machine and run: one call to a do-nothing grpc-js server ${f(floor.direct.p50, 2)} ms p50, through ${floor.hops} do-nothing grpc-js relays in processes of their own ${f(floor.relayed.p50, 2)} ms: those ${floor.hops} processes alone add ${f(floor.addedP50Ms, 2)} ms p50 (p99 ${f(floor.addedP99Ms, 2)} ms), the part of the added latency that comes with three grpc-js hops on this machine whatever they do (the mesh's first leg is HTTP/1.1, not gRPC).`,
+  ];
 }
 
 /** "CPU per request" of the short-request loop, when measured. */
