@@ -23,6 +23,7 @@ export const SIM_FLAGS = defineFlags([
   { name: "find-saturation", type: "bool", help: "measure round-robin's steady completion rate under heavy overload and report it" },
   { name: "load", type: "string", help: "fractions of round-robin's saturation to replay at (\"0.5,0.8,0.95\"); implies --find-saturation" },
   { name: "out", type: "string", help: "report directory (default bench/results/<timestamp>/)" },
+  { name: "tail-breakdown", type: "string", help: "write each request's TTFT split (wait, own prefill steps, their decode rows) of every row to this JSON file, and a tail line per row to the notes" },
   { name: "note", type: "string", help: "a line of your own for the report's notes" },
   ...SIM_REPLICA_FLAGS,
 ]);

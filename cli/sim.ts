@@ -2,14 +2,16 @@
  * `kvmesh sim`: replays a trace against the router's own decide code and simulated mocker
  * workers in simulated time, one report row per policy (and load), in `kvmesh bench`'s format.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { loadServiceConfig } from "#common/config/index.js";
 import type { ConfigOf } from "#common/config/index.js";
 import { SELECTION_POLICIES } from "../services/router/src/scheduling/policies.js";
 import type { SelectionPolicy } from "../services/router/src/scheduling/policies.js";
 import type { RunResult } from "../bench/report/types.js";
-import { findSaturation, simulateRow, timeScaleForLoad } from "../bench/sim/sim-report.js";
+import { findSaturation, simulateRun, timeScaleForLoad } from "../bench/sim/sim-report.js";
+import { summarizeTail, tailNote, tailSamples } from "../bench/sim/tail-breakdown.js";
+import type { TailSample } from "../bench/sim/tail-breakdown.js";
 import type { SimSetup } from "../bench/sim/sim-report.js";
 import type { SimQueueOptions } from "../bench/sim/run-sim.js";
 import { parseTrace } from "../bench/workloads/trace-parser.js";
@@ -110,14 +112,21 @@ export async function runSim(argv: string[]): Promise<number> {
     }
   }
   const runs: RunResult[] = [];
+  const tails: { label: string; timeScale: number; samples: TailSample[] }[] = [];
   for (const scale of scales) {
     for (const { policy, queued } of policies) {
       const started = performance.now();
-      const row = simulateRow(setup, policy, scale, queued ? queueOf(config) : undefined);
+      const { row, prefillTimes } = simulateRun(setup, policy, scale, queued ? queueOf(config) : undefined);
       runs.push(row);
+      if (config.tailBreakdown !== undefined) {
+        const samples = tailSamples(row.requests, prefillTimes);
+        tails.push({ label: row.label, timeScale: scale, samples });
+        notes.push(tailNote(`${row.label} trace ×${(1 / scale).toPrecision(4)}`, summarizeTail(samples)));
+      }
       process.stderr.write(`${row.label} at time scale ${scale.toFixed(4)}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     }
   }
+  if (config.tailBreakdown !== undefined) writeFileSync(config.tailBreakdown, `${JSON.stringify({ rows: tails }, null, 1)}\n`);
   return finishReport({
     version: 1, kind: "sim", createdAt: new Date().toISOString(), command: ["kvmesh", "sim", ...argv].join(" "), model: "mocker (simulated)",
     workload: { name: "trace", params: { requests: setup.trace.records.length, blockSize: config.traceBlockSize, seed: config.seed, ...(config.maxOutputLen ? { maxOutputLen: config.maxOutputLen } : {}) } },
