@@ -14,6 +14,7 @@ import { summarizeTail, tailNote, tailSamples } from "../bench/sim/tail-breakdow
 import type { TailSample } from "../bench/sim/tail-breakdown.js";
 import type { SimSetup } from "../bench/sim/sim-report.js";
 import type { SimQueueOptions } from "../bench/sim/run-sim.js";
+import { orderClumps } from "../bench/sim/clump-order.js";
 import { parseTrace } from "../bench/workloads/trace-parser.js";
 import { tokenRange } from "../bench/workloads/types.js";
 import { finishReport } from "./bench-common.js";
@@ -61,7 +62,7 @@ export function parseLoads(text: string): number[] {
 
 /** The simulation setup of a config (the trace is read here). */
 export function simSetupOf(config: SimConfig): SimSetup {
-  const records = parseTrace(readFileSync(config.trace, "utf8"), config.maxRequests);
+  const records = orderClumps(parseTrace(readFileSync(config.trace, "utf8"), config.maxRequests), config.clumpOrder);
   return {
     workers: config.workers,
     seed: config.seed,
@@ -99,6 +100,7 @@ export async function runSim(argv: string[]): Promise<number> {
   const notes: string[] = [
     `simulated: ${config.workers} mocker workers (${config.numKvBlocks} blocks of ${config.blockSize}, ${config.maxNumSeqs} seqs, ${config.maxBatchedTokens} batched tokens), the router's own decide code, simulated time`,
   ];
+  if (config.clumpOrder !== "trace") notes.push(`records sharing a timestamp replayed ${config.clumpOrder === "short" ? "fewest" : "most"} input tokens first (--clump-order ${config.clumpOrder}), not in the trace's order`);
   if (policies.some((p) => p.queued)) {
     notes.push(`+queue rows: the router queue holds a request while every worker has ≥ ${config.routerQueueThreshold} uncached prompt tokens in flight (at most ${config.routerQueueMaxLength} held, each at most ${config.routerQueueMaxWaitMs} ms, released ${config.routerQueueOrder === "shortest" ? "shortest prompt first, one held 1 s first" : "in arrival order"}); the wait counts in TTFT`);
   }

@@ -119,7 +119,7 @@ describe("kvmesh sim: tail summary", () => {
     expect([t.requests, t.ttftP90Ms, t.noWaitP90Ms, t.slowest.count, t.slowest.waitMs]).to.deep.equal([0, Number.NaN, Number.NaN, 0, 0]);
   });
 
-  it("kvmesh sim --tail-breakdown writes every row's samples and a tail note per row", async function () {
+  it("kvmesh sim --tail-breakdown writes every row's samples and a tail note per row; --clump-order says so in the notes, and takes trace|short|long only", async function () {
     this.timeout(120_000);
     const dir = mkdtempSync(join(tmpdir(), "kvmesh-tail-"));
     try {
@@ -131,6 +131,10 @@ describe("kvmesh sim: tail summary", () => {
       const summary = readFileSync(join(dir, "report", "summary.md"), "utf8");
       expect(summary).to.match(/- tail ttft trace ×5\.000: TTFT p90 \d+ ms; with no wait/);
       expect(summary).to.match(/- tail round-robin trace ×5\.000: TTFT p90 \d+ ms/);
+      expect(summary).to.not.match(/--clump-order/);
+      expect(await runSimCli([...argv.slice(0, 6), "--policies", "ttft", "--time-scale", "0.2", "--out", join(dir, "short"), "--clump-order", "short"])).to.equal(0);
+      expect(readFileSync(join(dir, "short", "summary.md"), "utf8")).to.include("records sharing a timestamp replayed fewest input tokens first (--clump-order short)");
+      expect(await runSimCli([...argv.slice(0, 6), "--clump-order", "shortest"])).to.equal(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
