@@ -44,6 +44,8 @@ export interface StepDone {
  */
 export interface PrefillTime {
   readonly steps: number;
+  /** Of `steps`, those that carried decode rows. */
+  readonly decodeSteps: number;
   readonly stepsMs: number;
   readonly decodeMs: number;
 }
@@ -59,7 +61,7 @@ export class SimWorker {
   private running: SchedulerOutput | undefined;
   private arrivals = 0;
   private readonly maxModelLen: number;
-  private readonly prefillTimes = new Map<string, { steps: number; stepsMs: number; decodeMs: number }>();
+  private readonly prefillTimes = new Map<string, { steps: number; decodeSteps: number; stepsMs: number; decodeMs: number }>();
 
   constructor(readonly workerId: string, private readonly config: SimWorkerConfig) {
     this.recorder.subscribe((change) => this.pendingChanges.push(change));
@@ -111,8 +113,9 @@ export class SimWorker {
       if (isDecode(row)) return;
       const id = output.rows[i].request.requestId;
       let t = this.prefillTimes.get(id);
-      if (t === undefined) this.prefillTimes.set(id, (t = { steps: 0, stepsMs: 0, decodeMs: 0 }));
+      if (t === undefined) this.prefillTimes.set(id, (t = { steps: 0, decodeSteps: 0, stepsMs: 0, decodeMs: 0 }));
       t.steps++;
+      if (decodeShareMs > 0) t.decodeSteps++;
       t.stepsMs += ms;
       t.decodeMs += decodeShareMs;
     });

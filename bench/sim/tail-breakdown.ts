@@ -27,6 +27,8 @@ export interface TailSample {
   /** Of ownPrefillMs, the decode time of decode rows sharing those steps. */
   readonly decodeShareMs: number;
   readonly prefillSteps: number;
+  /** Of prefillSteps, those that carried decode rows. */
+  readonly decodeSteps: number;
 }
 
 /** A row's tail, summed up. */
@@ -50,7 +52,7 @@ export function tailSamples(records: readonly Omit<RequestRecord, "itlMs">[], pr
     out.push({
       id: r.id, arrivalMs: r.startMs, workerId: r.workerId ?? "", promptTokens: r.promptTokens, uncachedTokens: r.promptTokens - r.cachedTokens,
       availableTokens: r.availableTokens ?? 0, ...(r.predictedTtftMs === undefined ? {} : { predictedTtftMs: r.predictedTtftMs }),
-      ttftMs: r.ttftMs, waitMs: r.ttftMs - t.stepsMs, ownPrefillMs: t.stepsMs, decodeShareMs: t.decodeMs, prefillSteps: t.steps,
+      ttftMs: r.ttftMs, waitMs: r.ttftMs - t.stepsMs, ownPrefillMs: t.stepsMs, decodeShareMs: t.decodeMs, prefillSteps: t.steps, decodeSteps: t.decodeSteps,
     });
   }
   return out.sort((a, b) => a.arrivalMs - b.arrivalMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

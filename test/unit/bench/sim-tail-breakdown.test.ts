@@ -32,7 +32,7 @@ describe("kvmesh sim: where a request's TTFT went on its worker", () => {
     const steps = untilFirstToken(worker, "r");
     // 5,000 tokens = 2,048 + 2,048 + 904 (one step budget each).
     expect(steps).to.deep.equal([prefillMs(2048), prefillMs(2048), prefillMs(904)]);
-    expect(worker.takePrefillTime("r")).to.deep.equal({ steps: 3, stepsMs: 2 * prefillMs(2048) + prefillMs(904), decodeMs: 0 });
+    expect(worker.takePrefillTime("r")).to.deep.equal({ steps: 3, decodeSteps: 0, stepsMs: 2 * prefillMs(2048) + prefillMs(904), decodeMs: 0 });
     expect(worker.takePrefillTime("r")).to.equal(undefined);
     // Its decode steps are not prefill: nothing is charged to it afterwards.
     worker.startStep();
@@ -58,6 +58,7 @@ describe("kvmesh sim: where a request's TTFT went on its worker", () => {
     expect(steps).to.have.length(2);
     const t = worker.takePrefillTime("b")!;
     expect(t.steps).to.equal(2);
+    expect(t.decodeSteps).to.equal(2);
     expect(t.stepsMs).to.be.closeTo(steps[0] + steps[1], 1e-9);
     expect(t.decodeMs).to.be.closeTo(decodeMs(usages[0]) + decodeMs(usages[1]), 1e-9);
     expect(t.stepsMs - t.decodeMs).to.be.closeTo(prefillMs(2047) + prefillMs(953), 1e-9);
@@ -73,6 +74,7 @@ describe("kvmesh sim: where a request's TTFT went on its worker", () => {
       expect(s.waitMs + s.ownPrefillMs).to.be.closeTo(s.ttftMs, 1e-6);
       expect(s.waitMs).to.be.at.least(-1e-6);
       expect(s.decodeShareMs).to.be.within(0, s.ownPrefillMs);
+      expect(s.decodeSteps).to.be.within(0, s.prefillSteps);
     }
     // The first request meets an idle fleet.
     expect(samples[0].waitMs).to.be.closeTo(0, 1e-6);
@@ -87,11 +89,11 @@ describe("kvmesh sim: tail summary", () => {
   });
 
   it("pairs records with their prefill time; skips those without a TTFT or without a prefill time", () => {
-    const times = new Map([["r1", { steps: 2, stepsMs: 80, decodeMs: 10 }], ["r2", { steps: 1, stepsMs: 40, decodeMs: 0 }]]);
+    const times = new Map([["r1", { steps: 2, decodeSteps: 1, stepsMs: 80, decodeMs: 10 }], ["r2", { steps: 1, decodeSteps: 0, stepsMs: 40, decodeMs: 0 }]]);
     const samples = tailSamples([record("r2", 50, 300), record("r1", 100), record("r3", 70)], times);
-    expect(samples.map((s) => [s.id, s.waitMs, s.ownPrefillMs, s.decodeShareMs, s.uncachedTokens, s.prefillSteps])).to.deep.equal([
-      ["r1", 20, 80, 10, 1000, 2],
-      ["r2", 10, 40, 0, 700, 1],
+    expect(samples.map((s) => [s.id, s.waitMs, s.ownPrefillMs, s.decodeShareMs, s.uncachedTokens, s.prefillSteps, s.decodeSteps])).to.deep.equal([
+      ["r1", 20, 80, 10, 1000, 2, 1],
+      ["r2", 10, 40, 0, 700, 1, 0],
     ]);
     expect(tailSamples([record("r1", undefined)], times)).to.deep.equal([]);
   });
@@ -100,7 +102,7 @@ describe("kvmesh sim: tail summary", () => {
     // TTFTs 100..1000 ms; own prefill = TTFT − 10·i ms wait, of which decode 5 ms per request.
     const samples: TailSample[] = Array.from({ length: 10 }, (_, k) => {
       const i = k + 1;
-      return { id: `r${i}`, arrivalMs: i, workerId: "w", promptTokens: 100 * i, uncachedTokens: 100 * i, availableTokens: 0, ttftMs: 100 * i, waitMs: 10 * i, ownPrefillMs: 90 * i, decodeShareMs: 5, prefillSteps: 1 };
+      return { id: `r${i}`, arrivalMs: i, workerId: "w", promptTokens: 100 * i, uncachedTokens: 100 * i, availableTokens: 0, ttftMs: 100 * i, waitMs: 10 * i, ownPrefillMs: 90 * i, decodeShareMs: 5, prefillSteps: 1, decodeSteps: 1 };
     });
     const t = summarizeTail(samples);
     // p90 of 100..1000 = 910; of 90..900 = 819; of 85..895 = 814.
