@@ -1,5 +1,6 @@
 /** `kvmesh sim`'s flags: the trace, the mocker fleet, the policies and the loads. */
 import { defineFlags } from "#common/config/index.js";
+import { CLUMP_ORDERS } from "../bench/sim/clump-order.js";
 import { SIM_REPLICA_FLAGS } from "../bench/sim/sim-replica-flags.js";
 import { ROUTER_QUEUE_FLAGS } from "../services/router/src/config.js";
 
@@ -8,6 +9,10 @@ export const SIM_FLAGS = defineFlags([
   { name: "trace", type: "string", default: "../shared/traces/mooncake_conversation_trace.jsonl", help: "a Mooncake-format JSONL trace" },
   { name: "max-requests", type: "int", min: 1, default: 2000, help: "replay at most this many records (from the start)" },
   { name: "time-scale", type: "number", min: 0.0001, default: 1, help: "send time = timestamp × this (0.2: five times faster); --load overrides it" },
+  {
+    name: "clump-order", type: "enum", choices: CLUMP_ORDERS, default: "trace",
+    help: "order of records sharing a timestamp: the trace's, or short (fewest input tokens) or long first (a sensitivity check)",
+  },
   { name: "trace-block-size", type: "int", min: 1, default: 512, help: "tokens per hash id (the trace's own is 512)" },
   { name: "max-output-len", type: "int", min: 1, help: "cap on every output length" },
   { name: "workers", type: "int", min: 1, max: 256, default: 8, help: "simulated mocker workers" },
@@ -23,6 +28,7 @@ export const SIM_FLAGS = defineFlags([
   { name: "find-saturation", type: "bool", help: "measure round-robin's steady completion rate under heavy overload and report it" },
   { name: "load", type: "string", help: "fractions of round-robin's saturation to replay at (\"0.5,0.8,0.95\"); implies --find-saturation" },
   { name: "out", type: "string", help: "report directory (default bench/results/<timestamp>/)" },
+  { name: "tail-breakdown", type: "string", help: "write each request's TTFT split (wait, own prefill steps, their decode rows) of every row to this JSON file, and a tail line per row to the notes" },
   { name: "note", type: "string", help: "a line of your own for the report's notes" },
   ...SIM_REPLICA_FLAGS,
 ]);

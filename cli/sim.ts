@@ -2,16 +2,19 @@
  * `kvmesh sim`: replays a trace against the router's own decide code and simulated mocker
  * workers in simulated time, one report row per policy (and load), in `kvmesh bench`'s format.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { loadServiceConfig } from "#common/config/index.js";
 import type { ConfigOf } from "#common/config/index.js";
 import { SELECTION_POLICIES } from "../services/router/src/scheduling/policies.js";
 import type { SelectionPolicy } from "../services/router/src/scheduling/policies.js";
 import type { RunResult } from "../bench/report/types.js";
-import { findSaturation, simulateRow, timeScaleForLoad } from "../bench/sim/sim-report.js";
+import { findSaturation, simulateRun, timeScaleForLoad } from "../bench/sim/sim-report.js";
+import { summarizeTail, tailNote, tailSamples } from "../bench/sim/tail-breakdown.js";
+import type { TailSample } from "../bench/sim/tail-breakdown.js";
 import type { SimSetup } from "../bench/sim/sim-report.js";
 import type { SimQueueOptions } from "../bench/sim/run-sim.js";
+import { orderClumps } from "../bench/sim/clump-order.js";
 import { parseTrace } from "../bench/workloads/trace-parser.js";
 import { tokenRange } from "../bench/workloads/types.js";
 import { finishReport } from "./bench-common.js";
@@ -59,7 +62,7 @@ export function parseLoads(text: string): number[] {
 
 /** The simulation setup of a config (the trace is read here). */
 export function simSetupOf(config: SimConfig): SimSetup {
-  const records = parseTrace(readFileSync(config.trace, "utf8"), config.maxRequests);
+  const records = orderClumps(parseTrace(readFileSync(config.trace, "utf8"), config.maxRequests), config.clumpOrder);
   return {
     workers: config.workers,
     seed: config.seed,
@@ -97,6 +100,7 @@ export async function runSim(argv: string[]): Promise<number> {
   const notes: string[] = [
     `simulated: ${config.workers} mocker workers (${config.numKvBlocks} blocks of ${config.blockSize}, ${config.maxNumSeqs} seqs, ${config.maxBatchedTokens} batched tokens), the router's own decide code, simulated time`,
   ];
+  if (config.clumpOrder !== "trace") notes.push(`records sharing a timestamp replayed ${config.clumpOrder === "short" ? "fewest" : "most"} input tokens first (--clump-order ${config.clumpOrder}), not in the trace's order`);
   if (policies.some((p) => p.queued)) {
     notes.push(`+queue rows: the router queue holds a request while every worker has ≥ ${config.routerQueueThreshold} uncached prompt tokens in flight (at most ${config.routerQueueMaxLength} held, each at most ${config.routerQueueMaxWaitMs} ms, released ${config.routerQueueOrder === "shortest" ? "shortest prompt first, one held 1 s first" : "in arrival order"}); the wait counts in TTFT`);
   }
@@ -110,14 +114,21 @@ export async function runSim(argv: string[]): Promise<number> {
     }
   }
   const runs: RunResult[] = [];
+  const tails: { label: string; timeScale: number; samples: TailSample[] }[] = [];
   for (const scale of scales) {
     for (const { policy, queued } of policies) {
       const started = performance.now();
-      const row = simulateRow(setup, policy, scale, queued ? queueOf(config) : undefined);
+      const { row, prefillTimes } = simulateRun(setup, policy, scale, queued ? queueOf(config) : undefined);
       runs.push(row);
+      if (config.tailBreakdown !== undefined) {
+        const samples = tailSamples(row.requests, prefillTimes);
+        tails.push({ label: row.label, timeScale: scale, samples });
+        notes.push(tailNote(`${row.label} trace ×${(1 / scale).toPrecision(4)}`, summarizeTail(samples)));
+      }
       process.stderr.write(`${row.label} at time scale ${scale.toFixed(4)}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     }
   }
+  if (config.tailBreakdown !== undefined) writeFileSync(config.tailBreakdown, `${JSON.stringify({ rows: tails }, null, 1)}\n`);
   return finishReport({
     version: 1, kind: "sim", createdAt: new Date().toISOString(), command: ["kvmesh", "sim", ...argv].join(" "), model: "mocker (simulated)",
     workload: { name: "trace", params: { requests: setup.trace.records.length, blockSize: config.traceBlockSize, seed: config.seed, ...(config.maxOutputLen ? { maxOutputLen: config.maxOutputLen } : {}) } },

@@ -16,7 +16,7 @@ import type { SimReplicaOptions } from "./sim-replicas.js";
 import { createSimRouter, SIM_MODEL } from "./sim-router.js";
 import type { SimRouter } from "./sim-router.js";
 import { SimWorker } from "./sim-worker.js";
-import type { SimWorkerConfig } from "./sim-worker.js";
+import type { PrefillTime, SimWorkerConfig } from "./sim-worker.js";
 
 /** How often workers report load (the worker's --load-interval default). */
 export const LOAD_INTERVAL_MS = 1000;
@@ -45,6 +45,8 @@ export interface SimRunResult {
   /** Per request, tokens of the longest prefix any worker's cache held when it was routed. */
   readonly availableTokens: number;
   readonly promptTokens: number;
+  /** Per request with a first token: where its TTFT went on its worker (tail-breakdown.ts). */
+  readonly prefillTimes: ReadonlyMap<string, PrefillTime>;
   /** With replicas: peers' re-decided decision samples, by outcome. */
   readonly agreement?: { readonly agree: number; readonly disagree: number };
   /** With replicas: per replica, requests its tracker still counted at the end (0: nothing leaked). */
@@ -97,6 +99,7 @@ export function runSim(options: SimRunOptions): SimRunResult {
   for (const chain of options.workload.chains) for (const request of chain.requests) queue.push(chain.atMs ?? 0, { kind: "arrive", request });
   const flights = new Map<string, Flight>();
   const records: RequestRecord[] = [];
+  const prefillTimes = new Map<string, PrefillTime>();
   const reuse = { availableTokens: 0, promptTokens: 0 };
   let lastLoadMs = Number.NEGATIVE_INFINITY;
   const kick = (worker: SimWorker): void => {
@@ -112,7 +115,7 @@ export function runSim(options: SimRunOptions): SimRunResult {
     now = event.at;
     const value = event.value;
     if (value.kind === "step") {
-      stepDone(value.worker, router, flights, records, now);
+      stepDone(value.worker, router, flights, records, prefillTimes, now);
       kick(value.worker);
       continue;
     }
@@ -129,7 +132,7 @@ export function runSim(options: SimRunOptions): SimRunResult {
     if (held === undefined) decide(value.request, arrivedMs);
     else queue.push(now + options.queue!.maxWaitMs, { kind: "expire" });
   }
-  return { records, ...reuse, ...(replicas === undefined ? {} : { agreement: replicas.agreement(), replicaInFlight: replicas.inFlight() }) };
+  return { records, prefillTimes, ...reuse, ...(replicas === undefined ? {} : { agreement: replicas.agreement(), replicaInFlight: replicas.inFlight() }) };
 }
 
 /** Routes and queues one request; returns its worker, or undefined when it failed (recorded). */
@@ -163,7 +166,7 @@ function arrive(
 }
 
 /** Applies a finished step: KV events to the index, tokens to their requests, finished ones recorded. */
-function stepDone(worker: SimWorker, router: SimRouter, flights: Map<string, Flight>, records: RequestRecord[], now: number): void {
+function stepDone(worker: SimWorker, router: SimRouter, flights: Map<string, Flight>, records: RequestRecord[], prefillTimes: Map<string, PrefillTime>, now: number): void {
   const { updates, events } = worker.finishStep();
   router.applyEvents(worker.workerId, events);
   for (const u of updates) {
@@ -172,6 +175,8 @@ function stepDone(worker: SimWorker, router: SimRouter, flights: Map<string, Fli
     if (flight.ttftMs === undefined) {
       flight.ttftMs = now - flight.startMs;
       flight.cachedTokens = Math.max(0, u.request.numCachedTokens);
+      const prefill = worker.takePrefillTime(id);
+      if (prefill !== undefined) prefillTimes.set(id, prefill);
       router.decider.firstToken(id);
     } else {
       flight.itlMs.push(now - flight.lastTokenMs);
@@ -180,6 +185,8 @@ function stepDone(worker: SimWorker, router: SimRouter, flights: Map<string, Fli
     flight.outputTokens++;
     if (u.finishReason !== undefined) {
       router.decider.finish(id);
+      // A request preempted after its first token is charged its recompute: nothing reads it.
+      worker.takePrefillTime(id);
       flights.delete(id);
       const { request, itlMs, ...rest } = flight;
       records.push({

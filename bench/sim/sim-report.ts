@@ -8,7 +8,7 @@ import type { TraceOptions } from "../workloads/trace.js";
 import type { SelectionPolicy } from "../../services/router/src/scheduling/policies.js";
 import { runSim } from "./run-sim.js";
 import { replicaLabel } from "./sim-replica-flags.js";
-import type { SimQueueOptions, SimRunOptions } from "./run-sim.js";
+import type { SimQueueOptions, SimRunOptions, SimRunResult } from "./run-sim.js";
 
 /** A trace replay to simulate: the trace options without the time scale, and the fleet. */
 export interface SimSetup extends Omit<SimRunOptions, "policy" | "workload" | "queue"> {
@@ -20,8 +20,18 @@ export interface SimSetup extends Omit<SimRunOptions, "policy" | "workload" | "q
  * router queue (late binding), labelled `<policy>+queue`.
  */
 export function simulateRow(setup: SimSetup, policy: SelectionPolicy, timeScale: number, queue?: SimQueueOptions): RunResult {
+  return simulateRun(setup, policy, timeScale, queue).row;
+}
+
+/** {@link simulateRow}, with each request's prefill time (`kvmesh sim --tail-breakdown`). */
+export function simulateRun(setup: SimSetup, policy: SelectionPolicy, timeScale: number, queue?: SimQueueOptions): { row: RunResult; prefillTimes: SimRunResult["prefillTimes"] } {
   const workload = traceWorkload({ ...setup.trace, timeScale });
   const result = runSim({ ...setup, policy, workload, queue });
+  return { row: rowOf(setup, policy, timeScale, queue, result), prefillTimes: result.prefillTimes };
+}
+
+/** A run's report row. */
+function rowOf(setup: SimSetup, policy: SelectionPolicy, timeScale: number, queue: SimQueueOptions | undefined, result: SimRunResult): RunResult {
   const availableReuse = result.promptTokens === 0 ? 0 : result.availableTokens / result.promptTokens;
   return {
     label: setup.replicas === undefined ? (queue === undefined ? policy : `${policy}+queue`) : replicaLabel(policy, setup.replicas, result.agreement),

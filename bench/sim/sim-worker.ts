@@ -14,7 +14,7 @@ import type { EngineRequest } from "../../services/worker/src/engine/request.js"
 import { Scheduler } from "../../services/worker/src/engine/scheduler.js";
 import type { RequestUpdate, SchedulerOutput } from "../../services/worker/src/engine/scheduler.js";
 import type { RunnerRow } from "../../services/worker/src/runners/model-runner.js";
-import { mockTokenId, stepMs } from "../../services/worker/src/runners/mock-runner.js";
+import { decodeMs, mockTokenId, stepMs } from "../../services/worker/src/runners/mock-runner.js";
 import { DEFAULT_SAMPLING } from "../../services/worker/src/sampling/sampling-params.js";
 
 /** The mocker flags a simulated worker takes. */
@@ -36,6 +36,20 @@ export interface StepDone {
   readonly events: KvEvent[];
 }
 
+/**
+ * Where a request's time to first token went on its worker: the steps that fed its prompt
+ * (their whole durations, other rows included) and, of those, the decode time of the decode
+ * rows that shared them. TTFT minus `stepsMs` is its wait (before its first chunk, or between
+ * chunks); `stepsMs` is what it would have taken with no wait at all (tail-breakdown.ts).
+ */
+export interface PrefillTime {
+  readonly steps: number;
+  /** Of `steps`, those that carried decode rows. */
+  readonly decodeSteps: number;
+  readonly stepsMs: number;
+  readonly decodeMs: number;
+}
+
 /** One mocker worker in simulated time. */
 export class SimWorker {
   readonly kv: KvCacheManager;
@@ -47,6 +61,7 @@ export class SimWorker {
   private running: SchedulerOutput | undefined;
   private arrivals = 0;
   private readonly maxModelLen: number;
+  private readonly prefillTimes = new Map<string, { steps: number; decodeSteps: number; stepsMs: number; decodeMs: number }>();
 
   constructor(readonly workerId: string, private readonly config: SimWorkerConfig) {
     this.recorder.subscribe((change) => this.pendingChanges.push(change));
@@ -82,7 +97,35 @@ export class SimWorker {
       blockIds: [],
       needsLogits: row.needsLogits,
     }));
-    return stepMs(rows, this.kv.usage);
+    const ms = stepMs(rows, this.kv.usage);
+    this.countPrefillTime(output, rows, ms);
+    return ms;
+  }
+
+  /**
+   * The step's time, charged to every request it feeds prompt tokens to; a row is decode by the
+   * mock runner's rule (stepMs), so the charge matches the step's simulated time.
+   */
+  private countPrefillTime(output: SchedulerOutput, rows: readonly RunnerRow[], ms: number): void {
+    const isDecode = (row: RunnerRow): boolean => row.newTokenIds.length === 1 && row.numComputedTokens > 0 && row.needsLogits;
+    const decodeShareMs = rows.some(isDecode) ? decodeMs(this.kv.usage) : 0;
+    rows.forEach((row, i) => {
+      if (isDecode(row)) return;
+      const id = output.rows[i].request.requestId;
+      let t = this.prefillTimes.get(id);
+      if (t === undefined) this.prefillTimes.set(id, (t = { steps: 0, decodeSteps: 0, stepsMs: 0, decodeMs: 0 }));
+      t.steps++;
+      if (decodeShareMs > 0) t.decodeSteps++;
+      t.stepsMs += ms;
+      t.decodeMs += decodeShareMs;
+    });
+  }
+
+  /** The prefill time charged to a request so far, and forgets it (call at its first token and at its end). */
+  takePrefillTime(requestId: string): PrefillTime | undefined {
+    const t = this.prefillTimes.get(requestId);
+    this.prefillTimes.delete(requestId);
+    return t;
   }
 
   /** Ends the running step: tokens appended (the mocker's token), blocks cached, requests finished. */
