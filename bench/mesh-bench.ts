@@ -3,14 +3,17 @@
 // Run: npm run bench:mesh [-- --rate-duration 30s --out bench/results/mesh]
 import { cpus, loadavg } from "node:os";
 import { defineFlags, loadServiceConfig } from "#common/config/index.js";
+import type { ConfigOf } from "#common/config/index.js";
 import { launchMesh } from "./compare/mesh-launcher.js";
 import { fetchModelInfo } from "./loadgen/model-info.js";
 import { DirectWorkers } from "./mesh/direct-client.js";
 import { startBenchMesh } from "./mesh/mesh-processes.js";
 import type { BenchMesh } from "./mesh/mesh-processes.js";
 import { measureCpu, measureLatency, measureRate } from "./mesh/phases.js";
-import type { Targets } from "./mesh/phases.js";
+import type { CpuRow, RateRow, Targets } from "./mesh/phases.js";
 import { writeMeshReport } from "./mesh/report.js";
+import { profileRow, profilerNowMicros } from "./mesh/missed-profiles.js";
+import type { RowProfile } from "./mesh/missed-profiles.js";
 import { measureGrpcFloor } from "./mesh/grpc-floor.js";
 
 const FLAGS = defineFlags([
@@ -21,7 +24,11 @@ const FLAGS = defineFlags([
   { name: "out", type: "string", default: "bench/results/mesh", help: "report directory" },
   // The profiler costs CPU of its own: a run with it shows where time goes, not the numbers to report.
   { name: "cpu-prof-dir", type: "string", help: "run frontend, preprocessor and router under node --cpu-prof in every phase, writing their .cpuprofile files here" },
+  { name: "profile-missed", type: "bool", default: true, help: "run each missed CPU or rate row once more with the hops under node --cpu-prof and report where their time goes" },
 ]);
+
+/** bench:mesh's parsed flags. */
+type MeshBenchConfig = ConfigOf<typeof FLAGS>;
 
 async function withMesh<T>(workers: number, cpuProfDir: string | undefined, fn: (mesh: BenchMesh, targets: Targets) => Promise<T>): Promise<T> {
   const mesh = await startBenchMesh(workers, 10_000, cpuProfDir);
@@ -80,13 +87,46 @@ async function main(): Promise<number> {
   }
   log("floor: the same 1-message call through three do-nothing grpc-js relays");
   const floor = await measureGrpcFloor(config.latencyRequests);
+  const profiles = config.profileMissed ? await profileMissedRows(config, cpu, rate, log) : [];
   writeMeshReport(config.out, {
     createdAt: new Date().toISOString(), command: `npm run bench:mesh -- ${process.argv.slice(2).join(" ")}`.trim(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", loadAtStart, loadAtEnd: loadavg() },
-    latency, cpu, rate, clientCeiling, floor,
+    latency, cpu, rate, clientCeiling, floor, profiles,
   });
   log(`wrote ${config.out}/summary.md`);
   return 0;
+}
+
+/**
+ * Each row whose target was missed, once more with the hops profiled (missed-profiles.ts): CPU
+ * per token at 1 and 8 streams, and the short-request rate.
+ */
+async function profileMissedRows(config: MeshBenchConfig, cpu: readonly CpuRow[], rate: RateRow, log: (m: string) => void): Promise<RowProfile[]> {
+  const profiles: RowProfile[] = [];
+  const hopPids = (mesh: BenchMesh) => ({ frontend: mesh.frontend.pid, preprocessor: mesh.preprocessor.pid, router: mesh.router.pid });
+  const target = (streams: number): number => (streams === 1 ? 100 : streams === 8 ? 50 : Infinity);
+  for (const row of cpu.filter((c) => c.meshMicrosPerToken >= target(c.streams))) {
+    log(`profile of the missed row: cpu per token at ${row.streams} streams`);
+    profiles.push(await profileRow(`CPU per streamed token, ${row.streams} stream${row.streams === 1 ? "" : "s"}`, (dir, mark) => withMesh(1, dir, async (mesh, t) => {
+      const pids = { ...hopPids(mesh), worker: mesh.worker.pid };
+      await measureCpu(t, pids, 8, 16, config.streamTokens);
+      mark.from = profilerNowMicros();
+      await measureCpu(t, pids, row.streams, row.streams * config.streamRequests, config.streamTokens);
+      mark.to = profilerNowMicros();
+      return hopPids(mesh);
+    })));
+  }
+  if (rate.requestsPerS < 500) {
+    log("profile of the missed row: short requests");
+    profiles.push(await profileRow("Short requests (closed loop of 64, 8 output tokens)", (dir, mark) => withMesh(4, dir, async (mesh, t) => {
+      await measureRate(t, 64, 2000, 8);
+      mark.from = profilerNowMicros();
+      await measureRate(t, 64, Math.min(10_000, config.rateDurationMs), 8);
+      mark.to = profilerNowMicros();
+      return hopPids(mesh);
+    })));
+  }
+  return profiles;
 }
 
 process.exitCode = await main();

@@ -14,7 +14,7 @@ const FLAGS = defineFlags([
 ]);
 
 interface CallFrame { functionName: string; url: string; lineNumber: number }
-interface Profile { nodes: Array<{ id: number; callFrame: CallFrame }>; startTime: number; samples: number[]; timeDeltas: number[] }
+export interface Profile { nodes: Array<{ id: number; callFrame: CallFrame }>; startTime: number; samples: number[]; timeDeltas: number[] }
 
 /** The category of a frame: the library or Node subsystem it belongs to, or our own file. */
 export function category(frame: CallFrame): string {

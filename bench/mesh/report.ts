@@ -2,6 +2,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FloorRow } from "./grpc-floor.js";
+import { renderRowProfiles } from "./missed-profiles.js";
+import type { RowProfile } from "./missed-profiles.js";
 import type { CpuRow, LatencyRow, RateRow } from "./phases.js";
 
 /** Everything one bench:mesh run measured. */
@@ -15,6 +17,8 @@ export interface MeshBenchResult {
   readonly clientCeiling: RateRow;
   /** Three do-nothing grpc-js relays (absent in reports written before it was measured). */
   readonly floor?: FloorRow;
+  /** Profiles of the rows whose target was missed (absent in older reports). */
+  readonly profiles?: readonly RowProfile[];
 }
 
 const f = (v: number, d = 1): string => (Number.isFinite(v) ? v.toFixed(d) : "—");
@@ -57,6 +61,7 @@ export function renderMeshSummary(r: MeshBenchResult): string {
     ...cpuPerRequestLine(r.rate),
     "",
     "CPU is sampled in 10 ms ticks: the per-token figures of short runs carry that granularity.",
+    ...renderRowProfiles(r.profiles ?? []),
   ];
   return `${lines.join("\n")}\n`;
 }
