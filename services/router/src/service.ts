@@ -1,4 +1,4 @@
-import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
+import type { handleUnaryCall, sendUnaryData, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
 import { FailedPreconditionError } from "#common/errors.js";
 import { toGrpcStatus } from "#common/grpc-errors.js";
 import type { Logger } from "#common/logger.js";
@@ -7,12 +7,13 @@ import { failStream, serveStream } from "#common/server-stream.js";
 import type { GenerateRequest, GenerateResponse } from "#contracts/gen/kvmesh/v1/common.js";
 import { RouterService } from "#contracts/gen/kvmesh/v1/router.js";
 import type {
-  DumpIndexRequest, DumpIndexResponse, FollowReservationsRequest, ListWorkersRequest, ReservationUpdate, ListWorkersResponse, RouteRequest, RouteResponse, RouterServer,
+  DumpIndexRequest, DumpIndexResponse, FollowReservationsRequest, ListWorkersRequest, ReservationUpdate, ListWorkersResponse, RouteResponse, RouterServer,
 } from "#contracts/gen/kvmesh/v1/router.js";
 import type { GrpcServiceBinding } from "#common/grpc-server.js";
 import type { Decider } from "./decider.js";
 import type { Forwarder } from "./forwarder.js";
 import { decodeRouteRequest } from "./route-request-decode.js";
+import type { DecodedRouteRequest } from "./route-request-decode.js";
 import type { WorkerIndexDump } from "./indexer/types.js";
 
 /** What the Router service reads besides the decider and forwarder. */
@@ -28,11 +29,16 @@ export interface RouterServiceDeps {
   log: Logger;
 }
 
+/** The generated interface, with Route's request as route-request-decode.ts decodes it. */
+type RouterImplementation = Pick<RouterServer, "generate" | "listWorkers" | "dumpIndex" | "followReservations"> & {
+  route: handleUnaryCall<DecodedRouteRequest, RouteResponse>;
+};
+
 /** Adapts the router's parts to the generated `RouterServer` interface. */
 export function createRouterService(deps: RouterServiceDeps): GrpcServiceBinding {
-  const implementation: RouterServer = {
+  const implementation: RouterImplementation = {
     generate: (call) => generate(deps, call),
-    route: (call: ServerUnaryCall<RouteRequest, RouteResponse>, callback: sendUnaryData<RouteResponse>) => {
+    route: (call: ServerUnaryCall<DecodedRouteRequest, RouteResponse>, callback: sendUnaryData<RouteResponse>) => {
       try {
         const { decision } = deps.decider.plan({
           model: call.request.model, tokenIds: call.request.tokenIds, pinnedWorkerId: call.request.workerId, blockHashes: call.request.blockHashes,
@@ -64,8 +70,8 @@ export function createRouterService(deps: RouterServiceDeps): GrpcServiceBinding
       failStream(call, new FailedPreconditionError("reservation sharing is off on this router (--replica-sharing off)"));
     },
   };
-  // Route's prompt is decoded into arrays sized once (route-request-decode.ts).
-  const definition = { ...RouterService, route: { ...RouterService.route, requestDeserialize: (value: Buffer): RouteRequest => decodeRouteRequest(value) } };
+  // Route's prompt is decoded into a Uint32Array, its hashes into arrays sized once (route-request-decode.ts).
+  const definition = { ...RouterService, route: { ...RouterService.route, requestDeserialize: (value: Buffer): DecodedRouteRequest => decodeRouteRequest(value) } };
   return { definition, implementation };
 }
 

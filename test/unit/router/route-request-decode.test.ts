@@ -7,12 +7,19 @@ import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { PromptBlockHashes } from "#contracts/gen/kvmesh/v1/common.js";
 import { RouteRequest } from "#contracts/gen/kvmesh/v1/router.js";
 import { decodeRouteRequest } from "../../../services/router/src/route-request-decode.js";
+import type { DecodedRouteRequest } from "../../../services/router/src/route-request-decode.js";
 import { seededRng } from "../../../services/router/src/scheduling/rng.js";
 
-/** Both decoders' outcome: the message, or the error's class and text. */
-function outcome(decode: (bytes: Uint8Array) => RouteRequest, bytes: Uint8Array): unknown {
+/** The message with its token ids in a plain array (the decoder returns a Uint32Array). */
+function plain(message: DecodedRouteRequest | RouteRequest): RouteRequest {
+  expect(message.tokenIds instanceof Uint32Array || Array.isArray(message.tokenIds)).to.equal(true);
+  return { ...message, tokenIds: Array.from(message.tokenIds) };
+}
+
+/** Both decoders' outcome: the message (token ids as an array), or the error's class and text. */
+function outcome(decode: (bytes: Uint8Array) => DecodedRouteRequest | RouteRequest, bytes: Uint8Array): unknown {
   try {
-    return decode(bytes);
+    return plain(decode(bytes));
   } catch (err) {
     return { threw: `${(err as Error).name}: ${(err as Error).message}` };
   }
@@ -40,7 +47,9 @@ describe("router: Route's request decoder matches the generated one", () => {
       });
       const bytes = RouteRequest.encode(message).finish();
       same(bytes, `message ${i}`);
-      expect(decodeRouteRequest(bytes)).to.deep.equal(message);
+      const decoded = decodeRouteRequest(bytes);
+      expect(decoded.tokenIds).to.be.instanceOf(Uint32Array);
+      expect(plain(decoded)).to.deep.equal(message);
     }
   });
 
@@ -57,7 +66,10 @@ describe("router: Route's request decoder matches the generated one", () => {
     w.uint32(10).string("m").uint32(26).string("w1");
     const bytes = w.finish();
     same(bytes, "mixed encodings");
-    expect(decodeRouteRequest(bytes)).to.deep.equal({ model: "m", tokenIds: [7, 1, 300, 2 ** 32 - 1, 9], workerId: "w1", blockHashes: { blockSize: 16, localHashes: [], sequenceHashes: [] } });
+    expect(plain(decodeRouteRequest(bytes))).to.deep.equal({ model: "m", tokenIds: [7, 1, 300, 2 ** 32 - 1, 9], workerId: "w1", blockHashes: { blockSize: 16, localHashes: [], sequenceHashes: [] } });
+    // Unpacked ids only, and none at all.
+    expect(Array.from(decodeRouteRequest(new BinaryWriter().uint32(16).uint32(3).uint32(16).uint32(0).finish()).tokenIds)).to.deep.equal([3, 0]);
+    expect(decodeRouteRequest(new Uint8Array(0)).tokenIds).to.be.instanceOf(Uint32Array).with.lengthOf(0);
     const first = new BinaryWriter().uint32(34).fork().uint32(8).uint32(4).uint32(17).fixed64(11n).uint32(18).fork().fixed64(12n).join().uint32(26).fork().fixed64(5n).fixed64(6n).join().join().finish();
     expect(decodeRouteRequest(first).blockHashes).to.deep.equal({ blockSize: 4, localHashes: [11n, 12n], sequenceHashes: [5n, 6n] });
   });
