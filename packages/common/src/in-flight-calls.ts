@@ -15,12 +15,14 @@ type AnyHandler = (call: AnyCall, callback?: Callback) => unknown;
 
 /**
  * One call in progress. Its state lives in fields and its steps are methods, not closures over
- * the wrapper's scope: with the closures (an `entry.fail` arrow stored into an entry the scope
- * also captured), every finished call's scope (call, request, callback) survived the young
- * generation's collections and was promoted, ~4.7 MB per scavenge at bench:router's 4,096-token
- * Route, so scavenges copied megabytes and took 6-128 ms (the Route p99). A finished entry also
- * lets go of its call and callback, so nothing that still reaches it (a Set's old table) holds
- * the request.
+ * the wrapper's scope. V8 allocates a function literal assigned to a property
+ * (`entry.fail = (status) => ...`, also `obj["x"] = ...`, `this.x = ...`) straight in the OLD
+ * generation, guessing it is a long-lived method. The wrapper did that on every call, so an
+ * old-space closure pointed at the call's scope (call, request, callback): every finished
+ * call's request survived the next scavenge and was promoted, ~51 KiB per 4,096-token
+ * Router.Route, and scavenges copied megabytes and took 6-128 ms (the Route p99). Closures here
+ * are stored only through variables or listener lists (young, as they should be), and a
+ * finished entry lets go of its call and callback.
  */
 class TrackedCall {
   finished = false;
