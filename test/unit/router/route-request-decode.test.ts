@@ -74,6 +74,17 @@ describe("router: Route's request decoder matches the generated one", () => {
     expect(decodeRouteRequest(first).blockHashes).to.deep.equal({ blockSize: 4, localHashes: [11n, 12n], sequenceHashes: [5n, 6n] });
   });
 
+  it("ids at every varint width's edges (1 to 5 bytes), in a packed run and its truncations", () => {
+    const edges = [0, 1, 2 ** 7 - 1, 2 ** 7, 2 ** 14 - 1, 2 ** 14, 2 ** 21 - 1, 2 ** 21, 2 ** 28 - 1, 2 ** 28, 2 ** 32 - 1];
+    const ids = [...edges, ...[...edges].reverse()];
+    const bytes = RouteRequest.encode(RouteRequest.fromPartial({ tokenIds: ids })).finish();
+    same(bytes, "edges");
+    expect(Array.from(decodeRouteRequest(bytes).tokenIds)).to.deep.equal(ids);
+    for (let cut = 0; cut <= bytes.length; cut++) same(bytes.slice(0, cut), `edges cut at ${cut}`);
+    // A 6-byte (over-long) varint for 1, which the generated reader accepts.
+    same(new Uint8Array([18, 6, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00]), "over-long varint");
+  });
+
   it("malformed input fails or decodes alike: truncated runs, a varint past its run, a fixed64 run of 7 or 9 bytes, an end-group tag", () => {
     const good = RouteRequest.encode(RouteRequest.fromPartial({ model: "m", tokenIds: [1, 200, 70000], blockHashes: { blockSize: 4, localHashes: [1n, 2n], sequenceHashes: [1n, 3n] } })).finish();
     for (let cut = 0; cut <= good.length; cut++) same(good.slice(0, cut), `cut at ${cut}`);
