@@ -29,6 +29,8 @@ export interface ServerStats {
   readonly loopDelayMaxMs: number;
   /** Heap allocated per call (every call's work: gRPC, decode, decide, encode), bytes. */
   readonly allocatedBytesPerCall: number;
+  /** Bytes scavenges promoted to the old generation per call (router-bench-alloc.ts). */
+  readonly promotedBytesPerCall: number;
   /** Collections while measured: scavenges (minor), mark-compacts (major). */
   readonly scavenges: number;
   readonly markCompacts: number;
@@ -75,12 +77,12 @@ async function main(): Promise<void> {
       gc.length = 0;
       loop.reset();
     } else if (line === "stats") {
-      const { bytesPerCall, scavenges, markCompacts } = allocation.stop(planMs.length);
+      const { bytesPerCall, promotedBytesPerCall, scavenges, markCompacts } = allocation.stop(planMs.length);
       const sorted = [...planMs].sort((a, b) => a - b);
       const stats: ServerStats = {
         msg: "stats", calls: planMs.length, planP50Ms: percentile(sorted, 0.5), planP99Ms: percentile(sorted, 0.99),
         gcPauses: gc.length, gcMaxMs: Math.max(0, ...gc), gcTotalMs: gc.reduce((a, b) => a + b, 0),
-        loopDelayP99Ms: loop.percentile(99) / 1e6, loopDelayMaxMs: loop.max / 1e6, allocatedBytesPerCall: bytesPerCall, scavenges, markCompacts,
+        loopDelayP99Ms: loop.percentile(99) / 1e6, loopDelayMaxMs: loop.max / 1e6, allocatedBytesPerCall: bytesPerCall, promotedBytesPerCall, scavenges, markCompacts,
       };
       process.stdout.write(`${JSON.stringify(stats)}\n`);
     }

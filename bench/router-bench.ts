@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     `| hashing a ${PROMPT_TOKENS}-token prompt (common/kv-hash.ts; done once in the preprocessor), p50 / p99 | ${p50p99(hashing)} | | |`,
     `| Router.Route over gRPC between two processes (loopback, one call at a time, hashes supplied, ${GRPC_CALLS} calls), p50 / p99 | ${p50p99(grpc.latenciesMs)} | p99 < ${GRPC_TARGET_MS} ms | ${verdict(grpcP99 < GRPC_TARGET_MS)} |`,
     `| … inside the server process: plan p50 / p99; GC pauses; event-loop delay p99 / max | ${s.planP50Ms.toFixed(3)} / ${s.planP99Ms.toFixed(3)} ms; ${s.gcPauses} (longest ${s.gcMaxMs.toFixed(1)} ms, ${s.gcTotalMs.toFixed(0)} ms in all); ${s.loopDelayP99Ms.toFixed(2)} / ${s.loopDelayMaxMs.toFixed(2)} ms | | |`,
-    `| … heap allocated per Route call in the server; scavenges / mark-compacts over the ${GRPC_CALLS} calls | ${kib(s.allocatedBytesPerCall)}; ${s.scavenges} / ${s.markCompacts} | | |`,
+    `| … heap allocated per Route call in the server; promoted by scavenges per call; scavenges / mark-compacts over the ${GRPC_CALLS} calls | ${kib(s.allocatedBytesPerCall)}; ${kib(s.promotedBytesPerCall)}; ${s.scavenges} / ${s.markCompacts} | | |`,
     "",
     `Route decision per router mode, block hashes supplied (target p99 < ${DECISION_TARGET_MS * 1000} µs, wall clock):`,
     "",

@@ -19,7 +19,8 @@ export type RouterMode = SelectionPolicy | "direct";
 /** What a routing question carries. */
 export interface RouteQuestion {
   readonly model: string;
-  readonly tokenIds: readonly number[];
+  /** The prompt (Router.Route decodes it into a Uint32Array; Generate's is an array). */
+  readonly tokenIds: ArrayLike<number>;
   /** Pin: choose this worker (honoured in every mode). */
   readonly pinnedWorkerId?: string;
   /** Workers that already failed this request (migration). */

@@ -1,4 +1,4 @@
-import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
+import type { handleUnaryCall, sendUnaryData, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
 import { FailedPreconditionError } from "#common/errors.js";
 import { toGrpcStatus } from "#common/grpc-errors.js";
 import type { Logger } from "#common/logger.js";
@@ -7,12 +7,15 @@ import { failStream, serveStream } from "#common/server-stream.js";
 import type { GenerateRequest, GenerateResponse } from "#contracts/gen/kvmesh/v1/common.js";
 import { RouterService } from "#contracts/gen/kvmesh/v1/router.js";
 import type {
-  DumpIndexRequest, DumpIndexResponse, FollowReservationsRequest, ListWorkersRequest, ReservationUpdate, ListWorkersResponse, RouteRequest, RouteResponse, RouterServer,
+  DumpIndexRequest, DumpIndexResponse, FollowReservationsRequest, ListWorkersRequest, ReservationUpdate, ListWorkersResponse, RouterServer,
 } from "#contracts/gen/kvmesh/v1/router.js";
 import type { GrpcServiceBinding } from "#common/grpc-server.js";
 import type { Decider } from "./decider.js";
 import type { Forwarder } from "./forwarder.js";
 import { decodeRouteRequest } from "./route-request-decode.js";
+import type { DecodedRouteRequest } from "./route-request-decode.js";
+import { encodeRouteResponse } from "./route-response-encode.js";
+import type { RouteAnswer } from "./route-response-encode.js";
 import type { WorkerIndexDump } from "./indexer/types.js";
 
 /** What the Router service reads besides the decider and forwarder. */
@@ -28,18 +31,24 @@ export interface RouterServiceDeps {
   log: Logger;
 }
 
+/** The generated interface, with Route's request and answer as route-request-decode.ts and route-response-encode.ts take them. */
+type RouterImplementation = Pick<RouterServer, "generate" | "listWorkers" | "dumpIndex" | "followReservations"> & {
+  route: handleUnaryCall<DecodedRouteRequest, RouteAnswer>;
+};
+
 /** Adapts the router's parts to the generated `RouterServer` interface. */
 export function createRouterService(deps: RouterServiceDeps): GrpcServiceBinding {
-  const implementation: RouterServer = {
+  const implementation: RouterImplementation = {
     generate: (call) => generate(deps, call),
-    route: (call: ServerUnaryCall<RouteRequest, RouteResponse>, callback: sendUnaryData<RouteResponse>) => {
+    route: (call: ServerUnaryCall<DecodedRouteRequest, RouteAnswer>, callback: sendUnaryData<RouteAnswer>) => {
       try {
         const { decision } = deps.decider.plan({
           model: call.request.model, tokenIds: call.request.tokenIds, pinnedWorkerId: call.request.workerId, blockHashes: call.request.blockHashes,
         });
         return callback(null, {
           workerId: decision.workerId,
-          workers: decision.workers.map((w) => ({ ...w, prefillTokens: Math.round(w.prefillTokens), decodeBlocks: Math.round(w.decodeBlocks) })),
+          // Rounded as they are written (route-response-encode.ts), not copied.
+          workers: decision.workers,
           bestOverlapBlocks: decision.bestOverlapBlocks,
           requestBlocks: decision.requestBlocks,
           blockSize: decision.blockSize,
@@ -64,8 +73,10 @@ export function createRouterService(deps: RouterServiceDeps): GrpcServiceBinding
       failStream(call, new FailedPreconditionError("reservation sharing is off on this router (--replica-sharing off)"));
     },
   };
-  // Route's prompt is decoded into arrays sized once (route-request-decode.ts).
-  const definition = { ...RouterService, route: { ...RouterService.route, requestDeserialize: (value: Buffer): RouteRequest => decodeRouteRequest(value) } };
+  // Route's prompt is decoded into a Uint32Array, its hashes into arrays sized once
+  // (route-request-decode.ts); its answer is encoded from the decision's rows (route-response-encode.ts).
+  const route = { ...RouterService.route, requestDeserialize: (value: Buffer): DecodedRouteRequest => decodeRouteRequest(value), responseSerialize: encodeRouteResponse };
+  const definition = { ...RouterService, route };
   return { definition, implementation };
 }
 

@@ -7,12 +7,19 @@ import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { PromptBlockHashes } from "#contracts/gen/kvmesh/v1/common.js";
 import { RouteRequest } from "#contracts/gen/kvmesh/v1/router.js";
 import { decodeRouteRequest } from "../../../services/router/src/route-request-decode.js";
+import type { DecodedRouteRequest } from "../../../services/router/src/route-request-decode.js";
 import { seededRng } from "../../../services/router/src/scheduling/rng.js";
 
-/** Both decoders' outcome: the message, or the error's class and text. */
-function outcome(decode: (bytes: Uint8Array) => RouteRequest, bytes: Uint8Array): unknown {
+/** The message with its token ids in a plain array (the decoder returns a Uint32Array). */
+function plain(message: DecodedRouteRequest | RouteRequest): RouteRequest {
+  expect(message.tokenIds instanceof Uint32Array || Array.isArray(message.tokenIds)).to.equal(true);
+  return { ...message, tokenIds: Array.from(message.tokenIds) };
+}
+
+/** Both decoders' outcome: the message (token ids as an array), or the error's class and text. */
+function outcome(decode: (bytes: Uint8Array) => DecodedRouteRequest | RouteRequest, bytes: Uint8Array): unknown {
   try {
-    return decode(bytes);
+    return plain(decode(bytes));
   } catch (err) {
     return { threw: `${(err as Error).name}: ${(err as Error).message}` };
   }
@@ -40,7 +47,9 @@ describe("router: Route's request decoder matches the generated one", () => {
       });
       const bytes = RouteRequest.encode(message).finish();
       same(bytes, `message ${i}`);
-      expect(decodeRouteRequest(bytes)).to.deep.equal(message);
+      const decoded = decodeRouteRequest(bytes);
+      expect(decoded.tokenIds).to.be.instanceOf(Uint32Array);
+      expect(plain(decoded)).to.deep.equal(message);
     }
   });
 
@@ -57,9 +66,23 @@ describe("router: Route's request decoder matches the generated one", () => {
     w.uint32(10).string("m").uint32(26).string("w1");
     const bytes = w.finish();
     same(bytes, "mixed encodings");
-    expect(decodeRouteRequest(bytes)).to.deep.equal({ model: "m", tokenIds: [7, 1, 300, 2 ** 32 - 1, 9], workerId: "w1", blockHashes: { blockSize: 16, localHashes: [], sequenceHashes: [] } });
+    expect(plain(decodeRouteRequest(bytes))).to.deep.equal({ model: "m", tokenIds: [7, 1, 300, 2 ** 32 - 1, 9], workerId: "w1", blockHashes: { blockSize: 16, localHashes: [], sequenceHashes: [] } });
+    // Unpacked ids only, and none at all.
+    expect(Array.from(decodeRouteRequest(new BinaryWriter().uint32(16).uint32(3).uint32(16).uint32(0).finish()).tokenIds)).to.deep.equal([3, 0]);
+    expect(decodeRouteRequest(new Uint8Array(0)).tokenIds).to.be.instanceOf(Uint32Array).with.lengthOf(0);
     const first = new BinaryWriter().uint32(34).fork().uint32(8).uint32(4).uint32(17).fixed64(11n).uint32(18).fork().fixed64(12n).join().uint32(26).fork().fixed64(5n).fixed64(6n).join().join().finish();
     expect(decodeRouteRequest(first).blockHashes).to.deep.equal({ blockSize: 4, localHashes: [11n, 12n], sequenceHashes: [5n, 6n] });
+  });
+
+  it("ids at every varint width's edges (1 to 5 bytes), in a packed run and its truncations", () => {
+    const edges = [0, 1, 2 ** 7 - 1, 2 ** 7, 2 ** 14 - 1, 2 ** 14, 2 ** 21 - 1, 2 ** 21, 2 ** 28 - 1, 2 ** 28, 2 ** 32 - 1];
+    const ids = [...edges, ...[...edges].reverse()];
+    const bytes = RouteRequest.encode(RouteRequest.fromPartial({ tokenIds: ids })).finish();
+    same(bytes, "edges");
+    expect(Array.from(decodeRouteRequest(bytes).tokenIds)).to.deep.equal(ids);
+    for (let cut = 0; cut <= bytes.length; cut++) same(bytes.slice(0, cut), `edges cut at ${cut}`);
+    // A 6-byte (over-long) varint for 1, which the generated reader accepts.
+    same(new Uint8Array([18, 6, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00]), "over-long varint");
   });
 
   it("malformed input fails or decodes alike: truncated runs, a varint past its run, a fixed64 run of 7 or 9 bytes, an end-group tag", () => {
