@@ -11,7 +11,7 @@ import { startBenchMesh } from "./mesh/mesh-processes.js";
 import type { BenchMesh } from "./mesh/mesh-processes.js";
 import { measureCpu, measureLatency, measureRate } from "./mesh/phases.js";
 import type { CpuRow, RateRow, Targets } from "./mesh/phases.js";
-import { writeMeshReport } from "./mesh/report.js";
+import { cpuRowMissed, SHORT_REQUESTS_TARGET_PER_S, writeMeshReport } from "./mesh/report.js";
 import { profileRow, profilerNowMicros } from "./mesh/missed-profiles.js";
 import type { RowProfile } from "./mesh/missed-profiles.js";
 import { measureGrpcFloor } from "./mesh/grpc-floor.js";
@@ -104,8 +104,8 @@ async function main(): Promise<number> {
 async function profileMissedRows(config: MeshBenchConfig, cpu: readonly CpuRow[], rate: RateRow, log: (m: string) => void): Promise<RowProfile[]> {
   const profiles: RowProfile[] = [];
   const hopPids = (mesh: BenchMesh) => ({ frontend: mesh.frontend.pid, preprocessor: mesh.preprocessor.pid, router: mesh.router.pid });
-  const target = (streams: number): number => (streams === 1 ? 100 : streams === 8 ? 50 : Infinity);
-  for (const row of cpu.filter((c) => c.meshMicrosPerToken >= target(c.streams))) {
+  // A row that delivered no token (NaN) has nothing to profile.
+  for (const row of cpu.filter((c) => cpuRowMissed(c) && Number.isFinite(c.meshMicrosPerToken))) {
     log(`profile of the missed row: cpu per token at ${row.streams} streams`);
     profiles.push(await profileRow(`CPU per streamed token, ${row.streams} stream${row.streams === 1 ? "" : "s"}`, (dir, mark) => withMesh(1, dir, async (mesh, t) => {
       const pids = { ...hopPids(mesh), worker: mesh.worker.pid };
@@ -116,7 +116,7 @@ async function profileMissedRows(config: MeshBenchConfig, cpu: readonly CpuRow[]
       return hopPids(mesh);
     })));
   }
-  if (rate.requestsPerS < 500) {
+  if (rate.requestsPerS < SHORT_REQUESTS_TARGET_PER_S) {
     log("profile of the missed row: short requests");
     profiles.push(await profileRow("Short requests (closed loop of 64, 8 output tokens)", (dir, mark) => withMesh(4, dir, async (mesh, t) => {
       await measureRate(t, 64, 2000, 8);

@@ -4,6 +4,8 @@ import { expect } from "chai";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { profileRow, renderRowProfiles } from "../../../bench/mesh/missed-profiles.js";
+import { cpuRowMissed } from "../../../bench/mesh/report.js";
+import type { CpuRow } from "../../../bench/mesh/phases.js";
 
 /** A .cpuprofile of one process: samples of `frames` (by name, "(idle)" allowed) 1 ms apart from `start` µs. */
 function profileJson(start: number, frames: string[]): string {
@@ -34,5 +36,15 @@ describe("bench:mesh profiles of missed rows", () => {
     expect(text).to.include("| frontend | 4 | (program) 50.0%, @grpc/grpc-js 50.0% |");
     expect(text).to.include("| router | — | no profile written |");
     expect(renderRowProfiles([])).to.deep.equal([]);
+  });
+
+  it("a CPU row misses its target at the target and above (1 stream: 100 µs, 8: 50 µs); other concurrencies have none", () => {
+    const row = (streams: number, meshMicrosPerToken: number) => ({ streams, meshMicrosPerToken }) as CpuRow;
+    expect(cpuRowMissed(row(1, 99.9))).to.equal(false);
+    expect(cpuRowMissed(row(1, 100))).to.equal(true);
+    expect(cpuRowMissed(row(8, 49.9))).to.equal(false);
+    expect(cpuRowMissed(row(8, 50))).to.equal(true);
+    expect(cpuRowMissed(row(8, Number.NaN)), "no tokens measured is no pass").to.equal(true);
+    expect(cpuRowMissed(row(64, 1e6))).to.equal(false);
   });
 });
