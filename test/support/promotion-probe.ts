@@ -7,12 +7,9 @@
 import { EventEmitter } from "node:events";
 import { Writable } from "node:stream";
 import { GCProfiler } from "node:v8";
-import type { ServiceDefinition, StatusObject, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { InFlightCalls } from "#common/in-flight-calls.js";
 import { createLogger } from "#common/logger.js";
-
-type Callback = (error: Partial<StatusObject> | null, value?: unknown) => void;
-type Handler = (call: EventEmitter & { request: unknown }, callback?: Callback) => unknown;
+import { wrapped } from "./in-flight-wrap.js";
 
 const oldBytes = (spaces: { spaceName: string; spaceUsedSize: number }[]): number =>
   spaces.filter((s) => s.spaceName === "old_space" || s.spaceName === "large_object_space").reduce((n, s) => n + s.spaceUsedSize, 0);
@@ -20,10 +17,7 @@ const oldBytes = (spaces: { spaceName: string; spaceUsedSize: number }[]): numbe
 async function main(): Promise<void> {
   const log = createLogger({ service: "probe", level: "silent", destination: new Writable({ write: (_c, _e, cb) => cb() }) });
   const calls = new InFlightCalls(log);
-  const method = { path: "/test.v1.T/Call", requestStream: false, responseStream: false, originalName: "call" };
-  const handler: Handler = (c, callback) => void setImmediate(() => callback!(null, { n: (c.request as number[]).length }));
-  const service = calls.wrapService({ call: method } as unknown as ServiceDefinition, { call: handler } as unknown as UntypedServiceImplementation);
-  const call = service.call as unknown as Handler;
+  const call = wrapped<EventEmitter & { request: number[] }>(calls, (c, callback) => void setImmediate(() => callback!(null, { n: c.request.length })));
   const count = 3000;
   const profiler = new GCProfiler();
   profiler.start();

@@ -5,16 +5,15 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { status as GrpcStatus } from "@grpc/grpc-js";
-import type { ServiceDefinition, StatusObject, UntypedServiceImplementation } from "@grpc/grpc-js";
+import type { StatusObject } from "@grpc/grpc-js";
 import { InvalidArgumentError } from "#common/errors.js";
 import { ERROR_PARAM_KEY } from "#common/grpc-errors.js";
 import { InFlightCalls } from "#common/in-flight-calls.js";
+import { wrapped as wrapHandler } from "../../support/in-flight-wrap.js";
+import type { Callback, Handler } from "../../support/in-flight-wrap.js";
 import { createLogger } from "#common/logger.js";
 
 const silentLog = createLogger({ service: "test", level: "silent", destination: new Writable({ write: (_c, _e, cb) => cb() }) });
-
-type Callback = (error: Partial<StatusObject> | null, value?: unknown) => void;
-type Handler = (call: FakeCall, callback?: Callback) => unknown;
 
 /** What grpc-js hands a handler: an emitter with the decoded request. */
 class FakeCall extends EventEmitter {
@@ -23,17 +22,7 @@ class FakeCall extends EventEmitter {
   }
 }
 
-/** A one-method service definition (unary or server-streaming). */
-function definition(responseStream: boolean): ServiceDefinition {
-  const method = { path: "/test.v1.T/Call", requestStream: false, responseStream, originalName: "call" };
-  return { call: method } as unknown as ServiceDefinition;
-}
-
-/** `handler` wrapped by `calls` as the server runs it. */
-function wrapped(calls: InFlightCalls, handler: Handler, responseStream = false): Handler {
-  const service = calls.wrapService(definition(responseStream), { call: handler } as unknown as UntypedServiceImplementation);
-  return service.call as unknown as Handler;
-}
+const wrapped = (calls: InFlightCalls, handler: Handler<FakeCall>, responseStream = false): Handler<FakeCall> => wrapHandler(calls, handler, responseStream);
 
 /** The promotion probe (test/support/promotion-probe.ts), run in a process of its own. */
 async function promotedPerCall(): Promise<{ bytesPerCall: number; scavenges: number }> {
