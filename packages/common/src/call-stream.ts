@@ -72,10 +72,22 @@ class Inbox<T> {
     return new Promise((resolve) => (this.wake = resolve));
   }
 
+  /**
+   * With `coalesce`, the consumer is woken after this turn of the event loop's I/O callbacks
+   * (setImmediate), not at once: node's HTTP/2 hands each DATA frame of a socket read to its own
+   * callback and runs the microtasks after each, so a woken-at-once consumer took every message
+   * alone even when a read held many of the same stream. Woken after the poll phase, it takes
+   * what that read (and the rest of the turn) brought as one message. bench:mesh's 8-stream row
+   * three times (98,304 tokens): the router took the worker's 98,304 messages as 49,851 before,
+   * 9,795 after, and the frontend wrote 35,103 SSE events before, 3,029 after.
+   * Without `coalesce` nothing could join, and the wake stays immediate.
+   */
   private notify(): void {
     const wake = this.wake;
+    if (wake === undefined) return;
     this.wake = undefined;
-    wake?.();
+    if (this.options.coalesce === undefined) wake();
+    else setImmediate(wake);
   }
 }
 

@@ -2,6 +2,7 @@
 // index once, in order, with the same text, in fewer messages; a consumer faster than its
 // producer gets one message per token, as before; messages that must stay apart do.
 import { expect } from "chai";
+import { EventEmitter } from "node:events";
 import { Readable } from "node:stream";
 import type { ClientReadableStream } from "@grpc/grpc-js";
 import { HIGH_WATER, readCallStream } from "#common/call-stream.js";
@@ -31,6 +32,19 @@ function scriptedCall<T>(produce: (push: (m: T) => void, end: () => void) => Pro
   Object.assign(stream, { cancel: () => void cancels++ });
   void produce((m) => void stream.push(m), () => void stream.push(null));
   return { call: stream, cancels: () => cancels };
+}
+
+/** A call that delivers exactly when the test emits 'data' (synchronously, as grpc-js does per message). */
+function emitterCall<T>(): ClientReadableStream<T> {
+  let paused = false;
+  const call = new EventEmitter();
+  Object.assign(call, {
+    pause: () => void (paused = true),
+    resume: () => void (paused = false),
+    isPaused: () => paused,
+    cancel: () => undefined,
+  });
+  return call as unknown as ClientReadableStream<T>;
 }
 
 /** N token messages in seeded bursts of 1–12, one burst per macrotask. */
@@ -94,6 +108,38 @@ describe("coalescing messages that already arrived", () => {
     const sizes: number[] = [];
     for await (const m of readCallStream(call, { isLast, coalesce: coalesceGenerate })) sizes.push(m.tokenIds.length);
     expect(sizes).to.deep.equal(Array.from({ length: n }, () => 1));
+  });
+
+  it("messages delivered in separate callbacks of one event-loop turn (microtasks run between them, as node's HTTP/2 delivers a read's frames) leave as one", async () => {
+    const call = emitterCall<GenerateResponse>();
+    const out: number[][] = [];
+    const reading = (async () => {
+      for await (const m of readCallStream(call, { isLast, coalesce: coalesceGenerate })) out.push([...m.tokenIds]);
+    })();
+    await new Promise((r) => setImmediate(r)); // the reader is waiting
+    for (let i = 0; i < 3; i++) {
+      call.emit("data", tokenMessage(i, i === 2));
+      for (let k = 0; k < 20; k++) await Promise.resolve();
+    }
+    call.emit("end");
+    await reading;
+    expect(out).to.deep.equal([[1000, 1001, 1002]]);
+  });
+
+  it("without coalesce, a message delivered alone is taken before the turn ends (nothing to join, so no wait)", async () => {
+    const call = emitterCall<GenerateResponse>();
+    const taken: number[] = [];
+    const reading = (async () => {
+      for await (const m of readCallStream(call, { isLast })) taken.push(...m.tokenIds);
+    })();
+    await new Promise((r) => setImmediate(r));
+    call.emit("data", tokenMessage(0, false));
+    for (let k = 0; k < 20; k++) await Promise.resolve();
+    expect(taken).to.deep.equal([1000]);
+    call.emit("data", tokenMessage(1, true));
+    call.emit("end");
+    await reading;
+    expect(taken).to.deep.equal([1000, 1001]);
   });
 
   it("messages that may not join stay apart, in order (a migration's new worker), and the one read ahead is not lost", async () => {
