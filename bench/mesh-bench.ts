@@ -9,7 +9,7 @@ import { fetchModelInfo } from "./loadgen/model-info.js";
 import { DirectWorkers } from "./mesh/direct-client.js";
 import { startBenchMesh } from "./mesh/mesh-processes.js";
 import type { BenchMesh } from "./mesh/mesh-processes.js";
-import { measureCpu, measureLatency, measureRate } from "./mesh/phases.js";
+import { measureCpu, measureLatency, measureRate, warmUpRate, warmUpStreams } from "./mesh/phases.js";
 import type { CpuRow, RateRow, Targets } from "./mesh/phases.js";
 import { cpuRowMissed, SHORT_REQUESTS_TARGET_PER_S, writeMeshReport } from "./mesh/report.js";
 import { profileRow, profilerNowMicros } from "./mesh/missed-profiles.js";
@@ -54,11 +54,8 @@ async function main(): Promise<number> {
     log("latency: 1-token requests, direct vs mesh");
     const latency = await measureLatency(t, config.latencyRequests);
     const pids = { frontend: mesh.frontend.pid, preprocessor: mesh.preprocessor.pid, router: mesh.router.pid, worker: mesh.worker.pid };
-    // The 1-token requests above never run the per-token path: unwarmed, the first CPU row paid
-    // for V8 compiling it (~15% of each hop's CPU in a perf profile of that row), a one-off
-    // cost per process, not per token. Streamed requests first, their numbers dropped.
     log("warm-up: streamed requests");
-    await measureCpu(t, pids, 8, 16, config.streamTokens);
+    await warmUpStreams(t, pids, config.streamTokens);
     const cpu = [];
     for (const streams of [1, 8, 64]) {
       // The window in the profiler's clock (monotonic µs), for profile-summary --from/--to.
@@ -71,7 +68,7 @@ async function main(): Promise<number> {
   });
   const rate = await withMesh(4, config.cpuProfDir, async (mesh, t) => {
     log("short requests: closed loop of 64");
-    await measureRate(t, 64, 2000, 8);
+    await warmUpRate(t);
     const pids = { frontend: mesh.frontend.pid, preprocessor: mesh.preprocessor.pid, router: mesh.router.pid, worker: mesh.worker.pid };
     return measureRate(t, 64, config.rateDurationMs, 8, pids);
   });
@@ -109,7 +106,7 @@ async function profileMissedRows(config: MeshBenchConfig, cpu: readonly CpuRow[]
     log(`profile of the missed row: cpu per token at ${row.streams} streams`);
     profiles.push(await profileRow(`CPU per streamed token, ${row.streams} stream${row.streams === 1 ? "" : "s"}`, (dir, mark) => withMesh(1, dir, async (mesh, t) => {
       const pids = { ...hopPids(mesh), worker: mesh.worker.pid };
-      await measureCpu(t, pids, 8, 16, config.streamTokens);
+      await warmUpStreams(t, pids, config.streamTokens);
       mark.from = profilerNowMicros();
       await measureCpu(t, pids, row.streams, row.streams * config.streamRequests, config.streamTokens);
       mark.to = profilerNowMicros();
@@ -119,7 +116,7 @@ async function profileMissedRows(config: MeshBenchConfig, cpu: readonly CpuRow[]
   if (rate.requestsPerS < SHORT_REQUESTS_TARGET_PER_S) {
     log("profile of the missed row: short requests");
     profiles.push(await profileRow("Short requests (closed loop of 64, 8 output tokens)", (dir, mark) => withMesh(4, dir, async (mesh, t) => {
-      await measureRate(t, 64, 2000, 8);
+      await warmUpRate(t);
       mark.from = profilerNowMicros();
       await measureRate(t, 64, Math.min(10_000, config.rateDurationMs), 8);
       mark.to = profilerNowMicros();

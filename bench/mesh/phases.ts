@@ -123,6 +123,15 @@ export async function measureCpu(t: Targets, pids: MeshPids, streams: number, re
   };
 }
 
+/**
+ * Streamed requests whose numbers are dropped: the 1-token requests never run the per-token
+ * path, and an unwarmed first CPU row paid for V8 compiling it (~15% of each hop's CPU in a perf
+ * profile of that row), a one-off cost per process, not per token.
+ */
+export async function warmUpStreams(t: Targets, pids: MeshPids, outputTokens: number): Promise<void> {
+  await measureCpu(t, pids, 8, 16, outputTokens);
+}
+
 /** Completed requests per second of a closed loop. */
 export interface RateRow {
   readonly concurrency: number;
@@ -154,4 +163,9 @@ export async function measureRate(t: Targets, concurrency: number, durationMs: n
   names.forEach((n, i) => (perRequest[n] = micros[i] / ok));
   perRequest.client = (client.user + client.system) / ok;
   return { ...row, cpuMicrosPerRequest: perRequest };
+}
+
+/** Two seconds of the short-request loop whose numbers are dropped (fresh processes compile their request path). */
+export async function warmUpRate(t: Targets): Promise<void> {
+  await measureRate(t, 64, 2000, 8);
 }
