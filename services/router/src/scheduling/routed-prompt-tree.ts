@@ -3,57 +3,56 @@
  * worker was sent which prompt prefixes, by block. A sequence hash names its whole prefix, so a
  * map from sequence hash to its workers is a radix tree over blocks whose paths are implicit.
  * Nothing here comes from the workers' caches: it is the router's guess, hence "approximate".
+ *
+ * Blocks are integer node ids into columns, found by hash in a typed-array table
+ * (hash-id-table.ts), and (block, worker) entries live in routed-prompt-entries.ts: no object
+ * per block, where a growing tree of objects (a node, a Map and an entry object per block)
+ * made every young collection copy them (bench:router: 20–80 ms scavenges while ~120,000
+ * blocks arrived) and a Map<bigint> cost ~0.3–0.5 µs per new block.
  */
 import { WorkerSlots } from "../indexer/worker-slots.js";
-
-/** One (block, worker) entry: when it was last routed there, and its depth in the prompt. */
-interface Entry {
-  lastUsedMs: number;
-  readonly depth: number;
-}
-
-/**
- * One block: its entries by worker, and the same workers as a bit set of slots, so a match
- * keeps the workers still in the run with one AND per 32 of them, as the exact index does
- * (radix-tree.ts), instead of a lookup per live worker per block (a 64-worker match was five
- * times the exact index's).
- */
-interface TreeNode {
-  readonly hash: bigint;
-  /** The node of the previous block (a sequence hash has one prefix); undefined at block 0. */
-  readonly parent: TreeNode | undefined;
-  /**
-   * The child last routed through: a walk along a chain compares one hash instead of hashing a
-   * bigint into the map per block. Only a shortcut: any child is also in the tree's map.
-   */
-  next: TreeNode | undefined;
-  /** False once trimmed out of the map: a shortcut to it is stale. */
-  live: boolean;
-  readonly entries: Map<string, Entry>;
-  /** The only holder's slot while there has been at most one (most blocks: a prompt's own tail), else −1. */
-  holder: number;
-  /** Holders as a bit set of slots, once there were two (creating one per new block was most of an insert's time). */
-  mask: Uint32Array | undefined;
-}
-
-/** Word `w` of a node's holder bit set. */
-function holderWord(node: TreeNode, w: number): number {
-  if (node.mask !== undefined) return node.mask[w] ?? 0;
-  return node.holder >= 0 && node.holder >>> 5 === w ? 1 << (node.holder & 31) : 0;
-}
+import { HashIdTable, splitHash } from "./hash-id-table.js";
+import { grownColumn, NONE, RoutedPromptEntries } from "./routed-prompt-entries.js";
 
 /** How often the tree is trimmed (SGLang's eviction interval). */
 export const EVICTION_INTERVAL_MS = 120_000;
 
-/** Routed prompt prefixes per worker, trimmed LRU every 120 s down to a size cap. */
+/**
+ * Routed prompt prefixes per worker, trimmed LRU every 120 s down to a size cap. Recency is
+ * the order of use, kept as a list (an insert's blocks count as used deepest first, so a
+ * prompt's leaves go before its prefix): a trim drops from the list's head, work in proportion
+ * to what it drops, where sorting every entry by a timestamp took seconds at the default cap.
+ * That is the order of (last use, deepest first) whenever two inserts never share a clock
+ * reading; between inserts in the same millisecond, the later one is the more recent.
+ */
 export class RoutedPromptTree {
-  private readonly nodes = new Map<bigint, TreeNode>();
+  private readonly ids = new HashIdTable();
+  private readonly entries = new RoutedPromptEntries();
   private readonly slots = new WorkerSlots();
-  /** Entries per worker: its slot is released when it has none. */
-  private readonly perWorker = new Map<string, number>();
-  /** Depth of each slot's run in the current match (scratch, grown with the slots). */
-  private depths = new Int32Array(32);
-  private entries = 0;
+  /** Per node: its hash's low and high halves (a shortcut is taken only when both match). */
+  private hashLo: Uint32Array = new Uint32Array(1024);
+  private hashHi: Uint32Array = new Uint32Array(1024);
+  private nodeCount = 0;
+  /** Per node: the child last routed through, so a walk along a chain compares one hash instead of a map lookup per block. */
+  private next: Int32Array = new Int32Array(1024).fill(NONE);
+  /** Per node: its first and last entry (holders in the order they were routed there). */
+  private firstEntry: Int32Array = new Int32Array(1024).fill(NONE);
+  private lastEntry: Int32Array = new Int32Array(1024).fill(NONE);
+  /** Per node: the only holder's slot while there has been at most one (most blocks: a prompt's own tail), else NONE. */
+  private holder: Int32Array = new Int32Array(1024).fill(NONE);
+  /**
+   * Per node: its holders as a bit set of slots, once there were two (matching ANDs 32 workers a
+   * word), as an index into `masks`, else NONE; freed bit sets are reused.
+   */
+  private maskAt: Int32Array = new Int32Array(1024).fill(NONE);
+  private readonly masks: Uint32Array[] = [];
+  private readonly freedMasks: number[] = [];
+  private readonly freedNodes: number[] = [];
+  /** Entries per slot: a worker's slot is released when it has none. */
+  private perSlot: Int32Array = new Int32Array(32);
+  /** Depth of each slot's run in the current match, and one insert's entries (scratch). */
+  private depths: Int32Array = new Int32Array(32);
+  private touched: Int32Array = new Int32Array(256);
   private lastEvictionMs: number;
 
   /** `now` is ms from an injected clock; `maxEntries` caps (block, worker) entries after each trim. */
@@ -67,7 +66,12 @@ export class RoutedPromptTree {
 
   /** (block, worker) entries held. */
   get size(): number {
-    return this.entries;
+    return this.entries.size;
+  }
+
+  /** Blocks held (each with at least one entry). */
+  get blocks(): number {
+    return this.ids.size;
   }
 
   /**
@@ -78,22 +82,23 @@ export class RoutedPromptTree {
   match(hashes: readonly bigint[]): Map<string, number> {
     this.maybeEvict();
     const matched = new Map<string, number>();
-    const first = hashes.length > 0 ? this.nodes.get(hashes[0]) : undefined;
-    if (first === undefined) return matched;
+    const first = hashes.length > 0 ? this.ids.get(splitHash(hashes[0])) : NONE;
+    if (first === NONE) return matched;
     const words = this.slots.words;
+    if (this.depths.length < 32 * words) this.depths = new Int32Array(32 * words);
     const active = this.slots.scratch();
-    for (let w = 0; w < words; w++) active[w] = holderWord(first, w);
+    for (let w = 0; w < words; w++) active[w] = this.holderWord(first, w);
     let depth = 1;
     let prev = first;
     for (; depth < hashes.length; depth++) {
       const node = this.nodeAfter(prev, hashes[depth]);
-      if (node === undefined) break;
+      if (node === NONE) break;
       prev = node;
       let live = 0;
       for (let w = 0; w < words; w++) {
         const was = active[w] | 0;
         if (was === 0) continue;
-        const kept = was & holderWord(node, w);
+        const kept = was & this.holderWord(node, w);
         if (kept !== was) this.setDepths(w, was & ~kept, depth);
         active[w] = kept;
         live |= kept;
@@ -101,92 +106,155 @@ export class RoutedPromptTree {
       if (live === 0) break;
     }
     for (let w = 0; w < words; w++) if (active[w] !== 0) this.setDepths(w, active[w], depth);
-    for (const workerId of first.entries.keys()) matched.set(workerId, this.depths[this.slots.slotOf(workerId)]);
+    const { slot, nextInNode } = this.entries;
+    for (let e = this.firstEntry[first]; e !== NONE; e = nextInNode[e]) matched.set(this.slots.workerAt(slot[e]), this.depths[slot[e]]);
     return matched;
   }
 
-  /** `hashes` were routed to `workerId`: insert or touch every block. */
+  /** `hashes` were routed to `workerId`: insert or touch every block, the deepest the least recent of them. */
   insert(hashes: readonly bigint[], workerId: string): void {
     this.maybeEvict();
-    const at = this.now();
-    let prev: TreeNode | undefined;
+    if (hashes.length === 0) return;
+    const slot = this.slots.slotOf(workerId);
+    if (this.touched.length < hashes.length) this.touched = new Int32Array(2 * hashes.length);
+    let prev = NONE;
     for (let depth = 0; depth < hashes.length; depth++) {
       const hash = hashes[depth];
-      let node = prev === undefined ? this.nodes.get(hash) : this.nodeAfter(prev, hash);
-      if (node === undefined) this.nodes.set(hash, (node = { hash, parent: prev, next: undefined, live: true, entries: new Map(), holder: -1, mask: undefined }));
-      if (prev !== undefined) prev.next = node;
+      let node = prev === NONE ? this.ids.get(splitHash(hash)) : this.nodeAfter(prev, hash);
+      if (node === NONE) node = this.addNode(splitHash(hash));
+      if (prev !== NONE) this.next[prev] = node;
       prev = node;
-      const entry = node.entries.get(workerId);
-      if (entry !== undefined) entry.lastUsedMs = at;
-      else {
-        node.entries.set(workerId, { lastUsedMs: at, depth });
-        this.setBit(node, this.slots.slotOf(workerId));
-        this.perWorker.set(workerId, (this.perWorker.get(workerId) ?? 0) + 1);
-        this.entries++;
-      }
+      this.touched[depth] = this.entryOf(node, slot);
     }
+    for (let depth = hashes.length - 1; depth >= 0; depth--) this.entries.touch(this.touched[depth]);
   }
 
-  /** The node of `hash` when it follows `prev`: its shortcut when it matches, else the map's. */
-  private nodeAfter(prev: TreeNode, hash: bigint): TreeNode | undefined {
-    const next = prev.next;
-    return next !== undefined && next.live && next.hash === hash ? next : this.nodes.get(hash);
+  /** The node of `hash` when it follows `prev`: its shortcut when it matches, else the table's. */
+  private nodeAfter(prev: number, hash: bigint): number {
+    const halves = splitHash(hash);
+    const next = this.next[prev];
+    if (next !== NONE && this.firstEntry[next] !== NONE && this.hashLo[next] === halves[0] && this.hashHi[next] === halves[1]) return next;
+    return this.ids.get(halves);
+  }
+
+  /** Word `w` of a node's holder bit set. */
+  private holderWord(node: number, w: number): number {
+    const at = this.maskAt[node];
+    if (at !== NONE) return this.masks[at][w] ?? 0;
+    const holder = this.holder[node];
+    return holder >= 0 && holder >>> 5 === w ? 1 << (holder & 31) : 0;
   }
 
   /** depths[slot] = depth for every slot set in word `w`'s `bits`. */
   private setDepths(w: number, bits: number, depth: number): void {
-    if (this.depths.length < 32 * this.slots.words) this.depths = new Int32Array(32 * this.slots.words);
     for (let b = bits; b !== 0; b &= b - 1) this.depths[32 * w + (31 - Math.clz32(b & -b))] = depth;
   }
 
-  private setBit(node: TreeNode, slot: number): void {
-    if (node.mask === undefined) {
-      if (node.holder < 0) {
-        node.holder = slot;
+  /** A node for the hash split into `halves`. */
+  private addNode(halves: Uint32Array): number {
+    const node = this.freedNodes.pop() ?? this.nodeCount++;
+    if (node >= this.next.length) {
+      this.next = grownColumn(this.next, node);
+      this.firstEntry = grownColumn(this.firstEntry, node);
+      this.lastEntry = grownColumn(this.lastEntry, node);
+      this.holder = grownColumn(this.holder, node);
+      this.maskAt = grownColumn(this.maskAt, node);
+      this.hashLo = grownColumn(this.hashLo, node);
+      this.hashHi = grownColumn(this.hashHi, node);
+    }
+    this.hashLo[node] = halves[0];
+    this.hashHi[node] = halves[1];
+    this.ids.set(halves, node);
+    return node;
+  }
+
+  /** The entry of (`node`, `slot`), added at the end of the node's holders when new. */
+  private entryOf(node: number, slot: number): number {
+    if (this.holds(node, slot)) {
+      const { slot: slotOf, nextInNode } = this.entries;
+      let e = this.firstEntry[node];
+      while (slotOf[e] !== slot) e = nextInNode[e];
+      return e;
+    }
+    const e = this.entries.add(node, slot);
+    const last = this.lastEntry[node];
+    if (last === NONE) this.firstEntry[node] = e;
+    else this.entries.nextInNode[last] = e;
+    this.lastEntry[node] = e;
+    this.setBit(node, slot);
+    if (slot >= this.perSlot.length) this.perSlot = grownColumn(this.perSlot, slot, 0);
+    this.perSlot[slot]++;
+    return e;
+  }
+
+  private holds(node: number, slot: number): boolean {
+    return (this.holderWord(node, slot >>> 5) & (1 << (slot & 31))) !== 0;
+  }
+
+  private setBit(node: number, slot: number): void {
+    let at = this.maskAt[node];
+    if (at === NONE) {
+      const only = this.holder[node];
+      if (only === NONE) {
+        this.holder[node] = slot;
         return;
       }
-      node.mask = new Uint32Array(this.slots.words);
-      node.mask[node.holder >>> 5] |= 1 << (node.holder & 31);
-      node.holder = -1;
-    } else if (node.mask.length <= slot >>> 5) {
+      at = this.maskAt[node] = this.newMask();
+      this.masks[at][only >>> 5] |= 1 << (only & 31);
+      this.holder[node] = NONE;
+    }
+    let mask = this.masks[at];
+    if (mask.length <= slot >>> 5) {
       const grown = new Uint32Array(this.slots.words);
-      grown.set(node.mask);
-      node.mask = grown;
+      grown.set(mask);
+      mask = this.masks[at] = grown;
     }
-    node.mask[slot >>> 5] |= 1 << (slot & 31);
+    mask[slot >>> 5] |= 1 << (slot & 31);
   }
 
-  /** Drop one (block, worker) entry; a worker left with none gives its slot back. */
-  private dropEntry(hash: bigint, node: TreeNode, workerId: string): void {
-    node.entries.delete(workerId);
-    const slot = this.slots.slotOf(workerId);
-    if (node.mask !== undefined) node.mask[slot >>> 5] &= ~(1 << (slot & 31));
-    else if (node.holder === slot) node.holder = -1;
-    if (node.entries.size === 0) {
-      this.nodes.delete(hash);
-      // No shortcut may lead to a node the map no longer holds.
-      node.live = false;
-      if (node.parent?.next === node) node.parent.next = undefined;
-    }
-    const left = (this.perWorker.get(workerId) ?? 1) - 1;
-    if (left > 0) this.perWorker.set(workerId, left);
-    else {
-      this.perWorker.delete(workerId);
-      this.slots.release(workerId);
-    }
-    this.entries--;
+  /** A cleared bit set of every slot word, reused when one was freed. */
+  private newMask(): number {
+    const reused = this.freedMasks.pop();
+    if (reused === undefined) return this.masks.push(new Uint32Array(this.slots.words)) - 1;
+    if (this.masks[reused].length < this.slots.words) this.masks[reused] = new Uint32Array(this.slots.words);
+    else this.masks[reused].fill(0);
+    return reused;
   }
 
-  /** Every 120 s: drop least recently used entries (deepest first among equals) down to the cap. */
+  /** Drop entry `e`; a block left with none leaves the tree, a worker left with none gives its slot back. */
+  private dropEntry(e: number): void {
+    const { node: nodeOf, slot: slotOf, nextInNode } = this.entries;
+    const node = nodeOf[e];
+    const slot = slotOf[e];
+    let before = NONE;
+    for (let at = this.firstEntry[node]; at !== e; at = nextInNode[at]) before = at;
+    if (before === NONE) this.firstEntry[node] = nextInNode[e];
+    else nextInNode[before] = nextInNode[e];
+    if (this.lastEntry[node] === e) this.lastEntry[node] = before;
+    const at = this.maskAt[node];
+    if (at !== NONE) this.masks[at][slot >>> 5] &= ~(1 << (slot & 31));
+    else this.holder[node] = NONE;
+    this.entries.remove(e);
+    if (--this.perSlot[slot] === 0) this.slots.release(this.slots.workerAt(slot));
+    if (this.firstEntry[node] === NONE) this.dropNode(node);
+  }
+
+  private dropNode(node: number): void {
+    this.ids.delete(this.hashLo[node], this.hashHi[node]);
+    // firstEntry is NONE now: a shortcut still naming this id is not taken (nodeAfter checks it).
+    if (this.maskAt[node] !== NONE) this.freedMasks.push(this.maskAt[node]);
+    this.maskAt[node] = NONE;
+    this.next[node] = NONE;
+    this.holder[node] = NONE;
+    this.lastEntry[node] = NONE;
+    this.freedNodes.push(node);
+  }
+
+  /** Every 120 s: drop the least recently used entries (leaves before their prefixes) down to the cap. */
   private maybeEvict(): void {
     const at = this.now();
     if (at - this.lastEvictionMs < EVICTION_INTERVAL_MS) return;
     this.lastEvictionMs = at;
-    if (this.entries <= this.maxEntries) return;
-    const all: { hash: bigint; workerId: string; entry: Entry }[] = [];
-    for (const [hash, node] of this.nodes) for (const [workerId, entry] of node.entries) all.push({ hash, workerId, entry });
-    // A prefix is touched whenever its extension is, so it is never older: leaves go first.
-    all.sort((a, b) => a.entry.lastUsedMs - b.entry.lastUsedMs || b.entry.depth - a.entry.depth);
-    for (let i = 0; i < all.length && this.entries > this.maxEntries; i++) this.dropEntry(all[i].hash, this.nodes.get(all[i].hash)!, all[i].workerId);
+    while (this.entries.size > this.maxEntries) this.dropEntry(this.entries.head);
   }
 }
