@@ -6,15 +6,18 @@ import { HashIdTable, splitHash } from "../../../services/router/src/scheduling/
 import { seededRng } from "../../../services/router/src/scheduling/rng.js";
 
 const get = (t: HashIdTable, h: bigint): number => t.get(splitHash(h));
-const set = (t: HashIdTable, h: bigint, id: number): void => t.set(splitHash(h), id);
+const set = (t: HashIdTable, h: bigint, id: number): void => {
+  const [lo, hi] = splitHash(h);
+  t.set(lo, hi, id);
+};
 const del = (t: HashIdTable, h: bigint): boolean => {
   const [lo, hi] = splitHash(h);
   return t.delete(lo, hi);
 };
 
 describe("cache-aware's hash → id table", () => {
-  it("splits a hash into its uint32 halves without losing bits: 0, 2^32 − 1, 2^32, 2^63, 2^64 − 1", () => {
-    const halves = (h: bigint) => [...splitHash(h)];
+  it("splits a hash into its 32-bit halves without losing bits: 0, 2^32 − 1, 2^32, 2^63, 2^64 − 1", () => {
+    const halves = (h: bigint) => [...splitHash(h)].map((half) => half >>> 0);
     const [loIndex, hiIndex] = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? [0, 1] : [1, 0];
     for (const h of [0n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 63n, 2n ** 64n - 1n, 0x0123456789abcdefn]) {
       const parts = halves(h);

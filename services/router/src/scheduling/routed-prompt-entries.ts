@@ -9,13 +9,11 @@
 export const NONE = -1;
 
 /** `column` with room for index `need`, doubled and its new part filled with `fill`. */
-export function grownColumn(column: Int32Array, need: number, fill?: number): Int32Array;
-export function grownColumn(column: Uint32Array, need: number): Uint32Array;
-export function grownColumn(column: Int32Array | Uint32Array, need: number, fill = NONE): Int32Array | Uint32Array {
+export function grownColumn(column: Int32Array, need: number, fill = NONE): Int32Array {
   if (need < column.length) return column;
   let length = column.length;
   while (length <= need) length *= 2;
-  const grown = column instanceof Int32Array ? new Int32Array(length).fill(fill) : new Uint32Array(length);
+  const grown = new Int32Array(length).fill(fill);
   grown.set(column);
   return grown;
 }
@@ -34,14 +32,17 @@ export class RoutedPromptEntries {
   /** Least recently used entry (first to trim), or NONE. */
   head = NONE;
   private tail = NONE;
-  private freed: number[] = [];
+  /** Freed ids, linked through nextInNode (a JS array of them grew on the heap during a trim). */
+  private freed = NONE;
   private nextId = 0;
   /** Entries held. */
   size = 0;
 
   /** A new entry of `node` for `slot`, most recently used, not yet listed in its node. */
   add(node: number, slot: number): number {
-    const id = this.freed.pop() ?? this.grow(this.nextId++);
+    let id = this.freed;
+    if (id === NONE) id = this.grow(this.nextId++);
+    else this.freed = this.nextInNode[id];
     this.node[id] = node;
     this.slot[id] = slot;
     this.nextInNode[id] = NONE;
@@ -66,7 +67,8 @@ export class RoutedPromptEntries {
     this.unlink(id);
     this.node[id] = NONE;
     this.slot[id] = NONE;
-    this.freed.push(id);
+    this.nextInNode[id] = this.freed;
+    this.freed = id;
     this.size--;
   }
 

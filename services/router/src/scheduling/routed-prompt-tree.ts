@@ -14,6 +14,9 @@ import { WorkerSlots } from "../indexer/worker-slots.js";
 import { HashIdTable, splitHash } from "./hash-id-table.js";
 import { grownColumn, NONE, RoutedPromptEntries } from "./routed-prompt-entries.js";
 
+/** freedNext of a node not in the free list. */
+const NOT_FREED = -2;
+
 /** How often the tree is trimmed (SGLang's eviction interval). */
 export const EVICTION_INTERVAL_MS = 120_000;
 
@@ -30,8 +33,8 @@ export class RoutedPromptTree {
   private readonly entries = new RoutedPromptEntries();
   private readonly slots = new WorkerSlots();
   /** Per node: its hash's low and high halves (a shortcut is taken only when both match). */
-  private hashLo: Uint32Array = new Uint32Array(1024);
-  private hashHi: Uint32Array = new Uint32Array(1024);
+  private hashLo: Int32Array = new Int32Array(1024);
+  private hashHi: Int32Array = new Int32Array(1024);
   private nodeCount = 0;
   /** Per node: the child last routed through, so a walk along a chain compares one hash instead of a map lookup per block. */
   private next: Int32Array = new Int32Array(1024).fill(NONE);
@@ -47,7 +50,16 @@ export class RoutedPromptTree {
   private maskAt: Int32Array = new Int32Array(1024).fill(NONE);
   private readonly masks: Uint32Array[] = [];
   private readonly freedMasks: number[] = [];
-  private readonly freedNodes: number[] = [];
+  /**
+   * Trimmed nodes, reused for new blocks. A trimmed node keeps its hash in the table until its
+   * id is reused (then one delete, paid by the insert that needs the id): deleting from the
+   * table was most of a trim's time, and a trim runs inside a decision. Until then a lookup
+   * finds it holding nobody: a match ends there, an insert revives it.
+   */
+  private freedNodes = NONE;
+  /** Per node: the next in freedNodes (NONE: the last), or NOT_FREED; a revived node stays listed once. */
+  private freedNext: Int32Array = new Int32Array(1024).fill(NOT_FREED);
+  private liveBlocks = 0;
   /** Entries per slot: a worker's slot is released when it has none. */
   private perSlot: Int32Array = new Int32Array(32);
   /** Depth of each slot's run in the current match, and one insert's entries (scratch). */
@@ -71,7 +83,7 @@ export class RoutedPromptTree {
 
   /** Blocks held (each with at least one entry). */
   get blocks(): number {
-    return this.ids.size;
+    return this.liveBlocks;
   }
 
   /**
@@ -150,9 +162,12 @@ export class RoutedPromptTree {
     for (let b = bits; b !== 0; b &= b - 1) this.depths[32 * w + (31 - Math.clz32(b & -b))] = depth;
   }
 
-  /** A node for the hash split into `halves`. */
-  private addNode(halves: Uint32Array): number {
-    const node = this.freedNodes.pop() ?? this.nodeCount++;
+  /** A node for the hash split into `halves` (not in the table). */
+  private addNode(halves: Int32Array): number {
+    const lo = halves[0];
+    const hi = halves[1];
+    let node = this.reusedNode();
+    if (node === NONE) node = this.nodeCount++;
     if (node >= this.next.length) {
       this.next = grownColumn(this.next, node);
       this.firstEntry = grownColumn(this.firstEntry, node);
@@ -161,11 +176,26 @@ export class RoutedPromptTree {
       this.maskAt = grownColumn(this.maskAt, node);
       this.hashLo = grownColumn(this.hashLo, node);
       this.hashHi = grownColumn(this.hashHi, node);
+      this.freedNext = grownColumn(this.freedNext, node, NOT_FREED);
     }
-    this.hashLo[node] = halves[0];
-    this.hashHi[node] = halves[1];
-    this.ids.set(halves, node);
+    this.hashLo[node] = lo;
+    this.hashHi[node] = hi;
+    this.ids.set(lo, hi, node);
     return node;
+  }
+
+  /** A trimmed node's id, its old hash now out of the table; NONE when none is free. */
+  private reusedNode(): number {
+    while (this.freedNodes !== NONE) {
+      const node = this.freedNodes;
+      this.freedNodes = this.freedNext[node];
+      this.freedNext[node] = NOT_FREED;
+      // Revived by an insert since its trim: in use.
+      if (this.firstEntry[node] !== NONE) continue;
+      this.ids.delete(this.hashLo[node], this.hashHi[node]);
+      return node;
+    }
+    return NONE;
   }
 
   /** The entry of (`node`, `slot`), added at the end of the node's holders when new. */
@@ -178,8 +208,10 @@ export class RoutedPromptTree {
     }
     const e = this.entries.add(node, slot);
     const last = this.lastEntry[node];
-    if (last === NONE) this.firstEntry[node] = e;
-    else this.entries.nextInNode[last] = e;
+    if (last === NONE) {
+      this.firstEntry[node] = e;
+      this.liveBlocks++;
+    } else this.entries.nextInNode[last] = e;
     this.lastEntry[node] = e;
     this.setBit(node, slot);
     if (slot >= this.perSlot.length) this.perSlot = grownColumn(this.perSlot, slot, 0);
@@ -239,15 +271,19 @@ export class RoutedPromptTree {
     if (this.firstEntry[node] === NONE) this.dropNode(node);
   }
 
+  /** `node` holds nobody now; it stays in the table until its id is reused. */
   private dropNode(node: number): void {
-    this.ids.delete(this.hashLo[node], this.hashHi[node]);
+    this.liveBlocks--;
     // firstEntry is NONE now: a shortcut still naming this id is not taken (nodeAfter checks it).
     if (this.maskAt[node] !== NONE) this.freedMasks.push(this.maskAt[node]);
     this.maskAt[node] = NONE;
     this.next[node] = NONE;
     this.holder[node] = NONE;
     this.lastEntry[node] = NONE;
-    this.freedNodes.push(node);
+    if (this.freedNext[node] === NOT_FREED) {
+      this.freedNext[node] = this.freedNodes;
+      this.freedNodes = node;
+    }
   }
 
   /** Every 120 s: drop the least recently used entries (leaves before their prefixes) down to the cap. */
