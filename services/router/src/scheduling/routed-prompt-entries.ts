@@ -4,19 +4,7 @@
  * per entry: the tree reached ~120,000 blocks in bench:router, and while it grew every young
  * collection copied its new objects (a Map and an entry object per block), 20–80 ms a scavenge.
  */
-
-/** No entry (and no node): the end of a list. */
-export const NONE = -1;
-
-/** `column` with room for index `need`, doubled and its new part filled with `fill`. */
-export function grownColumn(column: Int32Array, need: number, fill = NONE): Int32Array {
-  if (need < column.length) return column;
-  let length = column.length;
-  while (length <= need) length *= 2;
-  const grown = new Int32Array(length).fill(fill);
-  grown.set(column);
-  return grown;
-}
+import { grownColumn, NONE } from "./int-columns.js";
 
 /**
  * Entries by id: the node and worker slot each belongs to, the next entry of the same node (a
