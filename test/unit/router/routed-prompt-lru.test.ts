@@ -78,12 +78,13 @@ function promptMaker(rng: () => number): () => bigint[] {
 
 describe("cache-aware's tree: recency as a list, against the stamped-and-sorted reference", () => {
   for (const cap of [0, 1, 40, 400]) {
-    it(`agrees on every match and size over 3,000 seeded steps, 70 workers, cap ${cap}`, () => {
+    it(`agrees on every match (as a Map and per candidate) and size over 3,000 seeded steps, 70 workers, cap ${cap}`, () => {
       const rng = seededRng(5 + cap);
       let now = 0;
       const tree = new RoutedPromptTree(() => now, cap);
       const reference = new ReferenceTree(() => now, cap);
       const prompt = promptMaker(rng);
+      const everyone = Array.from({ length: 71 }, (_, w) => ({ workerId: `w${70 - w}` }));
       for (let step = 0; step < 3000; step++) {
         // The clock moves on every step (a trim every ~120 steps).
         now += 1 + Math.floor(rng() * 2000);
@@ -92,7 +93,12 @@ describe("cache-aware's tree: recency as a list, against the stamped-and-sorted 
           const workerId = `w${Math.floor(rng() * 70)}`;
           tree.insert(p, workerId);
           reference.insert(p, workerId);
-        } else expect([...tree.match(p)], `step ${step}`).to.deep.equal([...reference.match(p)]);
+        } else {
+          const expected = reference.match(p);
+          expect([...tree.match(p)], `step ${step}`).to.deep.equal([...expected]);
+          // The policy's form: per candidate, in candidate order; a worker never routed to (w70) has 0.
+          expect(tree.matchEach(p, everyone), `step ${step}`).to.deep.equal(everyone.map((c) => expected.get(c.workerId) ?? 0));
+        }
         expect([tree.size, tree.blocks], `step ${step}`).to.deep.equal([reference.size, reference.blocks.size]);
       }
     });

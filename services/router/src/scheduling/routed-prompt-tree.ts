@@ -26,6 +26,11 @@ export class RoutedPromptTree {
   private readonly nodes = new RoutedPromptNodes();
   private readonly entries = new RoutedPromptEntries();
   private readonly slots = new WorkerSlots();
+  /**
+   * The slot of each worker holding entries: WorkerSlots.slotOf gives an unknown worker a
+   * slot, and a candidate never routed to must not take one just by being scored.
+   */
+  private readonly slotOf = new Map<string, number>();
   private liveBlocks = 0;
   /** Entries per slot: a worker's slot is released when it has none. */
   private perSlot: Int32Array = new Int32Array(32);
@@ -55,15 +60,43 @@ export class RoutedPromptTree {
 
   /**
    * Per worker, how many leading blocks of `hashes` were routed to it (absent: none), listed in
-   * the first block's order. The workers whose run is unbroken are a bit set, ANDed with each
-   * block's; a worker's run ends at the first block whose set lacks it.
+   * the first block's order.
    */
   match(hashes: readonly bigint[]): Map<string, number> {
-    this.maybeEvict();
     const matched = new Map<string, number>();
+    const first = this.walk(hashes);
+    if (first === NONE) return matched;
+    const { slot, nextInNode } = this.entries;
+    for (let e = this.nodes.firstEntry[first]; e !== NONE; e = nextInNode[e]) matched.set(this.slots.workerAt(slot[e]), this.depths[slot[e]]);
+    return matched;
+  }
+
+  /**
+   * {@link match} for each of `workers` in order (0: none), without a Map: cache-aware scores
+   * every candidate on every decision, and the Map was an eighth of a decision's garbage.
+   */
+  matchEach(hashes: readonly bigint[], workers: readonly { readonly workerId: string }[]): number[] {
+    const first = this.walk(hashes);
+    const runs = new Array<number>(workers.length).fill(0);
+    if (first === NONE) return runs;
+    for (let i = 0; i < workers.length; i++) {
+      const slot = this.slotOf.get(workers[i].workerId);
+      // depths holds this walk's runs only for the first block's holders.
+      if (slot !== undefined && this.nodes.holds(first, slot)) runs[i] = this.depths[slot];
+    }
+    return runs;
+  }
+
+  /**
+   * The node of `hashes[0]` (NONE: none), with depths[slot] the run of each of its holders. The
+   * workers whose run is unbroken are a bit set, ANDed with each block's; a worker's run ends
+   * at the first block whose set lacks it.
+   */
+  private walk(hashes: readonly bigint[]): number {
+    this.maybeEvict();
     const nodes = this.nodes;
     const first = hashes.length > 0 ? nodes.find(hashes[0]) : NONE;
-    if (first === NONE) return matched;
+    if (first === NONE) return NONE;
     const words = this.slots.words;
     if (this.depths.length < 32 * words) this.depths = new Int32Array(32 * words);
     const active = this.slots.scratch();
@@ -86,9 +119,7 @@ export class RoutedPromptTree {
       if (live === 0) break;
     }
     for (let w = 0; w < words; w++) if (active[w] !== 0) this.setDepths(w, active[w], depth);
-    const { slot, nextInNode } = this.entries;
-    for (let e = nodes.firstEntry[first]; e !== NONE; e = nextInNode[e]) matched.set(this.slots.workerAt(slot[e]), this.depths[slot[e]]);
-    return matched;
+    return first;
   }
 
   /** `hashes` were routed to `workerId`: insert or touch every block, the deepest the least recent of them. */
@@ -96,6 +127,7 @@ export class RoutedPromptTree {
     this.maybeEvict();
     if (hashes.length === 0) return;
     const slot = this.slots.slotOf(workerId);
+    this.slotOf.set(workerId, slot);
     if (this.touched.length < hashes.length) this.touched = new Int32Array(2 * hashes.length);
     const nodes = this.nodes;
     let prev = NONE;
@@ -150,7 +182,10 @@ export class RoutedPromptTree {
     if (nodes.lastEntry[node] === e) nodes.lastEntry[node] = before;
     nodes.clearBit(node, slot);
     this.entries.remove(e);
-    if (--this.perSlot[slot] === 0) this.slots.release(this.slots.workerAt(slot));
+    if (--this.perSlot[slot] === 0) {
+      this.slotOf.delete(this.slots.workerAt(slot));
+      this.slots.release(this.slots.workerAt(slot));
+    }
     if (nodes.firstEntry[node] === NONE) {
       this.liveBlocks--;
       nodes.drop(node);
