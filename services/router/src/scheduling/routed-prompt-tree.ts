@@ -137,7 +137,7 @@ export class RoutedPromptTree {
       if (node === NONE) node = nodes.add(hash);
       if (prev !== NONE) nodes.next[prev] = node;
       prev = node;
-      this.touched[depth] = this.entryOf(node, slot);
+      this.touched[depth] = this.entryOf(node, slot, depth === 0 ? NONE : this.touched[depth - 1] + 1);
     }
     for (let depth = hashes.length - 1; depth >= 0; depth--) this.entries.touch(this.touched[depth]);
   }
@@ -147,11 +147,14 @@ export class RoutedPromptTree {
     for (let b = bits; b !== 0; b &= b - 1) this.depths[32 * w + (31 - Math.clz32(b & -b))] = depth;
   }
 
-  /** The entry of (`node`, `slot`), added at the end of the node's holders when new. */
-  private entryOf(node: number, slot: number): number {
+  /** The entry of (`node`, `slot`), added at the end of the node's holders when new; `guess` may name it. */
+  private entryOf(node: number, slot: number, guess: number): number {
     const nodes = this.nodes;
     if (nodes.holds(node, slot)) {
-      const { slot: slotOf, nextInNode } = this.entries;
+      const { node: nodeOf, slot: slotOf, nextInNode } = this.entries;
+      // A prompt's entries were mostly added by one insert, so with consecutive ids: the guess
+      // (the previous block's entry + 1) skips walking a shared block's holders (up to every worker).
+      if (guess >= 0 && guess < nodeOf.length && nodeOf[guess] === node && slotOf[guess] === slot) return guess;
       let e = nodes.firstEntry[node];
       while (slotOf[e] !== slot) e = nextInNode[e];
       return e;
