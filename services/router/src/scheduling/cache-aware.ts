@@ -4,6 +4,7 @@
  * prompts matches the longest prefix, if matched ÷ prompt > 0.3 (ties: fewer in flight), else
  * the least loaded. Every sent request is inserted into the tree for its worker.
  */
+import type { WorkerCostTerms } from "./cost.js";
 import type { RoutingPolicy } from "./policy.js";
 import { RoutedPromptTree } from "./routed-prompt-tree.js";
 import type { SelectionInput } from "./selector.js";
@@ -27,18 +28,27 @@ export interface CacheAwareOptions {
 
 /** Whether the in-flight counts are imbalanced by SGLang's two thresholds. */
 export function isImbalanced(inFlight: readonly number[]): boolean {
-  const max = Math.max(...inFlight);
-  const min = Math.min(...inFlight);
+  let max = -Infinity;
+  let min = Infinity;
+  for (const n of inFlight) {
+    max = Math.max(max, n);
+    min = Math.min(min, n);
+  }
+  return spreadIsImbalanced(max, min);
+}
+
+function spreadIsImbalanced(max: number, min: number): boolean {
   return max - min > BALANCE_ABS_THRESHOLD && max > BALANCE_REL_THRESHOLD * min;
 }
 
-/** The free candidate with the fewest requests in flight (ties: lowest worker id). */
-function leastLoaded(input: SelectionInput, among: readonly number[]): number {
-  let best = among[0];
+/** The free candidate with the fewest requests in flight (ties: lowest worker id), among those scoring `only` when given. */
+function leastLoaded(input: SelectionInput, among: readonly number[], scores?: readonly WorkerCostTerms[], only?: number): number {
+  let best = -1;
   for (const i of among) {
+    if (scores !== undefined && scores[i].cost !== only) continue;
     const c = input.candidates[i];
-    const b = input.candidates[best];
-    if (c.requestsInFlight < b.requestsInFlight || (c.requestsInFlight === b.requestsInFlight && c.workerId < b.workerId)) best = i;
+    const b = best < 0 ? undefined : input.candidates[best];
+    if (b === undefined || c.requestsInFlight < b.requestsInFlight || (c.requestsInFlight === b.requestsInFlight && c.workerId < b.workerId)) best = i;
   }
   return best;
 }
@@ -47,16 +57,25 @@ function leastLoaded(input: SelectionInput, among: readonly number[]): number {
 export function createCacheAware(options: CacheAwareOptions = {}): RoutingPolicy {
   const tree = new RoutedPromptTree(options.now ?? (() => performance.now()), options.maxTreeEntries ?? DEFAULT_TREE_MAX_ENTRIES);
   const matchedTokens = (input: SelectionInput): number[] => {
-    const matched = tree.match(input.sequenceHashes ?? []);
-    return input.candidates.map((c) => Math.min(input.isl, (matched.get(c.workerId) ?? 0) * input.blockSize));
+    const runs = tree.matchEach(input.sequenceHashes ?? [], input.candidates);
+    for (let i = 0; i < runs.length; i++) runs[i] = Math.min(input.isl, runs[i] * input.blockSize);
+    return runs;
   };
   return {
     score: matchedTokens,
+    // Loops, not free.map / filter / spread: this runs on every decision over every worker.
     pick: (input, free, terms) => {
-      if (isImbalanced(free.map((i) => input.candidates[i].requestsInFlight))) return leastLoaded(input, free);
-      const best = Math.max(...free.map((i) => terms[i].cost));
+      let max = -Infinity;
+      let min = Infinity;
+      let best = -Infinity;
+      for (const i of free) {
+        max = Math.max(max, input.candidates[i].requestsInFlight);
+        min = Math.min(min, input.candidates[i].requestsInFlight);
+        best = Math.max(best, terms[i].cost);
+      }
+      if (spreadIsImbalanced(max, min)) return leastLoaded(input, free);
       if (input.isl === 0 || best / input.isl <= CACHE_THRESHOLD) return leastLoaded(input, free);
-      return leastLoaded(input, free.filter((i) => terms[i].cost === best));
+      return leastLoaded(input, free, terms, best);
     },
     admitted: (input, workerId) => tree.insert(input.sequenceHashes ?? [], workerId),
   };
