@@ -15,6 +15,7 @@ import { createClient } from "#common/grpc-client.js";
 import { RouteResponse, RouterClient, RouterService } from "#contracts/gen/kvmesh/v1/router.js";
 import type { RouteRequest } from "#contracts/gen/kvmesh/v1/router.js";
 import { FLOOR_UNARY_ARG, startFloorProcess } from "./mesh/grpc-floor.js";
+import { cpuMicros } from "./mesh/proc-cpu.js";
 import { BENCH_MODEL } from "./router-bench-decider.js";
 import type { ServerStats } from "./router-bench-server.js";
 import type { BenchPrompt } from "./router-bench-workload.js";
@@ -28,6 +29,9 @@ export interface GrpcRouteResult {
   readonly latenciesMs: number[];
   /** The same calls to the do-nothing floor server. */
   readonly floorMs: number[];
+  /** CPU (utime + stime, /proc) of the Route server and of the floor server per call, µs, over their blocks. */
+  readonly serverCpuUsPerCall: number;
+  readonly floorCpuUsPerCall: number;
   readonly server: ServerStats;
 }
 
@@ -94,16 +98,24 @@ export async function measureGrpcRoute(prompts: readonly BenchPrompt[], workerCo
     tell("reset");
     const latenciesMs: number[] = [];
     const floorMs: number[] = [];
+    const cpuUs = { server: 0, floor: 0 };
+    // A block's calls to one server, timed, with that server's CPU over them.
+    const block = async (to: "server" | "floor", pid: number, call: RouteCall, from: number, end: number): Promise<number[]> => {
+      const cpu0 = cpuMicros(pid);
+      const ms = await timedCalls(call, prompts, from, end, workerCount);
+      cpuUs[to] += cpuMicros(pid) - cpu0;
+      return ms;
+    };
     for (let start = 0; start < calls; start += BLOCK) {
       const end = Math.min(calls, start + BLOCK);
       tell("serving");
-      latenciesMs.push(...(await timedCalls(route, prompts, warmup + start, warmup + end, workerCount)));
+      latenciesMs.push(...(await block("server", server.child.pid!, route, warmup + start, warmup + end)));
       tell("idle");
-      floorMs.push(...(await timedCalls(floorRoute, prompts, warmup + start, warmup + end, workerCount)));
+      floorMs.push(...(await block("floor", floorProcess.child.pid!, floorRoute, warmup + start, warmup + end)));
     }
     const stats = server.nextLine();
     tell("stats");
-    return { latenciesMs, floorMs, server: (await stats) as unknown as ServerStats };
+    return { latenciesMs, floorMs, serverCpuUsPerCall: cpuUs.server / calls, floorCpuUsPerCall: cpuUs.floor / calls, server: (await stats) as unknown as ServerStats };
   } finally {
     routeClient.close();
     floor?.client.close();
