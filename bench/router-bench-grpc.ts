@@ -8,12 +8,13 @@
 // bytes, in alternating blocks with the Route calls so that both see the same machine load.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
+import { PerformanceObserver } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import type { ServiceError } from "@grpc/grpc-js";
+import { makeGenericClientConstructor } from "@grpc/grpc-js";
+import type { Client, ServiceError } from "@grpc/grpc-js";
 import { forEachLine, terminate } from "#common/child-process.js";
 import { createClient } from "#common/grpc-client.js";
-import { RouteResponse, RouterClient, RouterService } from "#contracts/gen/kvmesh/v1/router.js";
-import type { RouteRequest } from "#contracts/gen/kvmesh/v1/router.js";
+import { RouteRequest, RouteResponse, RouterService } from "#contracts/gen/kvmesh/v1/router.js";
 import { FLOOR_UNARY_ARG, startFloorProcess } from "./mesh/grpc-floor.js";
 import { cpuMicros } from "./mesh/proc-cpu.js";
 import { BENCH_MODEL } from "./router-bench-decider.js";
@@ -32,6 +33,8 @@ export interface GrpcRouteResult {
   /** CPU (utime + stime, /proc) of the Route server and of the floor server per call, µs, over their blocks. */
   readonly serverCpuUsPerCall: number;
   readonly floorCpuUsPerCall: number;
+  /** This process's (the client's) GC pauses over the measured calls, ms: they delay Route and floor calls alike. */
+  readonly clientGcMs: number[];
   readonly server: ServerStats;
 }
 
@@ -61,20 +64,30 @@ async function startRouteServer(): Promise<ServerProcess> {
   return { child, exited, port, nextLine };
 }
 
-type RouteCall = (request: RouteRequest) => Promise<RouteResponse>;
+type RouteCall = (request: Buffer) => Promise<RouteResponse>;
 
-/** Route through `client`, as a promise. */
-function caller(client: RouterClient): RouteCall {
-  return (request) => new Promise((resolve, reject) => client.route(request, (err: ServiceError | null, res: RouteResponse) => (err ? reject(err) : resolve(res))));
+/**
+ * Router.Route's client with the request already encoded: each prompt's RouteRequest is encoded
+ * once, before the calls. Encoding a 4,096-token request per call (ts-proto's writer) cost the
+ * client 23.6 KiB of garbage a call; with it the client paused for GC 25 times over the 4,000
+ * Route and floor calls, without it 17 (load 4-5), pauses that land on Route's and the floor's
+ * calls alike: the caller's cost, not the router's. The answer is still decoded, as a caller does.
+ */
+const PreEncodedRouteClient = makeGenericClientConstructor({ route: { ...RouterService.route, requestSerialize: (bytes: Buffer): Buffer => bytes } }, "Router");
+
+/** Route through a client of `address` (the one channel factory), as a promise. */
+function routeClient(address: string): { close(): void; call: RouteCall } {
+  const client = createClient(PreEncodedRouteClient, address) as unknown as Client & { route(b: Buffer, cb: (err: ServiceError | null, res: RouteResponse) => void): void };
+  return { close: () => client.close(), call: (request) => new Promise((resolve, reject) => client.route(request, (err, res) => (err ? reject(err) : resolve(res)))) };
 }
 
-/** Calls `from`..`to` − 1 of the prompts in turn, timed (ms); each answer must list `workerCount` rows. */
-async function timedCalls(route: RouteCall, prompts: readonly BenchPrompt[], from: number, to: number, workerCount: number): Promise<number[]> {
+/** Calls `from`..`to` − 1 of the requests in turn, timed (ms); each answer must list `workerCount` rows. */
+async function timedCalls(route: RouteCall, requests: readonly Buffer[], from: number, to: number, workerCount: number): Promise<number[]> {
   const ms: number[] = [];
   for (let i = from; i < to; i++) {
-    const p = prompts[i % prompts.length];
+    const request = requests[i % requests.length];
     const t0 = process.hrtime.bigint();
-    const res = await route({ model: BENCH_MODEL, tokenIds: p.tokenIds, blockHashes: p.blockHashes });
+    const res = await route(request);
     ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
     if (res.workers.length !== workerCount) throw new Error(`Route answered ${res.workers.length} worker rows, expected ${workerCount}`);
   }
@@ -83,17 +96,19 @@ async function timedCalls(route: RouteCall, prompts: readonly BenchPrompt[], fro
 
 /** `calls` Router.Route calls (after `warmup` more) for `prompts`, in turn, to a server process; as many to the floor. */
 export async function measureGrpcRoute(prompts: readonly BenchPrompt[], workerCount: number, calls: number, warmup: number): Promise<GrpcRouteResult> {
+  const requests = prompts.map((p) => Buffer.from(RouteRequest.encode({ model: BENCH_MODEL, tokenIds: p.tokenIds, blockHashes: p.blockHashes }).finish()));
   const server = await startRouteServer();
-  const routeClient = createClient(RouterClient, `127.0.0.1:${server.port}`);
-  let floor: { child: ChildProcess; client: RouterClient } | undefined;
+  const routeSide = routeClient(`127.0.0.1:${server.port}`);
+  let floor: { child: ChildProcess; client: { close(): void } } | undefined;
   try {
-    const route = caller(routeClient);
-    const reply = RouteResponse.encode(await route({ model: BENCH_MODEL, tokenIds: prompts[0].tokenIds, blockHashes: prompts[0].blockHashes })).finish();
+    const route = routeSide.call;
+    const reply = RouteResponse.encode(await route(requests[0])).finish();
     const floorProcess = await startFloorProcess([FLOOR_UNARY_ARG, RouterService.route.path, Buffer.from(reply).toString("base64")]);
-    floor = { child: floorProcess.child, client: createClient(RouterClient, floorProcess.address) };
-    const floorRoute = caller(floor.client);
-    await timedCalls(route, prompts, 0, warmup, workerCount);
-    await timedCalls(floorRoute, prompts, 0, warmup, workerCount);
+    const floorSide = routeClient(floorProcess.address);
+    floor = { child: floorProcess.child, client: floorSide };
+    const floorRoute = floorSide.call;
+    await timedCalls(route, requests, 0, warmup, workerCount);
+    await timedCalls(floorRoute, requests, 0, warmup, workerCount);
     const tell = (line: string): void => void server.child.stdin!.write(`${line}\n`);
     tell("reset");
     const latenciesMs: number[] = [];
@@ -102,10 +117,13 @@ export async function measureGrpcRoute(prompts: readonly BenchPrompt[], workerCo
     // A block's calls to one server, timed, with that server's CPU over them.
     const block = async (to: "server" | "floor", pid: number, call: RouteCall, from: number, end: number): Promise<number[]> => {
       const cpu0 = cpuMicros(pid);
-      const ms = await timedCalls(call, prompts, from, end, workerCount);
+      const ms = await timedCalls(call, requests, from, end, workerCount);
       cpuUs[to] += cpuMicros(pid) - cpu0;
       return ms;
     };
+    const clientGcMs: number[] = [];
+    const gcObserver = new PerformanceObserver((list) => clientGcMs.push(...list.getEntries().map((e) => e.duration)));
+    gcObserver.observe({ entryTypes: ["gc"] });
     for (let start = 0; start < calls; start += BLOCK) {
       const end = Math.min(calls, start + BLOCK);
       tell("serving");
@@ -113,11 +131,14 @@ export async function measureGrpcRoute(prompts: readonly BenchPrompt[], workerCo
       tell("idle");
       floorMs.push(...(await block("floor", floorProcess.child.pid!, floorRoute, warmup + start, warmup + end)));
     }
+    // GC entries are delivered asynchronously: the last ones arrive by the server's answer.
     const stats = server.nextLine();
     tell("stats");
-    return { latenciesMs, floorMs, serverCpuUsPerCall: cpuUs.server / calls, floorCpuUsPerCall: cpuUs.floor / calls, server: (await stats) as unknown as ServerStats };
+    const serverStats = (await stats) as unknown as ServerStats;
+    gcObserver.disconnect();
+    return { latenciesMs, floorMs, clientGcMs, server: serverStats, serverCpuUsPerCall: cpuUs.server / calls, floorCpuUsPerCall: cpuUs.floor / calls };
   } finally {
-    routeClient.close();
+    routeSide.close();
     floor?.client.close();
     floor?.child.kill("SIGKILL");
     // End of stdin: the server drains and exits on its own (writing its --cpu-prof profile, if any).

@@ -48,9 +48,10 @@ async function withGcPauses<T>(fn: () => T): Promise<{ value: T; pauses: Perform
   return { value, pauses };
 }
 
-/** "N (longest x ms)". */
-function describePauses(pauses: readonly PerformanceEntry[]): string {
-  return `${pauses.length}${pauses.length > 0 ? ` (longest ${Math.max(...pauses.map((e) => e.duration)).toFixed(1)} ms)` : ""}`;
+/** "N (longest x ms)" of GC pauses (entries or their durations in ms). */
+function describePauses(pauses: readonly (PerformanceEntry | number)[]): string {
+  const ms = pauses.map((p) => (typeof p === "number" ? p : p.duration));
+  return `${ms.length}${ms.length > 0 ? ` (longest ${Math.max(...ms).toFixed(1)} ms, ${ms.reduce((a, b) => a + b, 0).toFixed(0)} ms in all)` : ""}`;
 }
 
 /** Best of 3 fresh builds (the first also warms the JIT); returns the last index. */
@@ -139,6 +140,7 @@ async function main(): Promise<void> {
     `| hashing a ${PROMPT_TOKENS}-token prompt (common/kv-hash.ts; done once in the preprocessor), p50 / p99 | ${p50p99(hashing)} | | |`,
     `| Router.Route over gRPC between two processes (loopback, one call at a time, hashes supplied, ${GRPC_CALLS} calls), p50 / p99 | ${p50p99(grpc.latenciesMs)} | p99 < ${GRPC_TARGET_MS} ms | ${verdict(grpcP99 < GRPC_TARGET_MS)} |`,
     `| … the floor: the same calls (client, channel options, request bytes, Route's reply bytes) to a do-nothing grpc-js server in its own process, in alternating blocks of 100, p50 / p99 | ${p50p99(grpc.floorMs)} | | ${floorP99 >= GRPC_TARGET_MS ? `the floor itself is ≥ ${GRPC_TARGET_MS} ms at p99 on this machine` : ""} |`,
+    `| … the client's own GC pauses over the same calls (they delay Route and floor calls alike) | ${describePauses(grpc.clientGcMs)} | | |`,
     `| … CPU per call (utime + stime from /proc over their blocks): the Route server; the floor server | ${grpc.serverCpuUsPerCall.toFixed(0)} µs; ${grpc.floorCpuUsPerCall.toFixed(0)} µs | | |`,
     `| … inside the server process: plan p50 / p99; request decoded → answer encoded p50 / p99; GC pauses | ${s.planP50Ms.toFixed(3)} / ${s.planP99Ms.toFixed(3)} ms; ${s.workP50Ms.toFixed(3)} / ${s.workP99Ms.toFixed(3)} ms; ${s.gcPauses} (longest ${s.gcMaxMs.toFixed(1)} ms, ${s.gcTotalMs.toFixed(0)} ms in all) | | |`,
     `| … the server's event-loop delay (a 1 ms timer's lateness, router-bench-loop.ts) p50 / p99 / max: while serving; while idle (the floor's blocks) | ${loopLine(s.loopServing)}; ${loopLine(s.loopIdle)} | | |`,
