@@ -47,8 +47,8 @@ interface ServerProcess {
 }
 
 async function startRouteServer(): Promise<ServerProcess> {
-  // RB_SERVER_NODE_ARGS: node flags for the server only (e.g. "--cpu-prof --cpu-prof-dir DIR" to profile it).
-  const nodeArgs = (process.env.RB_SERVER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+  // ROUTER_BENCH_SERVER_NODE_ARGS: node flags for the server only (e.g. "--cpu-prof --cpu-prof-dir DIR" to profile it).
+  const nodeArgs = (process.env.ROUTER_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
   const child = spawn(process.execPath, [...nodeArgs, "--expose-gc", SERVER_JS], { stdio: ["pipe", "pipe", "inherit"] });
   const exited = new Promise<unknown>((resolve) => child.once("exit", resolve));
   const waiters: ((line: Record<string, unknown>) => void)[] = [];
