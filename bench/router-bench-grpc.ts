@@ -17,6 +17,8 @@ import { createClient } from "#common/grpc-client.js";
 import { RouteRequest, RouteResponse, RouterService } from "#contracts/gen/kvmesh/v1/router.js";
 import { FLOOR_UNARY_ARG, startFloorProcess } from "./mesh/grpc-floor.js";
 import { cpuMicros } from "./mesh/proc-cpu.js";
+import { startAllocationCount } from "./router-bench-alloc.js";
+import type { Allocation } from "./router-bench-alloc.js";
 import { BENCH_MODEL } from "./router-bench-decider.js";
 import type { ServerStats } from "./router-bench-server.js";
 import type { BenchPrompt } from "./router-bench-workload.js";
@@ -35,6 +37,8 @@ export interface GrpcRouteResult {
   readonly floorCpuUsPerCall: number;
   /** This process's (the client's) GC pauses over the measured calls, ms: they delay Route and floor calls alike. */
   readonly clientGcMs: number[];
+  /** What the client allocated and promoted per call (Route and floor calls together). */
+  readonly clientAllocation: Allocation;
   readonly server: ServerStats;
 }
 
@@ -124,6 +128,7 @@ export async function measureGrpcRoute(prompts: readonly BenchPrompt[], workerCo
     const clientGcMs: number[] = [];
     const gcObserver = new PerformanceObserver((list) => clientGcMs.push(...list.getEntries().map((e) => e.duration)));
     gcObserver.observe({ entryTypes: ["gc"] });
+    const clientCount = startAllocationCount();
     for (let start = 0; start < calls; start += BLOCK) {
       const end = Math.min(calls, start + BLOCK);
       tell("serving");
@@ -132,11 +137,12 @@ export async function measureGrpcRoute(prompts: readonly BenchPrompt[], workerCo
       floorMs.push(...(await block("floor", floorProcess.child.pid!, floorRoute, warmup + start, warmup + end)));
     }
     // GC entries are delivered asynchronously: the last ones arrive by the server's answer.
+    const clientAllocation = clientCount.stop(2 * calls);
     const stats = server.nextLine();
     tell("stats");
     const serverStats = (await stats) as unknown as ServerStats;
     gcObserver.disconnect();
-    return { latenciesMs, floorMs, clientGcMs, server: serverStats, serverCpuUsPerCall: cpuUs.server / calls, floorCpuUsPerCall: cpuUs.floor / calls };
+    return { latenciesMs, floorMs, clientGcMs, clientAllocation, server: serverStats, serverCpuUsPerCall: cpuUs.server / calls, floorCpuUsPerCall: cpuUs.floor / calls };
   } finally {
     routeSide.close();
     floor?.client.close();
