@@ -59,7 +59,7 @@ function timedDecider(decider: Decider, out: number[]): Decider {
   return decider;
 }
 
-/** Times each Route call from its request's decoding to its answer's encoding into `out` (ms). */
+/** Times each Route call from its request's decoding to its answer's encoding into `out` (ms; the benchmark sends one call at a time). */
 function timedRoute(binding: GrpcServiceBinding, out: number[]): GrpcServiceBinding {
   const route = binding.definition.route;
   let t0 = 0n;
