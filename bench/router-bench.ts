@@ -16,6 +16,7 @@ import type { Allocation } from "./router-bench-alloc.js";
 import { benchDecider, decideOnce, measureDecider } from "./router-bench-decider.js";
 import type { DeciderTimes } from "./router-bench-decider.js";
 import { measureGrpcRoute } from "./router-bench-grpc.js";
+import type { LoopDelay } from "./router-bench-loop.js";
 import { p50p99, percentile, sortedCopy } from "./router-bench-stats.js";
 import { BS, buildRouterWorkload, PROMPT_TOKENS, WORKERS } from "./router-bench-workload.js";
 import type { RouterWorkload } from "./router-bench-workload.js";
@@ -47,9 +48,10 @@ async function withGcPauses<T>(fn: () => T): Promise<{ value: T; pauses: Perform
   return { value, pauses };
 }
 
-/** "N (longest x ms)". */
-function describePauses(pauses: readonly PerformanceEntry[]): string {
-  return `${pauses.length}${pauses.length > 0 ? ` (longest ${Math.max(...pauses.map((e) => e.duration)).toFixed(1)} ms)` : ""}`;
+/** "N (longest x ms)" of GC pauses (entries or their durations in ms). */
+function describePauses(pauses: readonly (PerformanceEntry | number)[]): string {
+  const ms = pauses.map((p) => (typeof p === "number" ? p : p.duration));
+  return `${ms.length}${ms.length > 0 ? ` (longest ${Math.max(...ms).toFixed(1)} ms, ${ms.reduce((a, b) => a + b, 0).toFixed(0)} ms in all)` : ""}`;
 }
 
 /** Best of 3 fresh builds (the first also warms the JIT); returns the last index. */
@@ -97,6 +99,7 @@ async function measureMode(workload: RouterWorkload, index: KvIndexer, mode: Rou
 
 const verdict = (ok: boolean): string => (ok ? "PASS" : "MISS");
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
+const loopLine = (d: LoopDelay): string => `${d.p50Ms.toFixed(2)} / ${d.p99Ms.toFixed(2)} / ${d.maxMs.toFixed(2)} ms`;
 
 function modeLine(row: ModeRow): string {
   const wall = sortedCopy(row.times.wallMs);
@@ -118,6 +121,7 @@ async function main(): Promise<void> {
   collect();
   const grpc = await measureGrpcRoute(workload.prompts, WORKERS, GRPC_CALLS, 200);
   const grpcP99 = percentile(sortedCopy(grpc.latenciesMs), 0.99);
+  const floorP99 = percentile(sortedCopy(grpc.floorMs), 0.99);
   const loadAtEnd = loadavg();
   const cpu = cpus();
   const s = grpc.server;
@@ -135,7 +139,11 @@ async function main(): Promise<void> {
     `| stored blocks applied per second (${workload.storedBlocks} blocks, best of 3) | ${Math.round(rate).toLocaleString("en-US")} | ≥ 500,000 | ${verdict(rate >= 500_000)} |`,
     `| hashing a ${PROMPT_TOKENS}-token prompt (common/kv-hash.ts; done once in the preprocessor), p50 / p99 | ${p50p99(hashing)} | | |`,
     `| Router.Route over gRPC between two processes (loopback, one call at a time, hashes supplied, ${GRPC_CALLS} calls), p50 / p99 | ${p50p99(grpc.latenciesMs)} | p99 < ${GRPC_TARGET_MS} ms | ${verdict(grpcP99 < GRPC_TARGET_MS)} |`,
-    `| … inside the server process: plan p50 / p99; GC pauses; event-loop delay p99 / max | ${s.planP50Ms.toFixed(3)} / ${s.planP99Ms.toFixed(3)} ms; ${s.gcPauses} (longest ${s.gcMaxMs.toFixed(1)} ms, ${s.gcTotalMs.toFixed(0)} ms in all); ${s.loopDelayP99Ms.toFixed(2)} / ${s.loopDelayMaxMs.toFixed(2)} ms | | |`,
+    `| … the floor: the same calls (client, channel options, request bytes, Route's reply bytes) to a do-nothing grpc-js server in its own process, in alternating blocks of 100, p50 / p99 | ${p50p99(grpc.floorMs)} | | ${floorP99 >= GRPC_TARGET_MS ? `the floor itself is ≥ ${GRPC_TARGET_MS} ms at p99 on this machine` : ""} |`,
+    `| … the client's own GC pauses over the same calls (they delay Route and floor calls alike); heap it allocated, and promoted by scavenges, per call | ${describePauses(grpc.clientGcMs)}; ${kib(grpc.clientAllocation.bytesPerCall)}, ${kib(grpc.clientAllocation.promotedBytesPerCall)} | | |`,
+    `| … CPU per call (utime + stime from /proc over their blocks): the Route server; the floor server | ${grpc.serverCpuUsPerCall.toFixed(0)} µs; ${grpc.floorCpuUsPerCall.toFixed(0)} µs | | |`,
+    `| … inside the server process: plan p50 / p99; request decoded → answer encoded p50 / p99; GC pauses | ${s.planP50Ms.toFixed(3)} / ${s.planP99Ms.toFixed(3)} ms; ${s.workP50Ms.toFixed(3)} / ${s.workP99Ms.toFixed(3)} ms; ${s.gcPauses} (longest ${s.gcMaxMs.toFixed(1)} ms, ${s.gcTotalMs.toFixed(0)} ms in all) | | |`,
+    `| … the server's event-loop delay (a 1 ms timer's lateness, router-bench-loop.ts) p50 / p99 / max: while serving; while idle (the floor's blocks) | ${loopLine(s.loopServing)}; ${loopLine(s.loopIdle)} | | |`,
     `| … heap allocated per Route call in the server; promoted by scavenges per call; scavenges / mark-compacts over the ${GRPC_CALLS} calls | ${kib(s.allocatedBytesPerCall)}; ${kib(s.promotedBytesPerCall)}; ${s.scavenges} / ${s.markCompacts} | | |`,
     "",
     `Route decision per router mode, block hashes supplied (target p99 < ${DECISION_TARGET_MS * 1000} µs, wall clock):`,

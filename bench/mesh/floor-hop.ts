@@ -1,18 +1,21 @@
-// One process of bench:mesh's gRPC floor: a grpc-js server of one server-streaming method that
-// does no work. Without an upstream it answers each call with one 8-byte message; with one
-// (argv[2], host:port) it forwards the call there and relays the messages back, as a hop of
-// the mesh does, minus everything the hop does besides. Prints {"port":N} when it listens.
+// One process of a gRPC floor: a grpc-js server that does no work.
+// - bench:mesh (grpc-floor.ts): one server-streaming method. Without an upstream it answers
+//   each call with one 8-byte message; with one (argv[2], host:port) it forwards the call there
+//   and relays the messages back, as a hop of the mesh does, minus everything the hop does besides.
+// - bench:router: `--unary PATH REPLY_BASE64` serves one unary method at PATH answering every
+//   call with those bytes (Route's own reply), so the same client, channel and request bytes
+//   measure what a Route call costs when the server does nothing.
+// Prints {"port":N} when it listens.
 import { credentials, makeGenericClientConstructor, Server, ServerCredentials } from "@grpc/grpc-js";
-import type { ServerWritableStream } from "@grpc/grpc-js";
-import { FLOOR_SERVICE } from "./grpc-floor.js";
+import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
+import { FLOOR_SERVICE, FLOOR_UNARY_ARG, floorUnaryService } from "./grpc-floor.js";
 
-function main(): void {
-  const upstream = process.argv[2];
+/** The streaming floor: answer, or relay to `upstream`. */
+function streamingFloor(upstream: string | undefined): UntypedServiceImplementation {
   const Client = makeGenericClientConstructor(FLOOR_SERVICE, "Floor");
   const client = upstream === undefined ? undefined : new Client(upstream, credentials.createInsecure());
   const answer = Buffer.alloc(8, 1);
-  const server = new Server();
-  server.addService(FLOOR_SERVICE, {
+  return {
     Generate: (call: ServerWritableStream<Buffer, Buffer>) => {
       if (client === undefined) {
         call.write(answer);
@@ -24,7 +27,20 @@ function main(): void {
       up.on("end", () => call.end());
       up.on("error", (err: Error) => call.emit("error", err));
     },
-  });
+  };
+}
+
+/** The unary floor: every call answered with `reply`. */
+function unaryFloor(reply: Buffer): UntypedServiceImplementation {
+  return { Call: (_call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => callback(null, reply) };
+}
+
+function main(): void {
+  const unary = process.argv[2] === FLOOR_UNARY_ARG;
+  const definition: ServiceDefinition = unary ? floorUnaryService(process.argv[3]) : FLOOR_SERVICE;
+  const implementation = unary ? unaryFloor(Buffer.from(process.argv[4] ?? "", "base64")) : streamingFloor(process.argv[2]);
+  const server = new Server();
+  server.addService(definition, implementation);
   server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, port) => {
     if (err) throw err;
     process.stdout.write(`${JSON.stringify({ port })}\n`);

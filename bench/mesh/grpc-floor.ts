@@ -20,6 +20,22 @@ export const FLOOR_SERVICE: ServiceDefinition = {
   },
 };
 
+/**
+ * floor-hop.ts's argument for a unary floor: `--unary PATH REPLY_BASE64` serves one unary method
+ * at PATH that answers every call with the same bytes (bench:router's floor beside Route).
+ */
+export const FLOOR_UNARY_ARG = "--unary";
+
+/** A do-nothing unary method at `path` (bytes in, bytes out). */
+export function floorUnaryService(path: string): ServiceDefinition {
+  return {
+    Call: {
+      path, requestStream: false, responseStream: false,
+      requestSerialize: same, requestDeserialize: same, responseSerialize: same, responseDeserialize: same,
+    },
+  };
+}
+
 const HOP_JS = fileURLToPath(new URL("./floor-hop.js", import.meta.url));
 
 /** What the floor measured (ms). */
@@ -31,8 +47,9 @@ export interface FloorRow {
   readonly addedP99Ms: number;
 }
 
-function startHop(upstream: string | undefined): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(process.execPath, [HOP_JS, ...(upstream === undefined ? [] : [upstream])], { stdio: ["ignore", "pipe", "inherit"] });
+/** A floor process (floor-hop.ts with `args`), once it listens: the caller kills it. */
+export function startFloorProcess(args: readonly string[]): Promise<{ child: ChildProcess; address: string }> {
+  const child = spawn(process.execPath, [HOP_JS, ...args], { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`floor hop exited (${code})`)));
     forEachLine(child.stdout!, (line) => resolve({ child, address: `127.0.0.1:${(JSON.parse(line) as { port: number }).port}` }));
@@ -43,11 +60,11 @@ function startHop(upstream: string | undefined): Promise<{ child: ChildProcess; 
 export async function measureGrpcFloor(requests: number, hops = 3, block = 50): Promise<FloorRow> {
   const children: ChildProcess[] = [];
   try {
-    const terminal = await startHop(undefined);
+    const terminal = await startFloorProcess([]);
     children.push(terminal.child);
     let front = terminal.address;
     for (let i = 0; i < hops; i++) {
-      const hop = await startHop(front);
+      const hop = await startFloorProcess([front]);
       children.push(hop.child);
       front = hop.address;
     }

@@ -83,13 +83,17 @@ function decodeBlockHashes(bytes: Uint8Array, reader: BinaryReader, length: numb
  * read here, not through `reader.uint32()` per id (55 µs of a 4,096-token Route call, the
  * largest share of the router's own CPU in it); any other one goes through the reader, with its
  * checks and errors.
+ *
+ * One pass into a scratch array, then one copy of the ids (a memcpy): a first pass that counted
+ * the ids to size the result made a 4,096-token request's decode 62.6 µs of CPU, 36.9 µs without
+ * it (medians of 10 interleaved rounds, 2-core VM at load 4). Decoding is synchronous and the
+ * result a copy, so one scratch serves every call.
  */
 function packedUint32(bytes: Uint8Array, reader: BinaryReader): Uint32Array {
   const end = reader.uint32() + reader.pos;
   const limit = Math.min(end, bytes.length);
-  let count = 0;
-  for (let i = reader.pos; i < limit; i++) if (bytes[i] < 0x80) count++;
-  let out = new Uint32Array(count);
+  // At most one id per byte of the run, and one more read on past its end (malformed).
+  let out = scratchFor(Math.max(0, limit - reader.pos) + 1);
   let n = 0;
   let pos = reader.pos;
   while (pos < end) {
@@ -114,14 +118,26 @@ function packedUint32(bytes: Uint8Array, reader: BinaryReader): Uint32Array {
       pos = reader.pos;
     }
     if (n === out.length) {
-      const grown = new Uint32Array(n + 1);
+      const grown = new Uint32Array(2 * n + 1);
       grown.set(out);
       out = grown;
     }
     out[n++] = v;
   }
   reader.pos = pos;
-  return n === out.length ? out : out.subarray(0, n);
+  return out.slice(0, n);
+}
+
+/** Packed runs of up to this many bytes decode in one reused scratch array (1 MiB); a longer one in its own. */
+export const SCRATCH_MAX_IDS = 262_144;
+let scratch = new Uint32Array(4096);
+
+/** A scratch array of at least `size` ids (its contents are garbage). */
+function scratchFor(size: number): Uint32Array {
+  if (size <= scratch.length) return scratch;
+  if (size > SCRATCH_MAX_IDS) return new Uint32Array(size);
+  scratch = new Uint32Array(Math.min(SCRATCH_MAX_IDS, Math.max(size, 2 * scratch.length)));
+  return scratch;
 }
 
 /** A packed run of fixed64 appended to `into`, read into an array sized from its length. */

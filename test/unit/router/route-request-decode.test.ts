@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { PromptBlockHashes } from "#contracts/gen/kvmesh/v1/common.js";
 import { RouteRequest } from "#contracts/gen/kvmesh/v1/router.js";
-import { decodeRouteRequest } from "../../../services/router/src/route-request-decode.js";
+import { decodeRouteRequest, SCRATCH_MAX_IDS } from "../../../services/router/src/route-request-decode.js";
 import type { DecodedRouteRequest } from "../../../services/router/src/route-request-decode.js";
 import { seededRng } from "../../../services/router/src/scheduling/rng.js";
 
@@ -83,6 +83,23 @@ describe("router: Route's request decoder matches the generated one", () => {
     for (let cut = 0; cut <= bytes.length; cut++) same(bytes.slice(0, cut), `edges cut at ${cut}`);
     // A 6-byte (over-long) varint for 1, which the generated reader accepts.
     same(new Uint8Array([18, 6, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00]), "over-long varint");
+  });
+
+  it("each decode's ids are its own: later decodes (shorter, longer, at and one past the scratch's limit) leave earlier results as they were", () => {
+    const idsOf = (n: number, seed: number): number[] => Array.from({ length: n }, (_, i) => (i * 7919 + seed) % 50_000);
+    const encode = (ids: number[]): Uint8Array => RouteRequest.encode(RouteRequest.fromPartial({ tokenIds: ids })).finish();
+    // A packed run holds at most one id per byte: these sizes in bytes put the run at, or one past, the reuse limit.
+    const atLimit = Array.from({ length: SCRATCH_MAX_IDS - 1 }, () => 1);
+    const pastLimit = Array.from({ length: SCRATCH_MAX_IDS }, () => 2);
+    const cases = [idsOf(5000, 1), idsOf(10, 2), atLimit, idsOf(0, 3), pastLimit, idsOf(4096, 4)];
+    const decoded = cases.map((ids) => decodeRouteRequest(encode(ids)).tokenIds);
+    cases.forEach((ids, i) => {
+      expect(decoded[i].length, `case ${i}`).to.equal(ids.length);
+      expect(Array.from(decoded[i]), `case ${i}`).to.deep.equal(ids);
+    });
+    // No two results share memory.
+    const buffers = new Set(decoded.filter((d) => d.length > 0).map((d) => d.buffer));
+    expect(buffers.size).to.equal(decoded.filter((d) => d.length > 0).length);
   });
 
   it("malformed input fails or decodes alike: truncated runs, a varint past its run, a fixed64 run of 7 or 9 bytes, an end-group tag", () => {
