@@ -31,7 +31,9 @@ describe("openai client over the echo engine: tool calls, reasoning, Responses A
   before(async () => {
     const modelDir = writeTinyModel(mkdtempSync(join(tmpdir(), "kvmesh-echo-model-")));
     const template = join(repoRoot, "test/fixtures/templates/chatml-tools.jinja");
-    mesh = await startMesh([["--engine", "echo", "--model", modelDir, "--model-name", MODEL, "--speedup-ratio", "50", "--chat-template", template]], {
+    // Speedup 5, not 50: tokens one timer tick apart, so streamed arguments arrive in pieces
+    // (the mesh joins tokens that already wait; see real-clients.test.ts).
+    mesh = await startMesh([["--engine", "echo", "--model", modelDir, "--model-name", MODEL, "--speedup-ratio", "5", "--chat-template", template]], {
       preprocessor: ["--tool-call-parser", "hermes", "--reasoning-parser", "qwen3"],
     });
     openai = new OpenAI({ baseURL: `${mesh.url}/v1`, apiKey: "unused", maxRetries: 0 });

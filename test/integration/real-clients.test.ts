@@ -36,7 +36,10 @@ describe("real clients against a live mesh on the echo engine: AI SDK and LangCh
   before(async () => {
     const modelDir = writeTinyModel(mkdtempSync(join(tmpdir(), "kvmesh-echo-model-")));
     const template = join(repoRoot, "test/fixtures/templates/chatml-tools.jinja");
-    mesh = await startMesh([["--engine", "echo", "--model", modelDir, "--model-name", MODEL, "--speedup-ratio", "50", "--chat-template", template]], {
+    // Speedup 5: a decode step takes ~1.1 ms, so tokens come one timer tick apart and a
+    // streamed answer arrives in pieces. At 50 the mocker ran ~9 steps per tick, and the mesh
+    // joins tokens that already wait into one message: a short answer could come as one piece.
+    mesh = await startMesh([["--engine", "echo", "--model", modelDir, "--model-name", MODEL, "--speedup-ratio", "5", "--chat-template", template]], {
       preprocessor: ["--tool-call-parser", "hermes", "--reasoning-parser", "qwen3"],
     });
     provider = createOpenAI({ baseURL: `${mesh.url}/v1`, apiKey: "dummy" });

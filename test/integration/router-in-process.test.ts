@@ -65,8 +65,11 @@ describe("router service in-process with fake workers", function () {
     f2.scripts.push({ tokens: 2, failWith: Code.INTERNAL });
     f1.scripts.push({ tokens: 3 });
     const out = await routerGenerate(client, { model: "m", tokenIds: PROMPT, stop: { maxTokens: 5, stopTokenIds: [], ignoreEos: false } });
-    expect(out.map((m) => m.index)).to.deep.equal([0, 1, 2, 3, 4]);
-    expect(out.map((m) => m.workerId)).to.deep.equal(["f2", "f2", "f1", "f1", "f1"]);
+    // Per token, not per message: the router joins tokens that already wait into one message.
+    const tokens = out.flatMap((m) => m.tokenIds.map((id, k) => ({ id, index: m.index + k, workerId: m.workerId })));
+    expect(tokens.map((t) => t.index)).to.deep.equal([0, 1, 2, 3, 4]);
+    expect(tokens.map((t) => t.workerId)).to.deep.equal(["f2", "f2", "f1", "f1", "f1"]);
+    expect(tokens.map((t) => t.id)).to.deep.equal([1000, 1001, 1002, 1003, 1004]);
     expect(out.at(-1)).to.include({ migrations: 1, finishReason: 2 });
     const resumed = f1.requests.at(-1)!;
     expect(resumed.tokenIds).to.deep.equal([...PROMPT, 1000, 1001]);
