@@ -1,7 +1,8 @@
 // One process of a gRPC floor: a grpc-js server that does no work.
 // - bench:mesh (grpc-floor.ts): one server-streaming method. Without an upstream it answers
 //   each call with one 8-byte message; with one (argv[2], host:port) it forwards the call there
-//   and relays the messages back, as a hop of the mesh does, minus everything the hop does besides.
+//   and relays the message back, ending its call with it, as a hop of the mesh does with a last
+//   message, minus everything the hop does besides.
 // - bench:router: `--unary PATH REPLY_BASE64` serves one unary method at PATH answering every
 //   call with those bytes (Route's own reply), so the same client, channel and request bytes
 //   measure what a Route call costs when the server does nothing.
@@ -23,9 +24,16 @@ function streamingFloor(upstream: string | undefined): UntypedServiceImplementat
         return;
       }
       const up = (client as unknown as { Generate(b: Buffer): NodeJS.ReadableStream }).Generate(call.request);
-      up.on("data", (m: Buffer) => call.write(m));
-      up.on("end", () => call.end());
-      up.on("error", (err: Error) => call.emit("error", err));
+      // A floor call carries one message, so it is the last: the hop ends its own call with it,
+      // not after the upstream's status, as the mesh's hops do (call-stream.ts reads the status
+      // in the background once the last message is in).
+      up.once("data", (m: Buffer) => {
+        call.write(m);
+        call.end();
+      });
+      up.on("error", (err: Error) => {
+        if (!call.writableEnded) call.emit("error", err);
+      });
     },
   };
 }
