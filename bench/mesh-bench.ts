@@ -19,7 +19,10 @@ import { measureGrpcFloor } from "./mesh/grpc-floor.js";
 const FLAGS = defineFlags([
   { name: "latency-requests", type: "int", min: 10, default: 1000, help: "sequential 1-token requests per path" },
   { name: "stream-tokens", type: "int", min: 1, default: 256, help: "output tokens of each CPU-row request" },
-  { name: "stream-requests", type: "int", min: 1, default: 16, help: "CPU rows: requests per stream slot (requests = streams × this)" },
+  // /proc counts CPU in 10 ms ticks, read before and after a row in three processes: on the
+  // 1-stream row's 4,096 tokens (~0.4 s) that was ±15%, and two runs on one commit read 83 and
+  // 103 µs per token. 64 requests per slot make every row 4× longer.
+  { name: "stream-requests", type: "int", min: 1, default: 64, help: "CPU rows: requests per stream slot (requests = streams × this)" },
   { name: "rate-duration", type: "duration", min: 1000, default: "30s", help: "closed loop of 64 short requests: how long" },
   { name: "out", type: "string", default: "bench/results/mesh", help: "report directory" },
   // The profiler costs CPU of its own: a run with it shows where time goes, not the numbers to report.
