@@ -4,6 +4,7 @@
 // and shutdown.
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
 import { join } from "node:path";
 import { expect } from "chai";
 import { CancelledError, ContextLengthError, FailedPreconditionError, InvalidArgumentError, OverloadedError } from "#common/errors.js";
@@ -13,7 +14,7 @@ import type { PromptModelData } from "../../../services/preprocessor/src/prompt-
 import { encodePrompt, INLINE_PROMPT_BYTES } from "../../../services/preprocessor/src/request/encode-prompt.js";
 import { promptTokens } from "../../../services/preprocessor/src/request/prompt-tokens.js";
 import type { PromptInput } from "../../../services/preprocessor/src/request/prompt-tokens.js";
-import { PromptPool } from "../../../services/preprocessor/src/tokenizer/prompt-pool.js";
+import { POOL_EXEC_ARGV, poolOptions, PromptPool } from "../../../services/preprocessor/src/tokenizer/prompt-pool.js";
 import { requireStoriesModel, storiesModelDir } from "../../support/stories-model.js";
 import { tinyPromptData } from "../../support/tiny-card.js";
 
@@ -68,6 +69,26 @@ describe("preprocessor prompt pool", function () {
     const clamped = new PromptPool({ threads: 0, maxQueue: -1 });
     expect([clamped.threads, clamped.maxQueue]).to.deep.equal([1, 0]);
     await Promise.all([defaults.destroy(), clamped.destroy()]);
+  });
+
+  it("its threads load the task with import(), never require(esm) (node 20.20's require(esm) aborted CI's process once)", async function () {
+    if (!process.allowedNodeEnvironmentFlags.has("--no-experimental-require-module")) {
+      expect(POOL_EXEC_ARGV).to.deep.equal([]);
+      expect(poolOptions(2, 16)).to.not.have.property("execArgv");
+      return this.skip(); // this node has no require(esm) to turn off
+    }
+    const options = poolOptions(2, 16)!;
+    expect(options.execArgv).to.deep.equal(["--no-experimental-require-module"]);
+    expect(options).to.include({ minThreads: 2, maxThreads: 2, maxQueue: 16 });
+    // A thread started with those flags cannot require() the task module: piscina's worker
+    // then falls back to import().
+    const taskPath = new URL(options.filename as string).pathname;
+    const worker = new Worker(`require(${JSON.stringify(taskPath)})`, { eval: true, execArgv: options.execArgv });
+    const err = await new Promise<NodeJS.ErrnoException>((resolve) => worker.once("error", resolve));
+    expect(err.code).to.equal("ERR_REQUIRE_ESM");
+    // And the pool still encodes through them.
+    const model = pool.register(tinyPromptData(1 << 20));
+    expect((await pool.encode(model, { $case: "tokens", tokens: { tokenIds: [5, 6] } })).tokenIds).to.deep.equal([5, 6]);
   });
 
   it("gives the same token ids as inline encoding on stories260K (text and chat)", async function () {

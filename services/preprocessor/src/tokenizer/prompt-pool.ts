@@ -26,6 +26,24 @@ export interface PromptPoolOptions {
 const QUEUE_FULL = "Task queue is at limit";
 const WORKER_FILE = new URL("./prompt-worker.js", import.meta.url).href;
 
+/**
+ * Node 20.19+ lets require() load ES modules, and piscina's worker tries require() before
+ * import(). CI aborted once inside it: "FATAL ERROR: v8::Module::IsGraphAsync must be used on an
+ * instantiated module", from ModuleWrap::InstantiateSync under piscina's worker.js, which takes
+ * the whole process down. With require(esm) off in the pool's threads, require() throws
+ * ERR_REQUIRE_ESM and piscina loads the task with import(), as on every Node before 20.19.
+ * Node 20 versions without the feature have no flag either, and get nothing.
+ */
+export const POOL_EXEC_ARGV: readonly string[] = process.allowedNodeEnvironmentFlags.has("--no-experimental-require-module") ? ["--no-experimental-require-module"] : [];
+
+/** The pool's piscina options (execArgv only when set: an explicit one replaces the inherited flags). */
+export function poolOptions(threads: number, maxQueue: number): ConstructorParameters<typeof Piscina>[0] {
+  return {
+    filename: WORKER_FILE, minThreads: threads, maxThreads: threads, maxQueue, idleTimeout: 60_000,
+    ...(POOL_EXEC_ARGV.length > 0 ? { execArgv: [...POOL_EXEC_ARGV] } : {}),
+  };
+}
+
 let nextKey = 0;
 
 /** Worker threads that encode prompts; started on first use. */
@@ -76,7 +94,7 @@ export class PromptPool {
 
   private start(): Piscina<PromptTask, PromptTaskResult> {
     // Threads stay up once started, so each keeps its tokenizers warm.
-    this.piscina ??= new Piscina({ filename: WORKER_FILE, minThreads: this.threads, maxThreads: this.threads, maxQueue: this.maxQueue, idleTimeout: 60_000 });
+    this.piscina ??= new Piscina<PromptTask, PromptTaskResult>(poolOptions(this.threads, this.maxQueue));
     return this.piscina;
   }
 }
