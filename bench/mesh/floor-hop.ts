@@ -7,14 +7,13 @@
 //   call with those bytes (Route's own reply), so the same client, channel and request bytes
 //   measure what a Route call costs when the server does nothing.
 // Prints {"port":N} when it listens.
-import { credentials, makeGenericClientConstructor, Server, ServerCredentials } from "@grpc/grpc-js";
+import { Server, ServerCredentials } from "@grpc/grpc-js";
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
-import { FLOOR_SERVICE, FLOOR_UNARY_ARG, floorUnaryService } from "./grpc-floor.js";
+import { FLOOR_SERVICE, FLOOR_UNARY_ARG, floorClient, floorUnaryService } from "./grpc-floor.js";
 
 /** The streaming floor: answer, or relay to `upstream`. */
 function streamingFloor(upstream: string | undefined): UntypedServiceImplementation {
-  const Client = makeGenericClientConstructor(FLOOR_SERVICE, "Floor");
-  const client = upstream === undefined ? undefined : new Client(upstream, credentials.createInsecure());
+  const client = upstream === undefined ? undefined : floorClient(upstream);
   const answer = Buffer.alloc(8, 1);
   return {
     Generate: (call: ServerWritableStream<Buffer, Buffer>) => {
@@ -23,7 +22,7 @@ function streamingFloor(upstream: string | undefined): UntypedServiceImplementat
         call.end();
         return;
       }
-      const up = (client as unknown as { Generate(b: Buffer): NodeJS.ReadableStream }).Generate(call.request);
+      const up = client.Generate(call.request);
       // A floor call carries one message, so it is the last: the hop ends its own call with it,
       // not after the upstream's status, as the mesh's hops do (call-stream.ts reads the status
       // in the background once the last message is in).

@@ -20,6 +20,19 @@ export const FLOOR_SERVICE: ServiceDefinition = {
   },
 };
 
+/** A client of the floor's streaming method, as the bench and every relay hop call it. */
+export interface FloorClient {
+  Generate(request: Buffer): NodeJS.ReadableStream;
+  close(): void;
+}
+
+const FloorClientClass = makeGenericClientConstructor(FLOOR_SERVICE, "Floor");
+
+/** A client of the floor process at `address`. */
+export function floorClient(address: string): FloorClient {
+  return new FloorClientClass(address, credentials.createInsecure()) as unknown as FloorClient;
+}
+
 /**
  * floor-hop.ts's argument for a unary floor: `--unary PATH REPLY_BASE64` serves one unary method
  * at PATH that answers every call with the same bytes (bench:router's floor beside Route).
@@ -68,11 +81,10 @@ export async function measureGrpcFloor(requests: number, hops = 3, block = 50): 
       children.push(hop.child);
       front = hop.address;
     }
-    const Client = makeGenericClientConstructor(FLOOR_SERVICE, "Floor");
-    const paths = { direct: new Client(terminal.address, credentials.createInsecure()), relayed: new Client(front, credentials.createInsecure()) };
-    const call = (client: InstanceType<typeof Client>): Promise<number> => new Promise((resolve, reject) => {
+    const paths = { direct: floorClient(terminal.address), relayed: floorClient(front) };
+    const call = (client: FloorClient): Promise<number> => new Promise((resolve, reject) => {
       const t0 = performance.now();
-      const stream = (client as unknown as { Generate(b: Buffer): NodeJS.ReadableStream }).Generate(Buffer.alloc(32, 2));
+      const stream = client.Generate(Buffer.alloc(32, 2));
       stream.on("data", () => undefined);
       stream.on("end", () => resolve(performance.now() - t0));
       stream.on("error", reject);

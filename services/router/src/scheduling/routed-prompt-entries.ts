@@ -34,8 +34,6 @@ export class RoutedPromptEntries {
     this.node[id] = node;
     this.slot[id] = slot;
     this.nextInNode[id] = NONE;
-    this.older[id] = this.tail;
-    this.newer[id] = NONE;
     this.linkAsTail(id);
     this.size++;
     return id;
@@ -45,8 +43,6 @@ export class RoutedPromptEntries {
   touch(id: number): void {
     if (id === this.tail) return;
     this.unlink(id);
-    this.older[id] = this.tail;
-    this.newer[id] = NONE;
     this.linkAsTail(id);
   }
 
@@ -60,7 +56,10 @@ export class RoutedPromptEntries {
     this.size--;
   }
 
+  /** Links `id` (not in the list) after the tail. */
   private linkAsTail(id: number): void {
+    this.older[id] = this.tail;
+    this.newer[id] = NONE;
     if (this.tail === NONE) this.head = id;
     else this.newer[this.tail] = id;
     this.tail = id;
