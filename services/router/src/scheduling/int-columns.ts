@@ -2,9 +2,10 @@
  * Growable Int32Array columns, the storage of cache-aware's tree of routed prompts
  * (routed-prompt-nodes.ts, routed-prompt-entries.ts): one column per field, indexed by id.
  */
+import { NONE } from "#common/int-list.js";
 
 /** No id (no entry, no node): the end of a list, an empty field. */
-export const NONE = -1;
+export { NONE };
 
 /** `column` with room for index `need`, doubled and its new part filled with `fill`. */
 export function grownColumn(column: Int32Array, need: number, fill = NONE): Int32Array {
