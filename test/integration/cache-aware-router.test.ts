@@ -8,7 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stopAllProcesses } from "../support/process.js";
-import { listWorkers, route, routerGenerate, startRouterProcess, waitUntil } from "../support/router-process.js";
+import { route, routerGenerate, startRouterProcess, waitForRoutable } from "../support/router-process.js";
 import type { RouterProcess } from "../support/router-process.js";
 import { requireStoriesModel, storiesModelDir } from "../support/stories-model.js";
 import { startWorkerProcess } from "../support/worker-process.js";
@@ -29,7 +29,7 @@ describe("cache-aware router process (mocker workers)", function () {
     const dir = mkdtempSync(join(tmpdir(), "kvmesh-cache-aware-"));
     await startWorkerProcess(["--engine", "mocker", "--model", storiesModelDir, "--workers", "3", "--block-size", String(BS), "--speedup-ratio", "20", ...NS], { registryDir: dir, workers: 3 });
     router = await startRouterProcess(dir, ["--router-mode", "cache-aware", ...NS]);
-    await waitUntil("3 routable workers", async () => (await listWorkers(router.client, MODEL)).workers.filter((w) => w.routable).length === 3);
+    await waitForRoutable(router.client, MODEL, 3);
   });
   after(async () => {
     await router?.stop();

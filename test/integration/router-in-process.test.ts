@@ -19,7 +19,7 @@ import type { RouterParts } from "../../services/router/src/router.js";
 import { startFakeWorker } from "../support/fake-worker.js";
 import type { FakeWorker } from "../support/fake-worker.js";
 import { MemoryDiscovery } from "../support/memory-discovery.js";
-import { dumpIndex, listWorkers, route, routerGenerate, waitUntil } from "../support/router-process.js";
+import { dumpIndex, listWorkers, route, routerGenerate, waitForRoutable, waitUntil } from "../support/router-process.js";
 
 const log = createLogger({ service: "router-test", level: "silent" });
 const PROMPT = Array.from({ length: 17 }, (_, i) => 40 + i);
@@ -39,7 +39,7 @@ describe("router service in-process with fake workers", function () {
     await router.start();
     server = await startGrpcServer({ address: "127.0.0.1:0", log, services: [router.service], reflection: false });
     client = createClient(RouterClient, `127.0.0.1:${server.port}`);
-    await waitUntil("2 routable workers", async () => (await listWorkers(client, "m")).workers.filter((w) => w.routable).length === 2);
+    await waitForRoutable(client, "m", 2);
   });
 
   after(async () => {

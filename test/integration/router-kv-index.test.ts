@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { natsServerBinary, startNatsServer } from "../support/nats-server.js";
 import type { NatsServerHandle } from "../support/nats-server.js";
 import { stopAllProcesses } from "../support/process.js";
-import { dumpIndex, dumpsByWorker, indexByWorker, listWorkers, route, routerGenerate, startRouterProcess, waitUntil } from "../support/router-process.js";
+import { dumpIndex, dumpsByWorker, indexByWorker, route, routerGenerate, startRouterProcess, waitForRoutable, waitUntil } from "../support/router-process.js";
 import type { RouterProcess } from "../support/router-process.js";
 import { repoRoot, requireStoriesModel, storiesModelDir } from "../support/stories-model.js";
 import { dumpKvState, scrape, startWorkerProcess } from "../support/worker-process.js";
@@ -52,7 +52,7 @@ describe("router with 3 mocker workers, NATS and StreamKvEvents", function () {
     viaGrpc = await startRouterProcess(registryDir, ["--kv-events", "grpc"]);
     approximate = await startRouterProcess(registryDir, ["--kv-events", "none"]);
     for (const router of [viaNats, viaGrpc, approximate]) {
-      await waitUntil("3 routable workers", async () => (await listWorkers(router.client, MODEL)).workers.filter((w) => w.routable).length === 3);
+      await waitForRoutable(router.client, MODEL, 3);
     }
   });
 

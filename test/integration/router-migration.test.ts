@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GenerateResponse } from "#contracts/gen/kvmesh/v1/common.js";
 import { stopAllProcesses } from "../support/process.js";
-import { dumpIndex, listWorkers, routerGenerate, startRouterProcess, waitUntil } from "../support/router-process.js";
+import { dumpIndex, listWorkers, routerGenerate, startRouterProcess, waitForRoutable, waitUntil } from "../support/router-process.js";
 import type { RouterProcess } from "../support/router-process.js";
 import { requireStoriesModel, storiesModelDir } from "../support/stories-model.js";
 import { getLoad, metricSum, scrape, startWorkerProcess } from "../support/worker-process.js";
@@ -29,7 +29,7 @@ describe("router: migration and worker loss (real processes)", function () {
     const flags = ["--engine", "mocker", "--model", storiesModelDir, "--block-size", String(BS), "--num-kv-blocks", "1024", "--speedup-ratio", "1", "--shutdown-grace", "2s"];
     workers = await Promise.all([0, 1, 2].map(() => startWorkerProcess(flags, { registryDir })));
     router = await startRouterProcess(registryDir, ["--kv-events", "grpc", "--migration-limit", "2"]);
-    await waitUntil("3 routable workers", async () => (await listWorkers(router.client, MODEL)).workers.filter((w) => w.routable).length === 3);
+    await waitForRoutable(router.client, MODEL, 3);
   });
 
   after(async () => {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { ClientReadableStream } from "@grpc/grpc-js";
 import type { GenerateResponse } from "#contracts/gen/kvmesh/v1/common.js";
 import { stopAllProcesses } from "../support/process.js";
-import { listWorkers, routerGenerate, startRouterProcess, waitUntil } from "../support/router-process.js";
+import { routerGenerate, startRouterProcess, waitForRoutable, waitUntil } from "../support/router-process.js";
 import type { RouterProcess } from "../support/router-process.js";
 import { requireStoriesModel, storiesModelDir } from "../support/stories-model.js";
 import { metricSum, scrape, startWorkerProcess } from "../support/worker-process.js";
@@ -31,7 +31,7 @@ describe("router queue with 2 mocker workers", function () {
       { registryDir, workers: 2 },
     );
     router = await startRouterProcess(registryDir, ["--kv-events", "grpc", "--router-mode", "kv", "--router-queue-threshold", "1", "--router-queue-max-wait", "60s"]);
-    await waitUntil("2 routable workers", async () => (await listWorkers(router.client, MODEL)).workers.filter((w) => w.routable).length === 2);
+    await waitForRoutable(router.client, MODEL, 2);
   });
 
   after(async () => {
@@ -94,7 +94,7 @@ describe("router queue when a worker joins", function () {
     // 1,000× slower than the mocker's timing: a 200-token prefill takes ~30 s, far longer than a worker takes to join.
     await startWorkerProcess(["--engine", "mocker", "--model", storiesModelDir, "--block-size", "4", "--num-kv-blocks", "1024", "--speedup-ratio", "0.001"], { registryDir });
     router = await startRouterProcess(registryDir, ["--kv-events", "grpc", "--router-mode", "kv", "--router-queue-threshold", "1", "--router-queue-max-wait", "60s"]);
-    await waitUntil("1 routable worker", async () => (await listWorkers(router.client, MODEL)).workers.filter((w) => w.routable).length === 1);
+    await waitForRoutable(router.client, MODEL, 1);
   });
 
   after(async () => {

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { natsServerBinary, startNatsServer } from "../support/nats-server.js";
 import type { NatsServerHandle } from "../support/nats-server.js";
 import { stopAllProcesses } from "../support/process.js";
-import { listWorkers, route, routerGenerate, startRouterProcess, waitUntil } from "../support/router-process.js";
+import { route, routerGenerate, startRouterProcess, waitForRoutable, waitUntil } from "../support/router-process.js";
 import type { RouterProcess } from "../support/router-process.js";
 import type { ReservationUpdate } from "#contracts/gen/kvmesh/v1/router.js";
 import { requireStoriesModel, storiesModelDir } from "../support/stories-model.js";
@@ -65,7 +65,7 @@ for (const transport of ["nats", "grpc"] as const) {
       b = await startRouterProcess(registryDir, flags);
       isolated = await startRouterProcess(registryDir, [...flags, "--replica-sharing", "off"]);
       for (const r of [a, b, isolated]) {
-        await waitUntil("2 routable workers", async () => (await listWorkers(r.client, MODEL)).workers.filter((w) => w.routable).length === 2);
+        await waitForRoutable(r.client, MODEL, 2);
       }
     });
 

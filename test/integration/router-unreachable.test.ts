@@ -7,7 +7,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stopAllProcesses } from "../support/process.js";
-import { dumpIndex, listWorkers, route, routerGenerate, startRouterProcess, waitUntil } from "../support/router-process.js";
+import { dumpIndex, listWorkers, route, routerGenerate, startRouterProcess, waitForRoutable, waitUntil } from "../support/router-process.js";
 import type { RouterProcess } from "../support/router-process.js";
 import { requireStoriesModel, storiesModelDir } from "../support/stories-model.js";
 import { startWorkerProcess } from "../support/worker-process.js";
@@ -29,7 +29,7 @@ describe("router: a dead worker still listed in discovery (real processes)", fun
     router = await startRouterProcess(registryDir, ["--kv-events", "grpc"]);
     const flags = ["--engine", "mocker", "--model", storiesModelDir, "--block-size", String(BS), "--num-kv-blocks", "1024", "--speedup-ratio", "20", "--discovery-ttl", "60s"];
     for (let i = 0; i < 2; i++) workers.push(await startWorkerProcess(flags, { registryDir }));
-    await waitUntil("both workers routable", async () => (await listWorkers(router.client, MODEL)).workers.filter((w) => w.routable).length === 2);
+    await waitForRoutable(router.client, MODEL, 2);
   });
 
   after(async () => {

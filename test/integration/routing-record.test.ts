@@ -11,7 +11,7 @@ import { createClient } from "#common/grpc-client.js";
 import { FrontendClient } from "#contracts/gen/kvmesh/v1/frontend.js";
 import type { CompletionChunk } from "#contracts/gen/kvmesh/v1/frontend.js";
 import { startProcess, stopAllProcesses } from "../support/process.js";
-import { listWorkers, route, startRouterProcess, waitUntil } from "../support/router-process.js";
+import { listWorkers, route, startRouterProcess, waitForRoutable, waitUntil } from "../support/router-process.js";
 import type { RouterProcess } from "../support/router-process.js";
 import { repoRoot, requireStoriesModel, storiesModelDir } from "../support/stories-model.js";
 import { KVMESH_CLI, metricSum, scrape, startWorkerProcess } from "../support/worker-process.js";
@@ -50,7 +50,7 @@ describe("routing record through the real frontend (mocker workers, ttft router)
     // prefer an idle cold worker for so short a prompt).
     await startWorkerProcess(["--engine", "mocker", "--model", storiesModelDir, "--block-size", String(BS), "--speedup-ratio", "10", ...NS], { registryDir: dir });
     router = await startRouterProcess(dir, ["--router-mode", "ttft", "--kv-events", "grpc", ...NS]);
-    await waitUntil("a routable worker", async () => (await listWorkers(router.client, MODEL)).workers.filter((w) => w.routable).length === 1);
+    await waitForRoutable(router.client, MODEL, 1);
     const discovery = ["--discovery-dir", dir, "--discovery-ttl", "1s", ...NS];
     await startProcess("node", [KVMESH_CLI, "preprocessor", ...discovery], { cwd: repoRoot }).waitForListening(30_000);
     const frontend = startProcess("node", [KVMESH_CLI, "frontend", "--http-port", "0", ...discovery], { cwd: repoRoot });

@@ -100,3 +100,8 @@ export async function waitUntil(what: string, cond: () => Promise<boolean> | boo
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Waits until the router lists exactly `count` routable workers of `model`. */
+export function waitForRoutable(client: RouterClient, model: string, count: number): Promise<void> {
+  return waitUntil(`${count} routable worker${count === 1 ? "" : "s"}`, async () => (await listWorkers(client, model)).workers.filter((w) => w.routable).length === count);
+}
