@@ -14,7 +14,7 @@ import type { EngineRequest } from "../../services/worker/src/engine/request.js"
 import { Scheduler } from "../../services/worker/src/engine/scheduler.js";
 import type { RequestUpdate, SchedulerOutput } from "../../services/worker/src/engine/scheduler.js";
 import type { RunnerRow } from "../../services/worker/src/runners/model-runner.js";
-import { decodeMs, mockTokenId, stepMs } from "../../services/worker/src/runners/mock-runner.js";
+import { decodeMs, isDecodeRow, mockTokenId, stepMs } from "../../services/worker/src/runners/mock-runner.js";
 import { DEFAULT_SAMPLING } from "../../services/worker/src/sampling/sampling-params.js";
 
 /** The mocker flags a simulated worker takes. */
@@ -61,7 +61,7 @@ export class SimWorker {
   private running: SchedulerOutput | undefined;
   private arrivals = 0;
   private readonly maxModelLen: number;
-  private readonly prefillTimes = new Map<string, { steps: number; decodeSteps: number; stepsMs: number; decodeMs: number }>();
+  private readonly prefillTimes = new Map<string, { -readonly [K in keyof PrefillTime]: PrefillTime[K] }>();
 
   constructor(readonly workerId: string, private readonly config: SimWorkerConfig) {
     this.recorder.subscribe((change) => this.pendingChanges.push(change));
@@ -104,13 +104,13 @@ export class SimWorker {
 
   /**
    * The step's time, charged to every request it feeds prompt tokens to; a row is decode by the
-   * mock runner's rule (stepMs), so the charge matches the step's simulated time.
+   * mock runner's own rule (isDecodeRow, as stepMs times it), so the charge matches the step's
+   * simulated time.
    */
   private countPrefillTime(output: SchedulerOutput, rows: readonly RunnerRow[], ms: number): void {
-    const isDecode = (row: RunnerRow): boolean => row.newTokenIds.length === 1 && row.numComputedTokens > 0 && row.needsLogits;
-    const decodeShareMs = rows.some(isDecode) ? decodeMs(this.kv.usage) : 0;
+    const decodeShareMs = rows.some(isDecodeRow) ? decodeMs(this.kv.usage) : 0;
     rows.forEach((row, i) => {
-      if (isDecode(row)) return;
+      if (isDecodeRow(row)) return;
       const id = output.rows[i].request.requestId;
       let t = this.prefillTimes.get(id);
       if (t === undefined) this.prefillTimes.set(id, (t = { steps: 0, decodeSteps: 0, stepsMs: 0, decodeMs: 0 }));

@@ -58,16 +58,22 @@ export function decodeMs(usage: number): number {
 }
 
 /**
- * Simulated time of one step: prefill time when the step feeds prompt tokens plus decode time
- * when it has decode rows. A row counts as decode when it feeds one token after computed ones
+ * Whether the mock runner times `row` as a decode row: it feeds one token after computed ones
  * and needs logits (the runner cannot tell a one-token prompt chunk from it; the error is tiny).
+ */
+export function isDecodeRow(row: RunnerRow): boolean {
+  return row.newTokenIds.length === 1 && row.numComputedTokens > 0 && row.needsLogits;
+}
+
+/**
+ * Simulated time of one step: prefill time when the step feeds prompt tokens plus decode time
+ * when it has decode rows ({@link isDecodeRow}).
  */
 export function stepMs(rows: readonly RunnerRow[], kvUsage: number): number {
   let prefillTokens = 0;
   let decodeRows = 0;
   for (const row of rows) {
-    const isDecode = row.newTokenIds.length === 1 && row.numComputedTokens > 0 && row.needsLogits;
-    if (isDecode) decodeRows++;
+    if (isDecodeRow(row)) decodeRows++;
     else prefillTokens += row.newTokenIds.length;
   }
   return (prefillTokens > 0 ? prefillMs(prefillTokens) : 0) + (decodeRows > 0 ? decodeMs(kvUsage) : 0);
