@@ -12,13 +12,14 @@ import { forEachLine } from "#common/child-process.js";
 import { summarize } from "../stats/percentiles.js";
 import type { Summary } from "../stats/percentiles.js";
 const same = (b: Buffer): Buffer => b;
-/** The floor's one method: bytes in, bytes out (no protobuf: its cost is the mesh's, not the floor's). */
-export const FLOOR_SERVICE: ServiceDefinition = {
-  Generate: {
-    path: "/kvmesh.bench.Floor/Generate", requestStream: false, responseStream: true,
-    requestSerialize: same, requestDeserialize: same, responseSerialize: same, responseDeserialize: same,
-  },
-};
+
+/** A floor method at `path`: bytes in, bytes out (no protobuf: its cost is the mesh's, not the floor's). */
+function bytesMethod(path: string, responseStream: boolean): ServiceDefinition[string] {
+  return { path, requestStream: false, responseStream, requestSerialize: same, requestDeserialize: same, responseSerialize: same, responseDeserialize: same };
+}
+
+/** The floor's one streaming method. */
+export const FLOOR_SERVICE: ServiceDefinition = { Generate: bytesMethod("/kvmesh.bench.Floor/Generate", true) };
 
 /** A client of the floor's streaming method, as the bench and every relay hop call it. */
 export interface FloorClient {
@@ -41,12 +42,7 @@ export const FLOOR_UNARY_ARG = "--unary";
 
 /** A do-nothing unary method at `path` (bytes in, bytes out). */
 export function floorUnaryService(path: string): ServiceDefinition {
-  return {
-    Call: {
-      path, requestStream: false, responseStream: false,
-      requestSerialize: same, requestDeserialize: same, responseSerialize: same, responseDeserialize: same,
-    },
-  };
+  return { Call: bytesMethod(path, false) };
 }
 
 const HOP_JS = fileURLToPath(new URL("./floor-hop.js", import.meta.url));
