@@ -10,7 +10,7 @@ import { DirectWorkers } from "./mesh/direct-client.js";
 import { startBenchMesh } from "./mesh/mesh-processes.js";
 import type { BenchMesh } from "./mesh/mesh-processes.js";
 import { measureCpu, measureLatency, measureRate, warmUpRate, warmUpStreams } from "./mesh/phases.js";
-import type { CpuRow, RateRow, Targets } from "./mesh/phases.js";
+import type { CpuRow, MeshPids, RateRow, Targets } from "./mesh/phases.js";
 import { cpuRowMissed, SHORT_REQUESTS_TARGET_PER_S, writeMeshReport } from "./mesh/report.js";
 import { profileRow, profilerNowMicros } from "./mesh/missed-profiles.js";
 import type { RowProfile } from "./mesh/missed-profiles.js";
@@ -32,6 +32,16 @@ const FLAGS = defineFlags([
 
 /** bench:mesh's parsed flags. */
 type MeshBenchConfig = ConfigOf<typeof FLAGS>;
+
+/** The three hops' pids (the processes a missed row's profile is read for). */
+function hopPids(mesh: BenchMesh): Omit<MeshPids, "worker"> {
+  return { frontend: mesh.frontend.pid, preprocessor: mesh.preprocessor.pid, router: mesh.router.pid };
+}
+
+/** Every mesh process's pid (the CPU rows read /proc for each). */
+function meshPids(mesh: BenchMesh): MeshPids {
+  return { ...hopPids(mesh), worker: mesh.worker.pid };
+}
 
 async function withMesh<T>(workers: number, cpuProfDir: string | undefined, fn: (mesh: BenchMesh, targets: Targets) => Promise<T>): Promise<T> {
   const mesh = await startBenchMesh(workers, 10_000, cpuProfDir);
@@ -56,7 +66,7 @@ async function main(): Promise<number> {
     await measureLatency(t, 100);
     log("latency: 1-token requests, direct vs mesh");
     const latency = await measureLatency(t, config.latencyRequests);
-    const pids = { frontend: mesh.frontend.pid, preprocessor: mesh.preprocessor.pid, router: mesh.router.pid, worker: mesh.worker.pid };
+    const pids = meshPids(mesh);
     log("warm-up: streamed requests");
     await warmUpStreams(t, pids, config.streamTokens);
     const cpu = [];
@@ -72,7 +82,7 @@ async function main(): Promise<number> {
   const rate = await withMesh(4, config.cpuProfDir, async (mesh, t) => {
     log("short requests: closed loop of 64");
     await warmUpRate(t);
-    const pids = { frontend: mesh.frontend.pid, preprocessor: mesh.preprocessor.pid, router: mesh.router.pid, worker: mesh.worker.pid };
+    const pids = meshPids(mesh);
     return measureRate(t, 64, config.rateDurationMs, 8, pids);
   });
   log("client ceiling: the same loop against the instant stand-in");
@@ -103,12 +113,11 @@ async function main(): Promise<number> {
  */
 async function profileMissedRows(config: MeshBenchConfig, cpu: readonly CpuRow[], rate: RateRow, log: (m: string) => void): Promise<RowProfile[]> {
   const profiles: RowProfile[] = [];
-  const hopPids = (mesh: BenchMesh) => ({ frontend: mesh.frontend.pid, preprocessor: mesh.preprocessor.pid, router: mesh.router.pid });
   // A row that delivered no token (NaN) has nothing to profile.
   for (const row of cpu.filter((c) => cpuRowMissed(c) && Number.isFinite(c.meshMicrosPerToken))) {
     log(`profile of the missed row: cpu per token at ${row.streams} streams`);
     profiles.push(await profileRow(`CPU per streamed token, ${row.streams} stream${row.streams === 1 ? "" : "s"}`, (dir, mark) => withMesh(1, dir, async (mesh, t) => {
-      const pids = { ...hopPids(mesh), worker: mesh.worker.pid };
+      const pids = meshPids(mesh);
       await warmUpStreams(t, pids, config.streamTokens);
       mark.from = profilerNowMicros();
       await measureCpu(t, pids, row.streams, row.streams * config.streamRequests, config.streamTokens);
